@@ -1,0 +1,206 @@
+import semver from 'semver';
+import { ModelBundleError } from '../errors.js';
+import { asUint8Array, bytesEqual, isAllZero, toHex } from './bytes.js';
+import { FLAG_SIGNED, FORMAT_VERSION, PREFIX_BYTES } from './constants.js';
+import { sha256 } from './digest.js';
+import { decodeHeader, encodeHeader, type Header, type SectionEntry } from './header.js';
+import { checkSectionTable, dataStart, fileLength, layoutOffsets } from './layout.js';
+import { decodePrefix, encodePrefix, type Prefix } from './prefix.js';
+
+/**
+ * A bundle in memory: the header and the raw bytes of each section. Sections
+ * are kept apart (never concatenated) so a writer can stream them; after
+ * decoding they are views into the source bytes, not copies.
+ */
+export interface Bundle {
+  readonly header: Header;
+  /** Section bytes by name, in file order. */
+  readonly sections: ReadonlyMap<string, Uint8Array>;
+  /** The header exactly as encoded: unknown fields from a newer minor survive a rewrite. */
+  readonly headerBytes: Uint8Array;
+  /** SHA-256 of `headerBytes`; it covers every section through their digests. */
+  readonly headerDigest: Uint8Array;
+  /** Ed25519 signature over the header digest, when the bundle is signed. */
+  readonly signature?: Uint8Array;
+}
+
+/** The header fields a writer supplies; `format`, `sections` and digests are filled in. */
+export type HeaderDraft = Omit<Header, 'format' | 'sections'>;
+
+/** Builds a {@link Bundle}: lays out the sections, digests each one, encodes and digests the header. */
+export async function createBundle(draft: HeaderDraft, sections: Iterable<readonly [string, Uint8Array]> = []): Promise<Bundle> {
+  const named = [...sections];
+  const offsets = layoutOffsets(named.map(([, data]) => data.byteLength));
+  const table: SectionEntry[] = [];
+  for (const [i, [name, data]] of named.entries()) {
+    table.push({ name, offset: offsets[i] as number, length: data.byteLength, sha256: toHex(await sha256(data)) });
+  }
+  const header = { ...draft, format: FORMAT_VERSION, sections: table } as Header;
+  const headerBytes = encodeHeader(header);
+  // Validate what we wrote with the reader's own rules, so a writer can never produce a bundle readers refuse.
+  const checked = decodeHeader(headerBytes);
+  checkSectionTable(headerBytes.length, checked.sections, fileLength(headerBytes.length, checked.sections));
+  return { header: checked, sections: new Map(named), headerBytes, headerDigest: await sha256(headerBytes) };
+}
+
+/** The prefix for a bundle, as written at the start of its file. */
+export function bundlePrefix(bundle: Bundle): Uint8Array {
+  const [major, minor] = bundle.header.format.split('.').map(Number);
+  const prefix: Prefix = {
+    formatMajor: major as number,
+    formatMinor: minor as number,
+    flags: bundle.signature ? FLAG_SIGNED : 0,
+    headerLength: bundle.headerBytes.length,
+    fileLength: fileLength(bundle.headerBytes.length, bundle.header.sections),
+    headerDigest: bundle.headerDigest,
+  };
+  if (bundle.signature) prefix.signature = bundle.signature;
+  return encodePrefix(prefix);
+}
+
+/**
+ * Yields the bytes of a bundle's file in order (prefix, header, padding,
+ * sections), without concatenating them: write them one after another.
+ */
+export function* bundleChunks(bundle: Bundle): Generator<Uint8Array> {
+  yield bundlePrefix(bundle);
+  yield bundle.headerBytes;
+  let pos = PREFIX_BYTES + bundle.headerBytes.length;
+  const base = dataStart(bundle.headerBytes.length);
+  for (const entry of bundle.header.sections) {
+    const target = base + entry.offset;
+    if (target > pos) yield new Uint8Array(target - pos);
+    const data = bundle.sections.get(entry.name) as Uint8Array;
+    yield data;
+    pos = target + data.byteLength;
+  }
+}
+
+/** The complete file bytes of a bundle, in one buffer. For large bundles prefer `writeBundle`, which streams. */
+export function encodeBundle(bundle: Bundle): Uint8Array {
+  const out = new Uint8Array(fileLength(bundle.headerBytes.length, bundle.header.sections));
+  let pos = 0;
+  for (const chunk of bundleChunks(bundle)) {
+    out.set(chunk, pos);
+    pos += chunk.byteLength;
+  }
+  return out;
+}
+
+/** What {@link inspect} returns: the header and the prefix facts, without any section bytes. */
+export interface Inspection {
+  header: Header;
+  /** Total size of the bundle, from the prefix. */
+  fileLength: number;
+  headerLength: number;
+  headerDigest: string;
+  signed: boolean;
+}
+
+/**
+ * Reads the prefix and header of a bundle (checking the header digest) and
+ * nothing else. `bytes` may be the whole file or just its first
+ * `128 + headerLength` bytes.
+ */
+export async function inspect(bytes: ArrayBuffer | ArrayBufferView): Promise<Inspection> {
+  const { header, prefix } = await readHead(asUint8Array(bytes));
+  return {
+    header,
+    fileLength: prefix.fileLength,
+    headerLength: prefix.headerLength,
+    headerDigest: toHex(prefix.headerDigest),
+    signed: prefix.signature !== undefined,
+  };
+}
+
+/** Options for {@link decodeBundle}. */
+export interface DecodeOptions {
+  /** Check every section digest (default true). Turn off only for bytes already verified. */
+  verify?: boolean;
+}
+
+/**
+ * Decodes a complete bundle: prefix, header digest, header, section table,
+ * padding, and (unless turned off) every section digest. Sections come back
+ * as views into `input`.
+ */
+export async function decodeBundle(input: ArrayBuffer | ArrayBufferView, options: DecodeOptions = {}): Promise<Bundle> {
+  const bytes = asUint8Array(input);
+  const { header, prefix, headerBytes } = await readHead(bytes, bytes.length);
+  checkSectionTable(prefix.headerLength, header.sections, bytes.length);
+  const base = dataStart(prefix.headerLength);
+  assertZeroPadding(bytes, PREFIX_BYTES + prefix.headerLength, base, 'header');
+  const sections = new Map<string, Uint8Array>();
+  let end = base;
+  for (const entry of header.sections) {
+    const start = base + entry.offset;
+    assertZeroPadding(bytes, end, start, `section:${entry.name}`);
+    sections.set(entry.name, bytes.subarray(start, start + entry.length));
+    end = start + entry.length;
+  }
+  const bundle: Bundle = { header, sections, headerBytes, headerDigest: prefix.headerDigest, ...(prefix.signature ? { signature: prefix.signature } : {}) };
+  if (options.verify !== false) await verifySections(bundle);
+  return bundle;
+}
+
+/** Checks every section against its digest; throws CORRUPT naming the first damaged section. */
+export async function verifySections(bundle: Bundle): Promise<void> {
+  for (const entry of bundle.header.sections) {
+    const data = bundle.sections.get(entry.name);
+    if (!data || data.byteLength !== entry.length) {
+      throw new ModelBundleError('MALFORMED', `Section "${entry.name}" is missing or has the wrong length. Decode the bundle again from its file.`, {
+        details: { region: `section:${entry.name}` },
+      });
+    }
+    const digest = toHex(await sha256(data));
+    if (digest !== entry.sha256) {
+      throw new ModelBundleError(
+        'CORRUPT',
+        `Section "${entry.name}" is damaged: its SHA-256 is ${digest}, the header records ${entry.sha256}. The file was modified or corrupted in transit; copy it again from the source.`,
+        { details: { region: `section:${entry.name}`, expected: entry.sha256, found: digest } },
+      );
+    }
+  }
+}
+
+/** Reads the prefix and header, verifying the header digest and the prefix/header agreement. */
+export async function readHead(bytes: Uint8Array, available?: number): Promise<{ prefix: Prefix; header: Header; headerBytes: Uint8Array }> {
+  const prefix = decodePrefix(bytes, available);
+  const end = PREFIX_BYTES + prefix.headerLength;
+  if (bytes.length < end) {
+    throw new ModelBundleError(
+      'TRUNCATED',
+      `Bundle is truncated: ${bytes.length} bytes, but its header ends at byte ${end}. The file was cut off while being written or copied; copy it again.`,
+      { details: { region: 'header', expected: end, found: bytes.length } },
+    );
+  }
+  const headerBytes = bytes.subarray(PREFIX_BYTES, end);
+  const digest = await sha256(headerBytes);
+  if (!bytesEqual(digest, prefix.headerDigest)) {
+    throw new ModelBundleError(
+      'CORRUPT',
+      `Header is damaged: its SHA-256 is ${toHex(digest)}, the prefix records ${toHex(prefix.headerDigest)}. The file was modified or corrupted in transit; copy it again from the source.`,
+      { details: { region: 'header', expected: toHex(prefix.headerDigest), found: toHex(digest) } },
+    );
+  }
+  const header = decodeHeader(headerBytes);
+  const version = semver.parse(header.format);
+  if (!version || version.major !== prefix.formatMajor || version.minor !== prefix.formatMinor) {
+    throw new ModelBundleError(
+      'MALFORMED',
+      `Header format ${header.format} disagrees with the prefix (${prefix.formatMajor}.${prefix.formatMinor}). The bundle was written by a non-conforming writer.`,
+      { details: { region: 'prefix', field: 'format' } },
+    );
+  }
+  return { prefix, header, headerBytes };
+}
+
+function assertZeroPadding(bytes: Uint8Array, from: number, to: number, region: string): void {
+  if (!isAllZero(bytes.subarray(from, to))) {
+    throw new ModelBundleError(
+      'CORRUPT',
+      `Alignment padding before ${region} holds non-zero bytes (file bytes ${from}..${to}). The file was modified or corrupted; copy it again from the source.`,
+      { details: { region: `padding:${region}` } },
+    );
+  }
+}

@@ -1,0 +1,160 @@
+import { Packr, Unpackr } from 'msgpackr';
+import semver from 'semver';
+import { z } from 'zod';
+import { ModelBundleError } from '../errors.js';
+import { LIMITS } from './constants.js';
+import { assertSafeMessagePack } from './msgpack-guard.js';
+
+const SECTION_NAME = /^[A-Za-z0-9_.:/-]+$/;
+const HEX_DIGEST = /^[0-9a-f]{64}$/;
+const KIND = /^[a-z0-9][a-z0-9._-]*$/;
+
+const semverString = z.string().refine((v) => semver.valid(v) === v, 'must be a semantic version such as 1.2.3');
+const plainRecord = z.record(z.string(), z.unknown());
+
+/** One row of the section table. `offset` is relative to the data region (docs/FORMAT.md). */
+export const sectionEntrySchema = z.looseObject({
+  name: z.string().min(1).max(LIMITS.sectionName).regex(SECTION_NAME, 'may hold only letters, digits and _ . : / -'),
+  offset: z.number().int().nonnegative().max(LIMITS.fileBytes),
+  length: z.number().int().nonnegative().max(LIMITS.fileBytes),
+  sha256: z.string().regex(HEX_DIGEST, 'must be 64 lower-case hex digits'),
+});
+
+/** The header schema. Loose objects: fields a newer minor adds are kept, not dropped. */
+export const headerSchema = z.looseObject({
+  format: semverString,
+  kind: z.string().min(1).max(128).regex(KIND, 'must be lower-case letters, digits and . _ -'),
+  serializer: z.looseObject({ version: semverString, package: z.string().min(1).max(214).optional() }),
+  producer: z.looseObject({ name: z.string().max(214), version: z.string().max(64), runtime: z.string().max(256).optional() }),
+  created: z.iso.datetime({ offset: true }),
+  requires: z.record(
+    z.string().min(1).max(214),
+    z.string().refine((v) => semver.validRange(v) !== null, 'must be a semver range'),
+  ),
+  metadata: plainRecord,
+  ptype: z.unknown(),
+  summary: plainRecord,
+  payload: plainRecord,
+  sections: z.array(sectionEntrySchema).max(LIMITS.sections),
+});
+
+/** One row of the section table. */
+export type SectionEntry = z.infer<typeof sectionEntrySchema>;
+
+/**
+ * The decoded header: everything a consumer needs to decide and describe,
+ * without touching the sections. Field meanings: docs/FORMAT.md, "Header".
+ */
+export interface Header {
+  /** Format version of the envelope, semver (`1.0.0`). */
+  format: string;
+  /** The serializer kind that wrote the payload, e.g. `tfjs.sequential`. */
+  kind: string;
+  /** Payload version written by the serializer, and the npm package that provides it. */
+  serializer: { version: string; package?: string; [key: string]: unknown };
+  /** The library that wrote the bundle and the runtime it ran on. */
+  producer: { name: string; version: string; runtime?: string; [key: string]: unknown };
+  /** Creation time, ISO 8601. */
+  created: string;
+  /** Runtime packages the payload needs: npm name to semver range. */
+  requires: Record<string, string>;
+  /** User metadata, free-form. */
+  metadata: Record<string, unknown>;
+  /** The input/output prototype (vetiver's "ptype": column names and types), or null. */
+  ptype: unknown;
+  /** A model summary for `inspect` (layers, parameters, shapes). */
+  summary: Record<string, unknown>;
+  /** Small serializer-specific values; large data belongs in sections. */
+  payload: Record<string, unknown>;
+  /** The section table, in file order. */
+  sections: SectionEntry[];
+  [key: string]: unknown;
+}
+
+const packr = new Packr({ useRecords: false, variableMapSize: true });
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsType: 'number' });
+
+/**
+ * Encodes a header as canonical MessagePack: map keys sorted, integers in the
+ * smallest exact encoding, no extension types. The same header always gives
+ * the same bytes.
+ */
+export function encodeHeader(header: Header): Uint8Array {
+  const metadataBytes = packr.pack(canonical(header.metadata, 'metadata')).length;
+  if (metadataBytes > LIMITS.metadataBytes) {
+    throw new ModelBundleError(
+      'LIMIT_EXCEEDED',
+      `Metadata is ${metadataBytes} bytes encoded, over the limit of ${LIMITS.metadataBytes}. Keep large data in sections, not metadata.`,
+    );
+  }
+  const bytes = packr.pack(canonical(header, 'header'));
+  if (bytes.length > LIMITS.headerBytes) {
+    throw new ModelBundleError(
+      'LIMIT_EXCEEDED',
+      `Header is ${bytes.length} bytes, over the limit of ${LIMITS.headerBytes}. Move large values from metadata, summary or payload into sections.`,
+    );
+  }
+  return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** Decodes and validates header bytes (already digest-checked by the caller). */
+export function decodeHeader(bytes: Uint8Array): Header {
+  assertSafeMessagePack(bytes);
+  let value: unknown;
+  try {
+    value = unpackr.unpack(bytes);
+  } catch (cause) {
+    throw new ModelBundleError('MALFORMED', `Header is not valid MessagePack: ${(cause as Error).message}. The bundle is damaged.`, {
+      cause,
+      details: { region: 'header' },
+    });
+  }
+  return validateHeader(value);
+}
+
+/** Checks a decoded value against the header schema. */
+export function validateHeader(value: unknown): Header {
+  const result = headerSchema.safeParse(value);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.join('.') || '(root)';
+    throw new ModelBundleError(
+      'MALFORMED',
+      `Header field "${where}" is invalid: ${issue?.message ?? 'unknown problem'}. The bundle was written by a non-conforming writer or is damaged.`,
+      { details: { region: 'header', field: where } },
+    );
+  }
+  const metadataBytes = packr.pack(result.data.metadata).length;
+  if (metadataBytes > LIMITS.metadataBytes) {
+    throw new ModelBundleError('LIMIT_EXCEEDED', `Header metadata is ${metadataBytes} bytes, over the limit of ${LIMITS.metadataBytes}.`, {
+      details: { region: 'header', field: 'metadata' },
+    });
+  }
+  return result.data as Header;
+}
+
+/** Sorts map keys, drops `undefined`, and rejects values MessagePack cannot carry without extensions. */
+function canonical(value: unknown, path: string, depth = 0): unknown {
+  if (depth > LIMITS.depth) {
+    throw new ModelBundleError('LIMIT_EXCEEDED', `${path} nests deeper than ${LIMITS.depth} levels; flatten it.`);
+  }
+  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (typeof value === 'number') {
+    // msgpackr writes integers above 32 bits as float64; BigInt makes them int64, exact in every language.
+    return Number.isSafeInteger(value) && Math.abs(value) > 0xffffffff ? BigInt(value) : value;
+  }
+  if (value instanceof Uint8Array) return value;
+  if (Array.isArray(value)) return value.map((item, i) => canonical(item, `${path}[${i}]`, depth + 1));
+  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const item = (value as Record<string, unknown>)[key];
+      if (item !== undefined) out[key] = canonical(item, `${path}.${key}`, depth + 1);
+    }
+    return out;
+  }
+  throw new ModelBundleError(
+    'INVALID_ARGUMENT',
+    `${path} holds a ${value === undefined ? 'undefined' : ((value as object).constructor?.name ?? typeof value)} value, which a header cannot store. Use only null, booleans, numbers, strings, Uint8Array, arrays and plain objects (convert dates to ISO strings).`,
+  );
+}

@@ -1,0 +1,93 @@
+/**
+ * Every failure modelbundle reports is a {@link ModelBundleError} whose `code`
+ * comes from this one map. Each code carries the HTTP status a server answers
+ * with and the exit code the CLI ends with, so every consumer agrees.
+ */
+export const ErrorCodes = {
+  /** The bytes do not start with the bundle magic: not a bundle at all. */
+  NOT_A_BUNDLE: { http: 400, exit: 10 },
+  /** The file is shorter (or longer) than its prefix says. */
+  TRUNCATED: { http: 400, exit: 11 },
+  /** A digest does not match: the bytes were modified or damaged. */
+  CORRUPT: { http: 400, exit: 12 },
+  /** The header or section table breaks a rule of the format. */
+  MALFORMED: { http: 400, exit: 13 },
+  /** A size, count or depth exceeds a limit of the format. */
+  LIMIT_EXCEEDED: { http: 413, exit: 14 },
+  /** The bundle needs a newer format major than this reader implements. */
+  UNSUPPORTED_FORMAT: { http: 422, exit: 15 },
+  /** No serializer is registered for the bundle's kind. */
+  UNKNOWN_KIND: { http: 422, exit: 16 },
+  /** The registered serializer cannot read this payload version. */
+  UNSUPPORTED_PAYLOAD: { http: 422, exit: 17 },
+  /** A runtime package the bundle requires is missing or out of range (strict mode). */
+  REQUIREMENT_UNMET: { http: 422, exit: 18 },
+  /** The signature is missing, malformed or made by an untrusted key. */
+  SIGNATURE_INVALID: { http: 401, exit: 19 },
+  /** No registered serializer accepts the value given to bundle(). */
+  NO_SERIALIZER: { http: 422, exit: 20 },
+  /** Two serializers were registered under one kind. */
+  DUPLICATE_SERIALIZER: { http: 500, exit: 21 },
+  /** The model could not be serialized or restored. */
+  SERIALIZATION_FAILED: { http: 500, exit: 22 },
+  /** A class the bundle needs (for example a custom layer) is not registered. */
+  UNKNOWN_CLASS: { http: 422, exit: 23 },
+  /** The model bytes were not captured at fit time, so it cannot be restored. */
+  MODEL_NOT_CAPTURED: { http: 409, exit: 24 },
+  /** Input rows do not match the model's input prototype. */
+  INVALID_INPUT: { http: 400, exit: 25 },
+  /** The bundle's serializer gives no predictor. */
+  NO_PREDICTOR: { http: 501, exit: 26 },
+  /** A function was called with arguments it cannot use. */
+  INVALID_ARGUMENT: { http: 400, exit: 2 },
+  /** Reading or writing a file failed. */
+  IO_ERROR: { http: 500, exit: 27 },
+  /** A bug: something that should not happen did. */
+  INTERNAL: { http: 500, exit: 1 },
+} as const satisfies Record<string, { http: number; exit: number }>;
+
+/** One of the keys of {@link ErrorCodes}. */
+export type ErrorCode = keyof typeof ErrorCodes;
+
+/** Options for {@link ModelBundleError}: the underlying cause and machine-readable details. */
+export interface ModelBundleErrorOptions {
+  cause?: unknown;
+  /** Structured facts about the failure (for example the damaged region), safe to show. */
+  details?: Record<string, unknown>;
+}
+
+/**
+ * The single error class of modelbundle. The message says what was found,
+ * what was expected and what to do next; `code` says which kind of failure.
+ */
+export class ModelBundleError extends Error {
+  override readonly name = 'ModelBundleError';
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, options: ModelBundleErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options.details ?? {};
+  }
+
+  /** The HTTP status a server answers with for this error. */
+  get httpStatus(): number {
+    return ErrorCodes[this.code].http;
+  }
+
+  /** The exit code the CLI ends with for this error. */
+  get exitCode(): number {
+    return ErrorCodes[this.code].exit;
+  }
+
+  /** A plain object for JSON responses and `--json` output. */
+  toJSON(): { code: ErrorCode; message: string; details: Record<string, unknown> } {
+    return { code: this.code, message: this.message, details: this.details };
+  }
+}
+
+/** True when `error` is a {@link ModelBundleError}, optionally with the given code. */
+export function isModelBundleError(error: unknown, code?: ErrorCode): error is ModelBundleError {
+  return error instanceof ModelBundleError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,34 @@
+export {
+  type Bundle,
+  bundleChunks,
+  bundlePrefix,
+  createBundle,
+  type DecodeOptions,
+  decodeBundle,
+  encodeBundle,
+  type HeaderDraft,
+  type Inspection,
+  inspect,
+  verifySections,
+} from './envelope/bundle.js';
+export { fromHex, toHex } from './envelope/bytes.js';
+export { ALIGNMENT, FLAG_SIGNED, FORMAT_VERSION, LIMITS, MAGIC, PREFIX_BYTES } from './envelope/constants.js';
+export { sha256 } from './envelope/digest.js';
+export type { Header, SectionEntry } from './envelope/header.js';
+export { decodePrefix, type Prefix } from './envelope/prefix.js';
+export { type ErrorCode, ErrorCodes, isModelBundleError, ModelBundleError, type ModelBundleErrorOptions } from './errors.js';
+export { loadDeclaredPlugin, type PluginLoader } from './registry/autoload.js';
+export { bundle, defaultRegistry, registerPlugin, registerSerializer, unbundle } from './registry/default.js';
+export { type BundleOptions, createRegistry, Registry, type RegistryOptions, type UnbundleOptions } from './registry/registry.js';
+export { checkRequirements, type RequirementPolicy, type RequirementStatus } from './registry/requirements.js';
+export type {
+  BundleParts,
+  BundleSource,
+  ModelBundlePlugin,
+  PayloadMigration,
+  Predictor,
+  Serializer,
+  SerializerContext,
+  UnbundleParts,
+} from './registry/serializer.js';
+export { CORE_VERSION } from './version.js';

@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { type Bundle, bundleChunks } from '../envelope/bundle.js';
+import { ioError, writeFully } from './file-io.js';
+
+const TEMP_SUFFIX = '.mbtmp';
+
+/**
+ * Writes a bundle atomically: to a temp file beside the target, fsync, then
+ * rename over the target and fsync the directory. The target is always the
+ * complete old file or the complete new one, never a half-written mix.
+ * Sections are streamed one by one; the file is never built in memory.
+ * Temp files left by writers that died are removed by the next write.
+ */
+export async function writeBundle(path: string, bundle: Bundle): Promise<void> {
+  const dir = dirname(path);
+  const base = basename(path);
+  await removeStaleTemps(dir, base);
+  const temp = join(dir, `.${base}.${process.pid}.${randomBytes(6).toString('hex')}${TEMP_SUFFIX}`);
+  try {
+    const handle = await open(temp, 'wx', 0o644);
+    try {
+      for (const chunk of bundleChunks(bundle)) await writeFully(handle, chunk);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  } catch (e) {
+    await unlink(temp).catch(() => {});
+    throw ioError('write', path, e);
+  }
+  await syncDirectory(dir);
+}
+
+/** Makes the rename durable: without a directory fsync, a crash can forget it. */
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  await handle.sync().catch(() => {}); // some file systems refuse fsync on directories
+  await handle.close();
+}
+
+/** Removes `.<base>.<pid>.<random>.mbtmp` files whose writing process no longer runs. */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const prefix = `.${base}.`;
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
+    const pid = Number(name.slice(prefix.length).split('.')[0]);
+    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await unlink(join(dir, name)).catch(() => {});
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

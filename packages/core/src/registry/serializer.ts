@@ -1,0 +1,87 @@
+import type { Bundle } from '../envelope/bundle.js';
+import type { Header } from '../envelope/header.js';
+import type { Registry } from './registry.js';
+
+/** What a serializer produces from a value: header fields plus raw sections. */
+export interface BundleParts {
+  /** Small serializer-specific values kept in the header's `payload`. */
+  payload?: Record<string, unknown>;
+  /** Raw bytes by name, in the order they are written. Large data belongs here. */
+  sections?: Iterable<readonly [string, Uint8Array]>;
+  /** What `inspect` shows about the model without loading it. */
+  summary?: Record<string, unknown>;
+  /** The input/output prototype (column names and types), for validation and docs. */
+  ptype?: unknown;
+  /** Runtime packages the payload needs to be restored: npm name to semver range. */
+  requires?: Record<string, string>;
+}
+
+/** What a serializer receives to restore a value. */
+export interface UnbundleParts {
+  /** The whole header, for the fields a serializer may want (metadata, prototype, ...). */
+  header: Header;
+  /** The payload version the bundle was written with (after any migrations: the migrated version). */
+  version: string;
+  payload: Record<string, unknown>;
+  sections: ReadonlyMap<string, Uint8Array>;
+}
+
+/** Passed to serializer hooks: the registry in use, so a serializer can bundle nested values. */
+export interface SerializerContext {
+  registry: Registry;
+}
+
+/** Turns the payload of an older version into the next one. */
+export interface PayloadMigration {
+  /** Semver range of payload versions this migration accepts. */
+  from: string;
+  /** The payload version it produces. */
+  to: string;
+  migrate(parts: UnbundleParts): UnbundleParts | Promise<UnbundleParts>;
+}
+
+/** A generic way to predict with a restored value, for consumers that know nothing of its library. */
+export interface Predictor {
+  /** The input prototype (ptype): the columns `predict` expects. */
+  readonly ptype: unknown;
+  /** The prediction types this model supports (for example numeric, class, prob). */
+  readonly types: readonly string[];
+  /** Predicts one output row per input row. Bad rows throw `INVALID_INPUT`. */
+  predict(rows: readonly Record<string, unknown>[], options?: { type?: string }): Promise<Record<string, unknown>[]>;
+}
+
+/**
+ * Saves and restores one kind of value. Registered on a {@link Registry}
+ * by an explicit call; never on import.
+ */
+export interface Serializer<T = unknown> {
+  /** Stable identity written in every bundle, e.g. `tfjs.sequential`. */
+  readonly kind: string;
+  /** The npm package that provides this serializer, recorded for autoload and error messages. */
+  readonly package?: string;
+  /** The name under which that package exports its plugin (see {@link ModelBundlePlugin}). */
+  readonly pluginExport?: string;
+  /** The payload version this serializer writes (semver). */
+  readonly version: string;
+  /** The payload versions it reads directly (semver range). */
+  readonly reads: string;
+  /** Steps from older payload versions up to one that `reads` accepts. */
+  readonly migrations?: readonly PayloadMigration[];
+  /** Versions of the runtime packages this serializer is running with, to check `requires` against. */
+  readonly runtime?: Record<string, string>;
+  /** True when this serializer can bundle `value`. */
+  canBundle(value: unknown): boolean;
+  bundle(value: T, context: SerializerContext): BundleParts | Promise<BundleParts>;
+  unbundle(parts: UnbundleParts, context: SerializerContext): T | Promise<T>;
+  /** Optional capability: a generic predictor over a restored value. */
+  predictor?(value: T): Predictor;
+}
+
+/** A set of serializers that a package exports and an application registers in one call. */
+export interface ModelBundlePlugin {
+  readonly name: string;
+  readonly serializers: readonly Serializer<any>[];
+}
+
+/** Anything `unbundle` accepts: a decoded bundle, raw bytes, a Blob or a fetch Response. */
+export type BundleSource = Bundle | ArrayBuffer | ArrayBufferView | Blob | Response;
