@@ -6,6 +6,7 @@ import { sha256 } from './digest.js';
 import { decodeHeader, encodeHeader, type Header, type SectionEntry } from './header.js';
 import { checkSectionTable, dataStart, fileLength, layoutOffsets } from './layout.js';
 import { decodePrefix, encodePrefix, type Prefix } from './prefix.js';
+import { SIGNATURE_BYTES } from './signature.js';
 
 /**
  * A bundle in memory: the header and the raw bytes of each section. Sections
@@ -38,8 +39,17 @@ export async function createBundle(draft: HeaderDraft, sections: Iterable<readon
   const header = { ...draft, format: FORMAT_VERSION, sections: table } as Header;
   const headerBytes = encodeHeader(header);
   // Validate what we wrote with the reader's own rules, so a writer can never produce a bundle readers refuse.
-  const checked = decodeHeader(headerBytes);
-  checkSectionTable(headerBytes.length, checked.sections, fileLength(headerBytes.length, checked.sections));
+  let checked: Header;
+  try {
+    checked = decodeHeader(headerBytes);
+    checkSectionTable(headerBytes.length, checked.sections, fileLength(headerBytes.length, checked.sections));
+  } catch (cause) {
+    if (!(cause instanceof ModelBundleError) || cause.code !== 'MALFORMED') throw cause;
+    throw new ModelBundleError('INVALID_ARGUMENT', `This bundle cannot be written, because readers would refuse it: ${cause.message}`, {
+      cause,
+      details: cause.details,
+    });
+  }
   return { header: checked, sections: new Map(named), headerBytes, headerDigest: await sha256(headerBytes) };
 }
 
@@ -54,7 +64,15 @@ export function bundlePrefix(bundle: Bundle): Uint8Array {
     fileLength: fileLength(bundle.headerBytes.length, bundle.header.sections),
     headerDigest: bundle.headerDigest,
   };
-  if (bundle.signature) prefix.signature = bundle.signature;
+  if (bundle.signature) {
+    if (bundle.signature.byteLength !== SIGNATURE_BYTES) {
+      throw new ModelBundleError(
+        'INVALID_ARGUMENT',
+        `The bundle's signature is ${bundle.signature.byteLength} bytes; an Ed25519 signature is ${SIGNATURE_BYTES}. Sign signatureMessage(bundle.headerDigest) again.`,
+      );
+    }
+    prefix.signature = bundle.signature;
+  }
   return encodePrefix(prefix);
 }
 
@@ -70,7 +88,14 @@ export function* bundleChunks(bundle: Bundle): Generator<Uint8Array> {
   for (const entry of bundle.header.sections) {
     const target = base + entry.offset;
     if (target > pos) yield new Uint8Array(target - pos);
-    const data = bundle.sections.get(entry.name) as Uint8Array;
+    const data = bundle.sections.get(entry.name);
+    if (!data || data.byteLength !== entry.length) {
+      throw new ModelBundleError(
+        'INVALID_ARGUMENT',
+        `Section "${entry.name}" is ${data ? `${data.byteLength} bytes` : 'missing'}, but the header records ${entry.length} bytes. Sections must not change after createBundle(); build the bundle again.`,
+        { details: { region: `section:${entry.name}` } },
+      );
+    }
     yield data;
     pos = target + data.byteLength;
   }

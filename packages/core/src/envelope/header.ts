@@ -9,6 +9,9 @@ const SECTION_NAME = /^[A-Za-z0-9_.:/-]+$/;
 const HEX_DIGEST = /^[0-9a-f]{64}$/;
 const KIND = /^[a-z0-9][a-z0-9._-]*$/;
 
+/** Format versions are plain `MAJOR.MINOR.PATCH`: no pre-release or build parts. */
+const FORMAT_VERSION_STRING = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
+
 const semverString = z.string().refine((v) => semver.valid(v) === v, 'must be a semantic version such as 1.2.3');
 const plainRecord = z.record(z.string(), z.unknown());
 
@@ -22,9 +25,13 @@ export const sectionEntrySchema = z.looseObject({
 
 /** The header schema. Loose objects: fields a newer minor adds are kept, not dropped. */
 export const headerSchema = z.looseObject({
-  format: semverString,
+  format: z.string().regex(FORMAT_VERSION_STRING, 'must be MAJOR.MINOR.PATCH, such as 1.0.0'),
   kind: z.string().min(1).max(128).regex(KIND, 'must be lower-case letters, digits and . _ -'),
-  serializer: z.looseObject({ version: semverString, package: z.string().min(1).max(214).optional() }),
+  serializer: z.looseObject({
+    version: semverString,
+    package: z.string().min(1).max(214).optional(),
+    plugin: z.string().min(1).max(214).optional(),
+  }),
   producer: z.looseObject({ name: z.string().max(214), version: z.string().max(64), runtime: z.string().max(256).optional() }),
   created: z.iso.datetime({ offset: true }),
   requires: z.record(
@@ -50,8 +57,11 @@ export interface Header {
   format: string;
   /** The serializer kind that wrote the payload, e.g. `tfjs.sequential`. */
   kind: string;
-  /** Payload version written by the serializer, and the npm package that provides it. */
-  serializer: { version: string; package?: string; [key: string]: unknown };
+  /**
+   * Payload version written by the serializer, the npm package that provides
+   * it, and the name under which that package exports its plugin.
+   */
+  serializer: { version: string; package?: string; plugin?: string; [key: string]: unknown };
   /** The library that wrote the bundle and the runtime it ran on. */
   producer: { name: string; version: string; runtime?: string; [key: string]: unknown };
   /** Creation time, ISO 8601. */
@@ -80,7 +90,7 @@ const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: true, int64AsTyp
  * the same bytes.
  */
 export function encodeHeader(header: Header): Uint8Array {
-  const metadataBytes = packr.pack(canonical(header.metadata, 'metadata')).length;
+  const metadataBytes = packr.pack(canonical(header.metadata, 'metadata', 1)).length;
   if (metadataBytes > LIMITS.metadataBytes) {
     throw new ModelBundleError(
       'LIMIT_EXCEEDED',
@@ -133,28 +143,68 @@ export function validateHeader(value: unknown): Header {
   return result.data as Header;
 }
 
-/** Sorts map keys, drops `undefined`, and rejects values MessagePack cannot carry without extensions. */
+/**
+ * Sorts map keys (by code point, which is UTF-8 byte order), drops
+ * `undefined`, writes integers outside the 32-bit ranges as int64, and rejects
+ * values MessagePack cannot carry without extensions. `depth` counts the
+ * containers around `value` (the header map itself is at depth 1).
+ */
 function canonical(value: unknown, path: string, depth = 0): unknown {
-  if (depth > LIMITS.depth) {
-    throw new ModelBundleError('LIMIT_EXCEEDED', `${path} nests deeper than ${LIMITS.depth} levels; flatten it.`);
-  }
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return value;
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'string') return wellFormed(value, path);
   if (typeof value === 'number') {
-    // msgpackr writes integers above 32 bits as float64; BigInt makes them int64, exact in every language.
-    return Number.isSafeInteger(value) && Math.abs(value) > 0xffffffff ? BigInt(value) : value;
+    // msgpackr writes integers beyond 32 bits as float64; BigInt makes them int64, exact in every language.
+    return Number.isSafeInteger(value) && (value > 0xffffffff || value < -0x80000000) ? BigInt(value) : value;
   }
   if (value instanceof Uint8Array) return value;
-  if (Array.isArray(value)) return value.map((item, i) => canonical(item, `${path}[${i}]`, depth + 1));
-  if (typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype) {
+  const isArray = Array.isArray(value);
+  const isPlain = !isArray && typeof value === 'object' && Object.getPrototypeOf(value) === Object.prototype;
+  if ((isArray || isPlain) && depth >= LIMITS.depth) {
+    throw new ModelBundleError('LIMIT_EXCEEDED', `${path} nests deeper than ${LIMITS.depth} levels of maps and arrays; flatten it.`, {
+      details: { field: path },
+    });
+  }
+  if (isArray) return (value as unknown[]).map((item, i) => canonical(item, `${path}[${i}]`, depth + 1));
+  if (isPlain) {
     const out: Record<string, unknown> = {};
-    for (const key of Object.keys(value).sort()) {
+    for (const key of Object.keys(value as object).sort(byCodePoint)) {
       const item = (value as Record<string, unknown>)[key];
-      if (item !== undefined) out[key] = canonical(item, `${path}.${key}`, depth + 1);
+      if (item !== undefined) out[wellFormed(key, path)] = canonical(item, `${path}.${key}`, depth + 1);
     }
     return out;
   }
   throw new ModelBundleError(
     'INVALID_ARGUMENT',
     `${path} holds a ${value === undefined ? 'undefined' : ((value as object).constructor?.name ?? typeof value)} value, which a header cannot store. Use only null, booleans, numbers, strings, Uint8Array, arrays and plain objects (convert dates to ISO strings).`,
+    { details: { field: path } },
   );
+}
+
+/** Orders strings by Unicode code point (UTF-16 `sort()` misorders characters above U+FFFF). */
+export function byCodePoint(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // A surrogate encodes a code point above U+FFFF, so it sorts after every other UTF-16 unit.
+    const sx = x >= 0xd800 && x <= 0xdfff;
+    const sy = y >= 0xd800 && y <= 0xdfff;
+    return sx === sy ? x - y : sx ? 1 : -1;
+  }
+  return a.length - b.length;
+}
+
+/** Strings must be valid Unicode (no lone surrogates), so they encode to valid UTF-8. */
+function wellFormed(text: string, path: string): string {
+  if (/\p{Surrogate}/u.test(text)) {
+    throw new ModelBundleError(
+      'INVALID_ARGUMENT',
+      `${path} holds a string with a lone UTF-16 surrogate, which is not valid UTF-8. Remove the broken character.`,
+      {
+        details: { field: path },
+      },
+    );
+  }
+  return text;
 }

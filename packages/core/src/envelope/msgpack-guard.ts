@@ -7,8 +7,9 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /**
  * Walks MessagePack bytes without building anything, iteratively (no
  * recursion, so no stack overflow), and rejects what the header may not hold:
- * extension types, non-string map keys, keys that reach object prototypes,
- * lengths that run past the end, and anything over the limits. Only bytes
+ * extension types, non-string map keys, duplicate keys in one map, keys that
+ * reach object prototypes, strings that are not UTF-8, lengths that run past
+ * the end, and anything over the limits. Only bytes
  * that pass are handed to the decoder, so the decoder never allocates more
  * than the header's size justifies.
  */
@@ -16,7 +17,8 @@ export function assertSafeMessagePack(bytes: Uint8Array): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   // Items still expected in each open container; maps count keys and values.
   const remaining: number[] = [1];
-  const isMap: boolean[] = [false];
+  // Keys seen so far in each open map (null for arrays and the root).
+  const keys: (Set<string> | null)[] = [null];
   let pos = 0;
   let entries = 0;
 
@@ -48,22 +50,27 @@ export function assertSafeMessagePack(bytes: Uint8Array): void {
     if (entries > LIMITS.entries) fail(`more than ${LIMITS.entries} map entries and array items`, 'LIMIT_EXCEEDED');
     // Every item takes at least one byte, so a count beyond the bytes left is a lie.
     if (items > bytes.length - pos) fail(`a container declares ${count} entries but only ${bytes.length - pos} bytes remain`);
+    // This container's depth is remaining.length (the header map is at depth 1); empty ones count too.
+    if (remaining.length > LIMITS.depth) fail(`maps and arrays nested deeper than ${LIMITS.depth} levels`, 'LIMIT_EXCEEDED');
     if (items === 0) return;
-    if (remaining.length > LIMITS.depth) fail(`nesting deeper than ${LIMITS.depth} levels`, 'LIMIT_EXCEEDED');
     remaining.push(items);
-    isMap.push(map);
+    keys.push(map ? new Set() : null);
   };
-  const blob = (length: number, asKey: boolean): void => {
+  const blob = (length: number, text: boolean, mapKeys: Set<string> | null): void => {
     if (length > LIMITS.stringBytes) fail(`a string or binary of ${length} bytes, over the limit of ${LIMITS.stringBytes}`, 'LIMIT_EXCEEDED');
     need(length);
-    if (asKey) {
-      let key: string;
+    if (text) {
+      let value = '';
       try {
-        key = utf8.decode(bytes.subarray(pos, pos + length));
+        value = utf8.decode(bytes.subarray(pos, pos + length));
       } catch {
-        key = fail('a map key is not valid UTF-8');
+        fail(mapKeys ? 'a map key is not valid UTF-8' : 'a string is not valid UTF-8');
       }
-      if (FORBIDDEN_KEYS.has(key)) fail(`the map key "${key}" is not allowed`);
+      if (mapKeys) {
+        if (FORBIDDEN_KEYS.has(value)) fail(`the map key "${value}" is not allowed`);
+        if (mapKeys.has(value)) fail(`the map key "${value.slice(0, 64)}" appears twice in one map`);
+        mapKeys.add(value);
+      }
     }
     pos += length;
   };
@@ -73,11 +80,12 @@ export function assertSafeMessagePack(bytes: Uint8Array): void {
     const left = remaining[depth] as number;
     if (left === 0) {
       remaining.pop();
-      isMap.pop();
+      keys.pop();
       continue;
     }
     remaining[depth] = left - 1;
-    const asKey = (isMap[depth] as boolean) && left % 2 === 0;
+    const mapKeys = left % 2 === 0 ? (keys[depth] ?? null) : null;
+    const asKey = mapKeys !== null;
     need(1);
     const type = view.getUint8(pos++);
     if (asKey && !((type >= 0xa0 && type <= 0xbf) || type === 0xd9 || type === 0xda || type === 0xdb)) {
@@ -87,10 +95,13 @@ export function assertSafeMessagePack(bytes: Uint8Array): void {
     if (type <= 0x7f || type >= 0xe0 || type === 0xc0 || type === 0xc2 || type === 0xc3) continue;
     if (type <= 0x8f) open(type & 0x0f, true);
     else if (type <= 0x9f) open(type & 0x0f, false);
-    else if (type <= 0xbf) blob(type & 0x1f, asKey);
-    else if (type === 0xc4 || type === 0xd9) blob(uint(1), asKey);
-    else if (type === 0xc5 || type === 0xda) blob(uint(2), asKey);
-    else if (type === 0xc6 || type === 0xdb) blob(uint(4), asKey);
+    else if (type <= 0xbf) blob(type & 0x1f, true, mapKeys);
+    else if (type === 0xd9) blob(uint(1), true, mapKeys);
+    else if (type === 0xda) blob(uint(2), true, mapKeys);
+    else if (type === 0xdb) blob(uint(4), true, mapKeys);
+    else if (type === 0xc4) blob(uint(1), false, null);
+    else if (type === 0xc5) blob(uint(2), false, null);
+    else if (type === 0xc6) blob(uint(4), false, null);
     else if (type === 0xca) skip(4);
     else if (type === 0xcb) skip(8);
     else if (type === 0xcc || type === 0xd0) skip(1);

@@ -15,6 +15,8 @@ export interface Prefix {
 }
 
 const SUPPORTED_MAJOR = Number(FORMAT_VERSION.split('.')[0]);
+/** End of the version fields: the part of the prefix every format major shares. */
+const VERSION_END = 12;
 
 /** Writes the prefix for the given fields. */
 export function encodePrefix(prefix: Prefix): Uint8Array {
@@ -37,31 +39,27 @@ export function encodePrefix(prefix: Prefix): Uint8Array {
  * (a file's size), so a truncated file is rejected here.
  */
 export function decodePrefix(bytes: Uint8Array, available?: number): Prefix {
-  if (bytes.length < MAGIC.length || !bytesEqual(bytes.subarray(0, MAGIC.length), MAGIC)) {
+  const head = bytes.subarray(0, MAGIC.length);
+  if (!bytesEqual(head, MAGIC.subarray(0, head.length)) || bytes.length === 0) {
     throw new ModelBundleError(
       'NOT_A_BUNDLE',
-      `Not a modelbundle file: the first bytes are ${toHex(bytes.subarray(0, 8)) || '(none)'}, expected ${toHex(MAGIC)}. Check that the path points at a bundle written by modelbundle.`,
+      `Not a modelbundle file: the first bytes are ${toHex(head) || '(none)'}, expected ${toHex(MAGIC)}. Check that the path points at a bundle written by modelbundle.`,
+      { details: { region: 'prefix', field: 'magic', found: toHex(head) } },
     );
   }
+  // Bytes 0-11 (magic and version) mean the same in every format major, so the
+  // version is refused before any other rule of format 1 is applied.
+  if (bytes.length >= VERSION_END) checkMajor(bytes);
   if (bytes.length < PREFIX_BYTES) {
     throw new ModelBundleError(
       'TRUNCATED',
       `Bundle is truncated: ${bytes.length} bytes, shorter than the ${PREFIX_BYTES}-byte prefix. The file was cut off while being written or copied; copy it again.`,
-      { details: { region: 'prefix', length: bytes.length } },
+      { details: { region: 'prefix', expected: PREFIX_BYTES, found: bytes.length } },
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, PREFIX_BYTES);
   const formatMajor = view.getUint16(8, true);
   const formatMinor = view.getUint16(10, true);
-  if (formatMajor !== SUPPORTED_MAJOR) {
-    const hint =
-      formatMajor > SUPPORTED_MAJOR ? `upgrade modelbundle to a release that reads format ${formatMajor}.x` : 'this reader does not read pre-release formats';
-    throw new ModelBundleError(
-      'UNSUPPORTED_FORMAT',
-      `Bundle format ${formatMajor}.${formatMinor} is not supported: this reader implements format ${FORMAT_VERSION} and reads ${SUPPORTED_MAJOR}.x. To read it, ${hint}.`,
-      { details: { found: `${formatMajor}.${formatMinor}`, supported: `^${FORMAT_VERSION}`, upgradeTo: `${formatMajor}.0.0` } },
-    );
-  }
   const flags = view.getUint32(12, true);
   if ((flags & ~FLAG_SIGNED) !== 0) {
     throw new ModelBundleError(
@@ -118,4 +116,19 @@ function readLength(view: DataView, offset: number, what: string): number {
     });
   }
   return Number(value);
+}
+
+/** Refuses a format major this reader does not implement, naming the version to upgrade to. */
+function checkMajor(bytes: Uint8Array): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, VERSION_END);
+  const formatMajor = view.getUint16(8, true);
+  const formatMinor = view.getUint16(10, true);
+  if (formatMajor === SUPPORTED_MAJOR) return;
+  const newer = formatMajor > SUPPORTED_MAJOR;
+  const hint = newer ? `upgrade @modelbundle/core to a release that reads format ${formatMajor}.x` : 'this reader does not read pre-release formats (major 0)';
+  throw new ModelBundleError(
+    'UNSUPPORTED_FORMAT',
+    `Bundle format ${formatMajor}.${formatMinor} is not supported: this reader implements format ${FORMAT_VERSION} and reads ${SUPPORTED_MAJOR}.x. To read it, ${hint}.`,
+    { details: { found: `${formatMajor}.${formatMinor}`, supported: `^${FORMAT_VERSION}`, ...(newer ? { upgradeTo: `${formatMajor}.0.0` } : {}) } },
+  );
 }

@@ -43,7 +43,11 @@ export function ioError(action: string, path: string, cause: unknown): ModelBund
           ? 'free disk space'
           : code === 'EISDIR'
             ? 'give a file path, not a directory'
-            : 'check the path and the disk';
+            : code === 'ENOTDIR'
+              ? 'make sure every folder on the path is a folder, not a file'
+              : code === undefined
+                ? "see the cause: the failure came from the bundle's data, not the file system"
+                : 'check the path and the disk';
   return new ModelBundleError('IO_ERROR', `Could not ${action} "${path}": ${(cause as Error).message}. To fix it, ${hint}.`, {
     cause,
     details: { path, errno: code ?? null },

@@ -42,14 +42,19 @@ async function syncDirectory(dir: string): Promise<void> {
   await handle.close();
 }
 
-/** Removes `.<base>.<pid>.<random>.mbtmp` files whose writing process no longer runs. */
+/**
+ * Removes `.<base>.<pid>.<12 hex>.mbtmp` files whose writing process no
+ * longer runs. The exact pattern keeps the temps of other targets (say
+ * `<base>.1`) out of reach.
+ */
 async function removeStaleTemps(dir: string, base: string): Promise<void> {
   const names = await readdir(dir).catch(() => [] as string[]);
   const prefix = `.${base}.`;
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
-    const pid = Number(name.slice(prefix.length).split('.')[0]);
-    if (Number.isInteger(pid) && pid !== process.pid && !isAlive(pid)) await unlink(join(dir, name)).catch(() => {});
+    const match = /^(\d+)\.[0-9a-f]{12}$/.exec(name.slice(prefix.length, -TEMP_SUFFIX.length));
+    const pid = Number(match?.[1]);
+    if (match && pid !== process.pid && !isAlive(pid)) await unlink(join(dir, name)).catch(() => {});
   }
 }
 

@@ -21,6 +21,11 @@ export interface RegistryOptions {
   autoload?: boolean | PluginLoader;
   /** Default policy for unmet `requires` (default `warn`). */
   requirements?: RequirementPolicy;
+  /**
+   * Folder from which plugin packages (autoload) and required packages
+   * (`requires` checks) are resolved. Default: the working directory.
+   */
+  resolveFrom?: string;
 }
 
 /** Options for {@link Registry.bundle}. */
@@ -101,7 +106,7 @@ export class Registry {
 
   /** Checks a bundle's `requires` against the packages installed here. */
   checkRequirements(requires: Record<string, string>): RequirementStatus[] {
-    return checkRequirements(requires, this.runtimeVersions());
+    return checkRequirements(requires, this.runtimeVersions(), this.#options.resolveFrom);
   }
 
   /** Saves `value` as a {@link Bundle}, with the first serializer that accepts it (or `options.kind`). */
@@ -174,7 +179,7 @@ export class Registry {
     if (found) return found;
     if (autoload !== false && pkg) {
       const loader = autoload === true ? loadDeclaredPlugin : autoload;
-      const plugin = await loader(pkg);
+      const plugin = await loader(pkg, this.#options.resolveFrom === undefined ? {} : { from: this.#options.resolveFrom });
       if (plugin) {
         for (const s of plugin.serializers) if (!this.get(s.kind)) this.register(s);
         const loaded = this.get(kind);
@@ -182,11 +187,16 @@ export class Registry {
       }
     }
     const exportName = typeof bundle.header.serializer.plugin === 'string' ? bundle.header.serializer.plugin : 'plugin';
-    const how = pkg
-      ? `Install "${pkg}" and register it: import { ${exportName} } from '${pkg}'; registerPlugin(${exportName});`
-      : 'Register the serializer for this kind with registerSerializer(...).';
-    throw new ModelBundleError('UNKNOWN_KIND', `No serializer is registered for kind "${kind}"${autoload === false ? ' and autoload is off' : ''}. ${how}`, {
-      details: { kind, package: pkg ?? null },
+    const call = pkg ? `import { ${exportName} } from '${pkg}'; registerPlugin(${exportName});` : null;
+    const why =
+      autoload === false
+        ? ' and autoload is off'
+        : pkg
+          ? ` and "${pkg}" could not be autoloaded (autoload imports only an installed package whose package.json declares "modelbundle": { "plugin": "<export>" })`
+          : '';
+    const how = call ? `Install "${pkg}" and register it: ${call}` : 'Register the serializer for this kind with registerSerializer(...).';
+    throw new ModelBundleError('UNKNOWN_KIND', `No serializer is registered for kind "${kind}"${why}. ${how}`, {
+      details: { kind, package: pkg ?? null, register: call },
     });
   }
 }

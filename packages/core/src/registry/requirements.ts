@@ -18,11 +18,11 @@ export interface RequirementStatus {
 /**
  * Checks each required range against the known versions (those the
  * registered serializers run with), falling back in Node to the package
- * installed where the process runs.
+ * installed as seen from `from` (default: the working directory).
  */
-export function checkRequirements(requires: Record<string, string>, known: Record<string, string>): RequirementStatus[] {
+export function checkRequirements(requires: Record<string, string>, known: Record<string, string>, from?: string): RequirementStatus[] {
   return Object.entries(requires).map(([name, range]) => {
-    const installed = known[name] ?? installedVersion(name);
+    const installed = known[name] ?? installedVersion(name, from);
     const satisfied = installed !== null && semver.satisfies(installed, range, { includePrerelease: true });
     return { name, range, installed, satisfied };
   });
@@ -46,8 +46,8 @@ export function enforceRequirements(statuses: RequirementStatus[], policy: Requi
   emitWarning(`The bundle requires ${lines.join(', ')}; loading anyway. If it misbehaves, ${fix}.`, 'MODELBUNDLE_REQUIREMENT_UNMET');
 }
 
-/** The version of `name` installed as seen from the working directory, in Node; null elsewhere or when absent. */
-function installedVersion(name: string): string | null {
-  const version = locatePackage(name)?.manifest.version;
+/** The version of `name` installed as seen from `from` (default: the working directory), in Node; null elsewhere or when absent. */
+function installedVersion(name: string, from?: string): string | null {
+  const version = locatePackage(name, from)?.manifest.version;
   return typeof version === 'string' ? version : null;
 }

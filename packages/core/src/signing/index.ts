@@ -1,0 +1,13 @@
+export {
+  exportPrivateKey,
+  exportPublicKey,
+  generateKeyPair,
+  importPrivateKey,
+  importPublicKey,
+  type KeyFormat,
+  type KeyInput,
+  keyFingerprint,
+  type SigningKeyPair,
+} from './keys.js';
+export { SIGNATURE_BYTES, SIGNATURE_DOMAIN, signatureMessage } from './message.js';
+export { type SignatureCheck, signBundle, unsignBundle, type VerifySignatureOptions, verifySignature } from './sign.js';
