@@ -1,0 +1,70 @@
+import { ModelBundleError } from '@modelbundle/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/** A tfjs layers model as `model.save` describes it: topology, weight specs and weight bytes. */
+export type ModelArtifacts = tf.io.ModelArtifacts;
+
+const SAVED: tf.io.SaveResult = { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
+
+/**
+ * The artifacts of a live model, through tfjs's own `save` (so the topology
+ * and weight order are exactly what tfjs writes). A layer that cannot be
+ * serialized gives SERIALIZATION_FAILED naming it.
+ */
+export async function artifactsFromModel(model: LayersModel, includeOptimizer: boolean): Promise<ModelArtifacts> {
+  assertSerializableLayers(model);
+  let artifacts: ModelArtifacts | undefined;
+  try {
+    await model.save(
+      tf.io.withSaveHandler(async (a) => {
+        artifacts = a;
+        return SAVED;
+      }),
+      { includeOptimizer },
+    );
+  } catch (cause) {
+    throw new ModelBundleError(
+      'SERIALIZATION_FAILED',
+      `TensorFlow.js could not serialize the model "${model.name}": ${(cause as Error).message}. Every custom layer needs a static className, a getConfig() that returns plain data, and tf.serialization.registerClass(...).`,
+      { cause },
+    );
+  }
+  if (!artifacts) throw new ModelBundleError('INTERNAL', 'model.save() finished without handing its artifacts to the save handler.');
+  return artifacts;
+}
+
+/** Every layer, nested models included, must name its class: tfjs would otherwise write `class_name: null`. */
+function assertSerializableLayers(model: LayersModel): void {
+  const visit = (layer: tfl.layers.Layer): void => {
+    const className = (layer.constructor as { className?: unknown }).className;
+    if (typeof className !== 'string' || className.length === 0) {
+      throw new ModelBundleError(
+        'SERIALIZATION_FAILED',
+        `Layer "${layer.name}" (class ${layer.constructor.name}) has no static className, so it cannot be saved. Add \`static className = '${layer.constructor.name}'\`, a getConfig() method, and call tf.serialization.registerClass(${layer.constructor.name}).`,
+        { details: { layer: layer.name } },
+      );
+    }
+    const inner = (layer as { layers?: tfl.layers.Layer[] }).layers;
+    if (Array.isArray(inner)) for (const child of inner) visit(child);
+  };
+  for (const layer of model.layers) visit(layer);
+}
+
+/**
+ * Builds a model from validated artifacts with tfjs's own loader, so the
+ * training config and optimizer weights are restored as tfjs does it.
+ */
+export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<LayersModel> {
+  try {
+    return await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+  } catch (cause) {
+    if (cause instanceof ModelBundleError) throw cause;
+    throw new ModelBundleError(
+      'SERIALIZATION_FAILED',
+      `TensorFlow.js could not rebuild the model: ${(cause as Error).message}. The bundle may need a newer @tensorflow/tfjs-layers or a custom class registered with tf.serialization.registerClass(...).`,
+      { cause },
+    );
+  }
+}

@@ -1,0 +1,104 @@
+import { ModelBundleError } from '@modelbundle/core';
+import { isWeightDtype, tensorByteLength, type WeightDtype } from './dtypes.js';
+
+/** One weight tensor of a bundled model: its tfjs spec plus the section that holds its bytes. */
+export type WeightEntry = {
+  /** The tfjs weight name, e.g. `dense_Dense1/kernel`. */
+  name: string;
+  shape: number[];
+  dtype: WeightDtype;
+  /** Name of the section holding the tensor's raw little-endian bytes. */
+  section: string;
+  /** `optimizer` for optimizer state (tfjs's weight group); absent for model weights. */
+  group?: string;
+};
+
+/** The payload a tfjs model keeps in the header: where its topology is and what each weight section holds. */
+export type TfjsPayload = {
+  /** Name of the section holding the topology document (JSON). */
+  topology: string;
+  weights: WeightEntry[];
+  /** True when optimizer state is included. */
+  optimizer: boolean;
+};
+
+/**
+ * The topology section: `model.json` minus its weights manifest. Large, so
+ * it lives in a section rather than in the header.
+ */
+export interface TopologyDocument {
+  modelTopology: Record<string, unknown>;
+  trainingConfig?: Record<string, unknown>;
+  format?: string;
+  generatedBy?: string;
+  convertedBy?: string | null;
+  userDefinedMetadata?: Record<string, unknown>;
+}
+
+/** Checks an untrusted payload and returns it typed. Sizes are checked against the sections. */
+export function readPayload(payload: Record<string, unknown>, sections: ReadonlyMap<string, Uint8Array>): TfjsPayload {
+  const { topology, weights, optimizer } = payload;
+  if (typeof topology !== 'string' || !sections.has(topology)) {
+    throw malformed(`payload.topology is ${JSON.stringify(topology)}; expected the name of a section that holds the model topology`);
+  }
+  if (!Array.isArray(weights) || weights.length > sections.size) {
+    throw malformed(`payload.weights is not a list of at most ${sections.size} weight entries`);
+  }
+  const seen = new Set<string>();
+  const entries = weights.map((raw, i): WeightEntry => {
+    const w = raw as Partial<WeightEntry> | null;
+    const where = `payload.weights[${i}]`;
+    if (!w || typeof w !== 'object' || typeof w.name !== 'string' || typeof w.section !== 'string' || !Array.isArray(w.shape)) {
+      throw malformed(`${where} lacks a string name, a string section or a shape list`);
+    }
+    if (!isWeightDtype(w.dtype)) throw malformed(`${where} ("${w.name}") has dtype ${JSON.stringify(w.dtype)}; expected float32, int32, bool or complex64`);
+    if (w.group !== undefined && typeof w.group !== 'string') throw malformed(`${where} ("${w.name}") has a non-string group`);
+    const data = sections.get(w.section);
+    if (!data || w.section === topology || seen.has(w.section)) {
+      throw malformed(`${where} ("${w.name}") names section "${w.section}", which is missing, is the topology or is used twice`);
+    }
+    seen.add(w.section);
+    const expected = tensorByteLength(w.shape, w.dtype, `Weight "${w.name}"`);
+    if (expected !== data.byteLength) {
+      throw new ModelBundleError(
+        'MALFORMED',
+        `Weight "${w.name}" is ${w.dtype}[${w.shape.join(', ')}], which takes ${expected} bytes, but its section "${w.section}" holds ${data.byteLength}. The bundle was written by a non-conforming writer or is damaged.`,
+        { details: { weight: w.name, section: w.section, expected, found: data.byteLength } },
+      );
+    }
+    return { name: w.name, shape: w.shape as number[], dtype: w.dtype, section: w.section, ...(w.group === undefined ? {} : { group: w.group }) };
+  });
+  return { topology, weights: entries, optimizer: optimizer === true };
+}
+
+/** Parses the topology section (plain JSON: nothing in it is evaluated). */
+export function readTopology(bytes: Uint8Array, section: string): TopologyDocument {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (cause) {
+    throw new ModelBundleError(
+      'MALFORMED',
+      `Section "${section}" is not UTF-8 JSON: ${(cause as Error).message}. The bundle was written by a non-conforming writer.`,
+      { cause },
+    );
+  }
+  const topology = (doc as TopologyDocument | null)?.modelTopology;
+  if (!doc || typeof doc !== 'object' || !topology || typeof topology !== 'object' || Array.isArray(topology)) {
+    throw malformed(`section "${section}" has no modelTopology object`);
+  }
+  return doc as TopologyDocument;
+}
+
+/** The model config inside a topology, unwrapping the Keras `model_config` envelope the converter writes. */
+export function modelConfig(topology: Record<string, unknown>): { class_name?: unknown; config?: unknown } {
+  const inner = topology.model_config;
+  return (inner && typeof inner === 'object' ? inner : topology) as { class_name?: unknown; config?: unknown };
+}
+
+function malformed(what: string): ModelBundleError {
+  return new ModelBundleError(
+    'MALFORMED',
+    `The tfjs payload is invalid: ${what}. The bundle was written by a non-conforming writer or is damaged; re-save the model.`,
+  );
+}

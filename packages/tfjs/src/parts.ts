@@ -1,0 +1,173 @@
+import { type BundleParts, ModelBundleError, type UnbundleParts } from '@modelbundle/core';
+import * as tf from '@tensorflow/tfjs-core';
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
+import { currentBackend, ensureBackend } from './backend.js';
+import { assertClassesRegistered, customClassNames, topologyClassNames } from './classes.js';
+import { fromLittleEndian, isWeightDtype, tensorByteLength, toLittleEndian } from './dtypes.js';
+import { readPayload, readTopology, type TfjsPayload, type TopologyDocument, type WeightEntry } from './manifest.js';
+import { describeModel, type TfjsSummary } from './summary.js';
+import { LAYERS_RANGE } from './version.js';
+
+/** Options for {@link modelParts}. */
+export interface ModelPartsOptions {
+  /** Save the optimizer state too, so training can resume exactly (default false). */
+  includeOptimizer?: boolean;
+  /**
+   * Prepended to every section name, so a model's sections can sit beside
+   * others in a larger bundle (e.g. `model/`). Letters, digits and `_ . : / -`.
+   */
+  prefix?: string;
+}
+
+/** {@link BundleParts} whose payload and summary are those of a tfjs model. */
+export interface TfjsBundleParts extends BundleParts {
+  payload: TfjsPayload;
+  sections: [string, Uint8Array][];
+  summary: TfjsSummary;
+  ptype: { inputs: TfjsSummary['inputs']; outputs: TfjsSummary['outputs'] };
+  requires: Record<string, string>;
+}
+
+const PREFIX = /^[A-Za-z0-9_.:/-]*$/;
+
+/**
+ * The parts of a bundle for a live model: payload (weight manifest), one
+ * raw little-endian section per weight tensor, the topology section, a
+ * summary and a ptype. Another serializer may embed these in its own bundle.
+ */
+export async function modelParts(model: LayersModel, options: ModelPartsOptions = {}): Promise<TfjsBundleParts> {
+  await ensureBackend();
+  const artifacts = await artifactsFromModel(model, options.includeOptimizer === true);
+  return partsFromArtifacts(artifacts, options.prefix ?? '', model);
+}
+
+/**
+ * The parts of a bundle for tfjs model artifacts (what `model.save` gives an
+ * IOHandler, or a model.json read from disk). Quantized or string weights
+ * are decoded first: sections always hold plain tensors.
+ */
+export function partsFromArtifacts(artifacts: ModelArtifacts, prefix = '', model?: LayersModel): TfjsBundleParts {
+  if (!PREFIX.test(prefix)) {
+    throw new ModelBundleError('INVALID_ARGUMENT', `Section prefix "${prefix}" has characters a section name cannot hold; use letters, digits and _ . : / -.`);
+  }
+  const topology = artifacts.modelTopology;
+  if (!topology || typeof topology !== 'object' || topology instanceof ArrayBuffer) {
+    throw new ModelBundleError('SERIALIZATION_FAILED', 'The model artifacts hold no JSON topology; only layers models (not graph models) can be bundled.');
+  }
+  const doc: TopologyDocument = {
+    modelTopology: topology as Record<string, unknown>,
+    ...(artifacts.trainingConfig ? { trainingConfig: artifacts.trainingConfig as unknown as Record<string, unknown> } : {}),
+    ...(artifacts.format ? { format: artifacts.format } : {}),
+    ...(artifacts.generatedBy ? { generatedBy: artifacts.generatedBy } : {}),
+    ...(artifacts.convertedBy !== undefined ? { convertedBy: artifacts.convertedBy } : {}),
+    ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
+  };
+  const topologySection = `${prefix}topology.json`;
+  const sections: [string, Uint8Array][] = [[topologySection, new TextEncoder().encode(JSON.stringify(doc))]];
+  const weights: WeightEntry[] = [];
+  for (const [i, [spec, bytes]] of weightTensors(artifacts).entries()) {
+    const section = `${prefix}weights/${i}`;
+    weights.push({ name: spec.name, shape: [...spec.shape], dtype: spec.dtype as WeightEntry['dtype'], section, ...(spec.group ? { group: spec.group } : {}) });
+    sections.push([section, bytes]);
+  }
+  const optimizer = weights.some((w) => w.group === 'optimizer');
+  const classes = [...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)];
+  const summary = describeModel(doc, weights, model, {
+    customClasses: customClassNames(classes),
+    backend: currentBackend() ?? null,
+    tfjsLayers: versionThatWrote(doc),
+    optimizer,
+  });
+  return {
+    payload: { topology: topologySection, weights, optimizer },
+    sections,
+    summary,
+    ptype: { inputs: summary.inputs, outputs: summary.outputs },
+    requires: { '@tensorflow/tfjs-layers': LAYERS_RANGE },
+  };
+}
+
+/**
+ * Validated tfjs artifacts from bundle parts: the payload is checked, every
+ * class the topology names must be registered, and every section's length
+ * must match its tensor's shape and dtype, all before any tensor exists.
+ */
+export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): ModelArtifacts {
+  const payload = readPayload(parts.payload, parts.sections);
+  const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
+  assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)]);
+  const weightData = payload.weights.map((w) => {
+    // A copy per tensor: an aligned buffer of its own that tfjs may keep.
+    const copy = (parts.sections.get(w.section) as Uint8Array).slice();
+    return fromLittleEndian(copy, w.dtype).buffer as ArrayBuffer;
+  });
+  return {
+    modelTopology: doc.modelTopology,
+    weightSpecs: payload.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype, ...(w.group ? { group: w.group as tf.io.WeightGroup } : {}) })),
+    weightData,
+    ...(doc.trainingConfig ? { trainingConfig: doc.trainingConfig as unknown as tf.io.TrainingConfig } : {}),
+    ...(doc.format ? { format: doc.format } : {}),
+    ...(doc.generatedBy ? { generatedBy: doc.generatedBy } : {}),
+    ...(doc.convertedBy !== undefined ? { convertedBy: doc.convertedBy } : {}),
+    ...(doc.userDefinedMetadata ? { userDefinedMetadata: doc.userDefinedMetadata as Record<string, object> } : {}),
+  };
+}
+
+/** Restores a live model from bundle parts (its own bundle's, or a model embedded in another bundle). */
+export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): Promise<LayersModel> {
+  const artifacts = artifactsFromParts(parts);
+  await ensureBackend();
+  return modelFromArtifacts(artifacts);
+}
+
+/** Each weight's spec and its raw little-endian bytes, decoding quantized or string weights to plain tensors first. */
+function weightTensors(artifacts: ModelArtifacts): [tf.io.WeightsManifestEntry, Uint8Array][] {
+  const specs = artifacts.weightSpecs ?? [];
+  if (specs.length === 0) return [];
+  if (artifacts.weightData === undefined) {
+    throw new ModelBundleError('SERIALIZATION_FAILED', 'The model artifacts list weight specs but hold no weight data; load the weights before bundling.');
+  }
+  const plain = specs.every((s) => isWeightDtype(s.dtype) && s.quantization === undefined);
+  if (!plain) return decodedTensors(artifacts.weightData, specs);
+  const data = new tf.io.CompositeArrayBuffer(artifacts.weightData);
+  let offset = 0;
+  return specs.map((spec) => {
+    const length = tensorByteLength(spec.shape, spec.dtype as WeightEntry['dtype'], `Weight "${spec.name}"`);
+    if (offset + length > data.byteLength) {
+      throw new ModelBundleError(
+        'SERIALIZATION_FAILED',
+        `The weight data ends at byte ${data.byteLength}, but weight "${spec.name}" needs bytes ${offset} to ${offset + length}. The weights do not match their manifest.`,
+      );
+    }
+    const bytes = toLittleEndian(new Uint8Array(data.slice(offset, offset + length)), spec.dtype as WeightEntry['dtype']);
+    offset += length;
+    return [spec, bytes];
+  });
+}
+
+function decodedTensors(weightData: tf.io.WeightData, specs: tf.io.WeightsManifestEntry[]): [tf.io.WeightsManifestEntry, Uint8Array][] {
+  const tensors = tf.io.decodeWeights(weightData, specs);
+  try {
+    return specs.map((spec) => {
+      const tensor = tensors[spec.name] as tf.Tensor;
+      if (!isWeightDtype(tensor.dtype)) {
+        throw new ModelBundleError(
+          'SERIALIZATION_FAILED',
+          `Weight "${spec.name}" has dtype ${tensor.dtype}; a layers model's weights are float32, int32 or bool.`,
+        );
+      }
+      const values = tensor.dataSync() as Float32Array | Int32Array | Uint8Array;
+      const bytes = new Uint8Array(values.buffer, values.byteOffset, values.byteLength).slice();
+      const { quantization: _dropped, ...rest } = spec;
+      return [{ ...rest, dtype: tensor.dtype }, toLittleEndian(bytes, tensor.dtype)];
+    });
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+}
+
+function versionThatWrote(doc: TopologyDocument): string {
+  const written = doc.modelTopology.keras_version;
+  return typeof written === 'string' ? written : (doc.generatedBy ?? 'unknown');
+}

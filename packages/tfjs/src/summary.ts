@@ -1,0 +1,104 @@
+import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { elementCount } from './dtypes.js';
+import { modelConfig, type TopologyDocument, type WeightEntry } from './manifest.js';
+
+/** One model input or output: its name, shape (`null` = any size, first = batch) and dtype. */
+export type TensorInfo = {
+  name: string;
+  shape: (number | null)[] | null;
+  dtype: string;
+};
+
+/**
+ * The input/output prototype of a tfjs model, as the predictor reads rows:
+ * one entry per model input (rows give each input's value without the batch
+ * dimension) and per output.
+ */
+export type TfjsPtype = {
+  inputs: TensorInfo[];
+  outputs: TensorInfo[];
+};
+
+/** What the header's `summary` records about a tfjs model. */
+export type TfjsSummary = TfjsPtype & {
+  kind: 'tfjs.sequential' | 'tfjs.functional';
+  /** Top-level layer count (a nested model counts as one). */
+  layers: number;
+  /** Scalar count of all model weights (not optimizer state). */
+  parameters: number;
+  customClasses: string[];
+  /** The tfjs backend active when the bundle was written. */
+  backend: string | null;
+  /** The tfjs-layers version that wrote the topology. */
+  tfjsLayers: string;
+  optimizer: boolean;
+};
+
+/** The kind of a topology: `tfjs.sequential` for a Sequential model, `tfjs.functional` otherwise. */
+export function kindOf(doc: TopologyDocument): TfjsSummary['kind'] {
+  return modelConfig(doc.modelTopology).class_name === 'Sequential' ? 'tfjs.sequential' : 'tfjs.functional';
+}
+
+/** Describes a model from its live object when given (exact output shapes), else from its topology alone. */
+export function describeModel(
+  doc: TopologyDocument,
+  weights: readonly WeightEntry[],
+  model: LayersModel | undefined,
+  extra: Pick<TfjsSummary, 'customClasses' | 'backend' | 'tfjsLayers' | 'optimizer'>,
+): TfjsSummary {
+  const io = model ? liveTensors(model) : topologyTensors(doc);
+  const layerList = layersOf(doc);
+  return {
+    kind: kindOf(doc),
+    layers: model ? model.layers.length : layerList.length,
+    parameters: weights.filter((w) => w.group === undefined).reduce((sum, w) => sum + elementCount(w.shape), 0),
+    ...io,
+    ...extra,
+  };
+}
+
+function liveTensors(model: LayersModel): TfjsPtype {
+  return {
+    inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
+    outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
+  };
+}
+
+type LayerJson = { class_name?: unknown; name?: unknown; config?: { name?: unknown; batch_input_shape?: unknown; dtype?: unknown } };
+
+function layersOf(doc: TopologyDocument): LayerJson[] {
+  const config = modelConfig(doc.modelTopology).config as { layers?: unknown } | unknown[] | undefined;
+  const layers = Array.isArray(config) ? config : config?.layers;
+  return Array.isArray(layers) ? (layers as LayerJson[]) : [];
+}
+
+/** Inputs and outputs as far as the topology tells them (output shapes need the built model: null here). */
+function topologyTensors(doc: TopologyDocument): TfjsPtype {
+  const layers = layersOf(doc);
+  const nameOf = (l: LayerJson | undefined): string => String(l?.config?.name ?? l?.name ?? '');
+  const tensorOf = (l: LayerJson | undefined, name: string): TensorInfo => ({
+    name,
+    shape: Array.isArray(l?.config?.batch_input_shape) ? (l.config.batch_input_shape as (number | null)[]) : null,
+    dtype: typeof l?.config?.dtype === 'string' ? l.config.dtype : 'float32',
+  });
+  if (kindOf(doc) === 'tfjs.sequential') {
+    const first = layers[0];
+    const last = layers[layers.length - 1];
+    return {
+      inputs: first ? [tensorOf(first, `${nameOf(first)}_input`)] : [],
+      outputs: last ? [{ name: nameOf(last), shape: null, dtype: 'float32' }] : [],
+    };
+  }
+  const config = modelConfig(doc.modelTopology).config as { input_layers?: unknown[]; output_layers?: unknown[] } | undefined;
+  const refName = (ref: unknown): string => (Array.isArray(ref) ? String(ref[0]) : String(ref));
+  return {
+    inputs: (config?.input_layers ?? []).map((ref) => {
+      const name = refName(ref);
+      return tensorOf(
+        layers.find((l) => nameOf(l) === name),
+        name,
+      );
+    }),
+    outputs: (config?.output_layers ?? []).map((ref) => ({ name: refName(ref), shape: null, dtype: 'float32' })),
+  };
+}

@@ -1,0 +1,19 @@
+import { nodeBuiltin } from './platform.js';
+
+const WASM_FILE = '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm';
+
+/**
+ * The folder holding the wasm backend's `.wasm` files in Node, resolved from
+ * node_modules rather than from the location of the JavaScript that loads
+ * them: that location is wrong once the code is bundled.
+ */
+export function nodeWasmDirectory(): string | undefined {
+  const moduleApi = nodeBuiltin<typeof import('node:module')>('module');
+  if (!moduleApi) return undefined;
+  try {
+    const file = moduleApi.createRequire(import.meta.url).resolve(WASM_FILE);
+    return file.slice(0, file.length - 'tfjs-backend-wasm.wasm'.length);
+  } catch {
+    return undefined;
+  }
+}
