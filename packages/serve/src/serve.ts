@@ -1,0 +1,53 @@
+import type { FastifyInstance } from 'fastify';
+import { createServer, type ServerOptions } from './server.js';
+
+/** Options for {@link serve}: the server's plus where to listen. */
+export type ServeOptions = ServerOptions & {
+  /** Port (default 8080; 0 picks a free one). */
+  port?: number;
+  /** Interface (default 127.0.0.1, this machine only; 0.0.0.0 for all, e.g. in a container). */
+  host?: string;
+  /** Signals that shut the server down gracefully (default SIGTERM and SIGINT); `false` installs no handler. */
+  signals?: readonly NodeJS.Signals[] | false;
+};
+
+/** A listening server. */
+export interface RunningServer {
+  app: FastifyInstance;
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  url: string;
+  /** Stops accepting connections and resolves once in-flight requests have finished. */
+  close(): Promise<void>;
+}
+
+/**
+ * Creates the server for a bundle and listens. On SIGTERM (or SIGINT) it
+ * stops accepting connections, lets requests in flight finish, then closes,
+ * so the process can end with code 0.
+ */
+export async function serve(options: ServeOptions): Promise<RunningServer> {
+  const app = await createServer(options);
+  const host = options.host ?? '127.0.0.1';
+  await app.listen({ port: options.port ?? 8080, host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const signals = options.signals === false ? [] : (options.signals ?? ['SIGTERM', 'SIGINT']);
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      for (const signal of signals) process.off(signal, onSignal);
+      await app.close();
+    })();
+    return closing;
+  };
+  const onSignal = (signal: NodeJS.Signals) => {
+    app.log.info({ signal }, 'shutting down: finishing requests in flight');
+    close().catch((error) => {
+      app.log.error({ err: error }, 'shutdown failed');
+      process.exitCode = 1;
+    });
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+  return { app, url, close };
+}

@@ -1,0 +1,55 @@
+import { type RunningServer, serve } from '@modelbundle/serve';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type HeadlessChromium, launchChromium } from '../../../test/support/chromium.js';
+import { linearBundleFile, linearRegistry } from './helpers.js';
+
+let server: RunningServer;
+let browser: HeadlessChromium;
+
+beforeAll(async () => {
+  server = await serve({ path: await linearBundleFile(), registry: linearRegistry(), port: 0, logLevel: 'silent', signals: false });
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+describe('the docs page in headless Chromium', () => {
+  it('renders the columns from the schema and sends a request that returns predictions', async () => {
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+    await page.goto(`${server.url}/docs`);
+    await page.waitForSelector('body[data-ready="true"]');
+    expect(await page.locator('#columns td').allTextContents()).toEqual(['x1', 'number', '', 'x2', 'number', '', 'group', 'string', 'a, b']);
+
+    await page.fill('#col-x1', '3');
+    await page.fill('#col-x2', '1');
+    await page.selectOption('#col-group', 'b');
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('HTTP'));
+    expect(await page.textContent('#status')).toBe('HTTP 200');
+    expect(JSON.parse((await page.textContent('#response')) ?? '')).toEqual({ predictions: [{ '.pred': 15.5 }] });
+
+    await page.selectOption('#type', 'prob');
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('response')?.textContent?.includes('.pred_yes'));
+    const prob = JSON.parse((await page.textContent('#response')) ?? '');
+    expect(prob.predictions[0]['.pred_yes']).toBeCloseTo(1 / (1 + Math.exp(-15.5)), 12);
+    expect(await page.textContent('#curl')).toContain(`curl -s -X POST '${server.url}/predict?type=prob'`);
+    expect(problems).toEqual([]);
+  });
+
+  it('shows the server’s 400 message when a row is wrong', async () => {
+    const page = await browser.context.newPage();
+    await page.goto(`${server.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.fill('#body', '[{"x1": 1, "group": "a"}]');
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('HTTP'));
+    expect(await page.textContent('#status')).toContain('HTTP 400');
+    expect(await page.textContent('#response')).toContain('missing columns: x2');
+  });
+});
