@@ -32,4 +32,20 @@ export type {
   SerializerContext,
   UnbundleParts,
 } from './registry/serializer.js';
+export {
+  exportPrivateKey,
+  exportPublicKey,
+  generateKeyPair,
+  importPrivateKey,
+  importPublicKey,
+  type KeyFormat,
+  type KeyInput,
+  keyFingerprint,
+  type SignatureCheck,
+  type SigningKeyPair,
+  signBundle,
+  unsignBundle,
+  type VerifySignatureOptions,
+  verifySignature,
+} from './signing/index.js';
 export { CORE_VERSION } from './version.js';

@@ -103,6 +103,13 @@ export function decodePrefix(bytes: Uint8Array, available?: number): Prefix {
       { details: { region: 'prefix', field: 'signature' } },
     );
   }
+  if (signed && isAllZero(signatureBytes)) {
+    throw new ModelBundleError(
+      'CORRUPT',
+      'Prefix is damaged: the signed flag is set but the signature field is empty (all zero). Copy the bundle again from the source.',
+      { details: { region: 'prefix', field: 'flags' } },
+    );
+  }
   const prefix: Prefix = { formatMajor, formatMinor, flags, headerLength, fileLength, headerDigest };
   if (signed) prefix.signature = signatureBytes.slice();
   return prefix;

@@ -4,6 +4,8 @@ import { type DependencyContainer, container as rootContainer } from 'tsyringe';
 import { type Bundle, createBundle, decodeBundle, type HeaderDraft } from '../envelope/bundle.js';
 import { asUint8Array } from '../envelope/bytes.js';
 import { ModelBundleError } from '../errors.js';
+import type { KeyInput } from '../signing/keys.js';
+import { verifySignature } from '../signing/sign.js';
 import { CORE_VERSION, runtimeDescription } from '../version.js';
 import { loadDeclaredPlugin, type PluginLoader } from './autoload.js';
 import { checkRequirements, enforceRequirements, type RequirementPolicy, type RequirementStatus } from './requirements.js';
@@ -46,6 +48,12 @@ export interface UnbundleOptions {
   autoload?: boolean | PluginLoader;
   /** Skip section digest checks (only for bytes already verified). Default false. */
   skipVerify?: boolean;
+  /**
+   * Ed25519 public keys you trust. When given, a bundle that is unsigned, or
+   * not signed by one of them, is refused with SIGNATURE_INVALID before any
+   * serializer runs or any plugin is loaded.
+   */
+  trustedKeys?: readonly KeyInput[];
 }
 
 /**
@@ -148,6 +156,7 @@ export class Registry {
    */
   async unbundle<T = unknown>(source: BundleSource, options: UnbundleOptions = {}): Promise<T> {
     const bundle = await toBundle(source, options.skipVerify === true);
+    if (options.trustedKeys) await verifySignature(bundle, options.trustedKeys, { sections: isBundle(source) && options.skipVerify !== true });
     const serializer = await this.resolveSerializer(bundle, options.autoload);
     const parts = await migrate(serializer, {
       header: bundle.header,

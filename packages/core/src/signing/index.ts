@@ -9,5 +9,4 @@ export {
   keyFingerprint,
   type SigningKeyPair,
 } from './keys.js';
-export { SIGNATURE_BYTES, SIGNATURE_DOMAIN, signatureMessage } from './message.js';
 export { type SignatureCheck, signBundle, unsignBundle, type VerifySignatureOptions, verifySignature } from './sign.js';

@@ -2,9 +2,9 @@ import type { Bundle } from '../envelope/bundle.js';
 import { verifySections } from '../envelope/bundle.js';
 import { bytesEqual, isAllZero, toHex } from '../envelope/bytes.js';
 import { sha256 } from '../envelope/digest.js';
+import { SIGNATURE_BYTES, signatureMessage } from '../envelope/signature.js';
 import { ModelBundleError } from '../errors.js';
 import { importPrivateKey, importPublicKey, type KeyInput, keyFingerprint, subtleCrypto } from './keys.js';
-import { SIGNATURE_BYTES, signatureMessage } from './message.js';
 
 // The order of the Ed25519 base point: a signature's S half is always below it (RFC 8032, 5.1.7).
 const GROUP_ORDER = 2n ** 252n + 27742317777372353535851937790883648493n;
@@ -29,8 +29,9 @@ export interface VerifySignatureOptions {
 }
 
 /**
- * Signs a bundle: an Ed25519 signature over `"modelbundle/v1 signature\0"`
- * followed by the 32-byte header digest. The header digest covers every
+ * Signs a bundle: an Ed25519 signature over `signatureMessage(headerDigest)`
+ * (the domain string `modelbundle:signature:v1`, a zero byte, the 32-byte
+ * header digest). The header digest covers every
  * section digest, so this signs the whole bundle. Returns a new bundle with
  * `signature` set; header and sections are shared, not copied, so re-signing
  * never rewrites them. Write it with `encodeBundle` or `writeBundle`.

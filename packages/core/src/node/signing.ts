@@ -1,0 +1,132 @@
+import { mkdir, open, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { bundlePrefix } from '../envelope/bundle.js';
+import { bytesEqual } from '../envelope/bytes.js';
+import { PREFIX_BYTES } from '../envelope/constants.js';
+import { decodePrefix } from '../envelope/prefix.js';
+import { ModelBundleError } from '../errors.js';
+import { exportPrivateKey, exportPublicKey, generateKeyPair, importPrivateKey, importPublicKey, keyFingerprint } from '../signing/keys.js';
+import { type SignatureCheck, signBundle, verifySignature } from '../signing/sign.js';
+import { ioError, readExactly } from './file-io.js';
+import { readBundle } from './read.js';
+import { writeBundle } from './write.js';
+
+/** Where {@link writeKeyPair} put the keys. */
+export interface KeyPairFiles {
+  /** PKCS#8 PEM, readable by the owner only. Keep it secret. */
+  privateKeyPath: string;
+  /** SPKI PEM: give this to everyone who verifies your bundles. */
+  publicKeyPath: string;
+  /** {@link keyFingerprint} of the public key. */
+  fingerprint: string;
+}
+
+/**
+ * Generates an Ed25519 key pair and writes `<name>.key` (private, mode 0600)
+ * and `<name>.pub` (public) into `dir`, creating it. Never overwrites an
+ * existing key unless `overwrite` is set.
+ */
+export async function writeKeyPair(dir: string, options: { name?: string; overwrite?: boolean } = {}): Promise<KeyPairFiles> {
+  const name = options.name ?? 'modelbundle';
+  const pair = await generateKeyPair();
+  const privateKeyPath = join(dir, `${name}.key`);
+  const publicKeyPath = join(dir, `${name}.pub`);
+  await mkdir(dir, { recursive: true }).catch((e) => Promise.reject(ioError('create the directory', dir, e)));
+  const flag = options.overwrite ? 'w' : 'wx';
+  await writeText(privateKeyPath, await exportPrivateKey(pair.privateKey, 'pem'), 0o600, flag);
+  await writeText(publicKeyPath, await exportPublicKey(pair.publicKey, 'pem'), 0o644, flag);
+  return { privateKeyPath, publicKeyPath, fingerprint: await keyFingerprint(pair.publicKey) };
+}
+
+/** Reads a private key file: PKCS#8 PEM, JWK JSON, base64 of the 32-byte seed, or the 32 raw bytes. */
+export async function readPrivateKey(path: string): Promise<CryptoKey> {
+  return importPrivateKey(await readKeyFile(path));
+}
+
+/** Reads a public key file: SPKI PEM, JWK JSON, base64 of the 32-byte key, or the 32 raw bytes. */
+export async function readPublicKey(path: string): Promise<CryptoKey> {
+  return importPublicKey(await readKeyFile(path));
+}
+
+/** Options for {@link signFile}. */
+export interface SignFileOptions {
+  /** Write the signed bundle here (atomically) and leave `path` untouched. Default: sign `path` in place. */
+  output?: string;
+}
+
+/**
+ * Signs a bundle file with the private key at `privateKeyPath`. The whole
+ * file is verified first (a signature must never vouch for damaged bytes).
+ * In place, only the 128-byte prefix is rewritten (one write inside the
+ * first disk sector, then fsync): header and sections stay byte-identical.
+ * Re-signing with another key works the same way. Returns the public key's fingerprint.
+ */
+export async function signFile(path: string, privateKeyPath: string, options: SignFileOptions = {}): Promise<{ fingerprint: string }> {
+  const key = await readPrivateKey(privateKeyPath);
+  const bundle = await readBundle(path);
+  const signed = await signBundle(bundle, key);
+  const fingerprint = await keyFingerprint(await publicKeyOf(key));
+  if (options.output !== undefined) {
+    await writeBundle(options.output, signed);
+    return { fingerprint };
+  }
+  const handle = await open(path, 'r+').catch((e) => Promise.reject(ioError('open', path, e)));
+  try {
+    const size = (await handle.stat()).size;
+    const current = decodePrefix(await readExactly(handle, 0, Math.min(PREFIX_BYTES, size)), size);
+    if (!bytesEqual(current.headerDigest, bundle.headerDigest)) {
+      throw new ModelBundleError('IO_ERROR', `"${path}" changed while it was being signed. Sign it again when no other process writes it.`, {
+        details: { path },
+      });
+    }
+    const prefix = bundlePrefix(signed);
+    await handle.write(prefix, 0, prefix.byteLength, 0);
+    await handle.sync();
+  } catch (e) {
+    throw ioError('sign', path, e);
+  } finally {
+    await handle.close();
+  }
+  return { fingerprint };
+}
+
+/**
+ * Reads and fully verifies a bundle file (prefix, header, every section)
+ * and checks that one of the public keys at `publicKeyPaths` signed it.
+ * Throws SIGNATURE_INVALID (see `verifySignature`) or the decoding error.
+ */
+export async function verifyFile(path: string, publicKeyPaths: string | readonly string[]): Promise<SignatureCheck> {
+  const paths = typeof publicKeyPaths === 'string' ? [publicKeyPaths] : publicKeyPaths;
+  const keys = await Promise.all(paths.map((p) => readPublicKey(p)));
+  return verifySignature(await readBundle(path), keys);
+}
+
+async function readKeyFile(path: string): Promise<string | Uint8Array> {
+  const bytes = await readFile(path).catch((e) => Promise.reject(ioError('read the key file', path, e)));
+  const text = new TextDecoder().decode(bytes);
+  return bytes.length === 32 && !/^[\x20-\x7e\s]*$/.test(text) ? new Uint8Array(bytes) : text;
+}
+
+async function publicKeyOf(privateKey: CryptoKey): Promise<JsonWebKey> {
+  const { d: _secret, ...jwk } = await exportPrivateKey(privateKey, 'jwk');
+  return jwk;
+}
+
+async function writeText(path: string, text: string, mode: number, flag: 'w' | 'wx'): Promise<void> {
+  const handle = await open(path, flag, mode).catch((e) => {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+      return Promise.reject(
+        new ModelBundleError('IO_ERROR', `"${path}" already exists; keys are never overwritten by default. Choose another directory or name, or remove it.`, {
+          details: { path },
+        }),
+      );
+    }
+    return Promise.reject(ioError('write', path, e));
+  });
+  try {
+    await handle.writeFile(text);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
