@@ -1,0 +1,64 @@
+import { ModelBundleError } from '@modelbundle/core';
+import * as tf from '@tensorflow/tfjs-core';
+import { type FittedWorkflowData, readFitted } from './fitted.js';
+import { restoreModel } from './live-model.js';
+import { bakePredictors } from './recipe/bake.js';
+import { checkRows } from './recipe/check-rows.js';
+
+/** What `predict` returns: `numeric` (regression), `class` or `prob` (classification). */
+export type PredictionType = 'numeric' | 'class' | 'prob';
+
+/** Options of {@link predict}. */
+export interface PredictOptions {
+  /** Default `class` for classification, `numeric` for regression. */
+  type?: PredictionType;
+}
+
+/**
+ * One output row per input row, named as tidymodels does:
+ * `{ '.pred': number }` (numeric), `{ '.pred_class': level }` (class) or
+ * `{ '.pred_<level>': probability, ... }` for each class level in order (prob).
+ */
+export type PredictionRow = Record<string, number | string>;
+
+/** The prediction types a workflow of this mode supports. */
+export function predictionTypes(data: Pick<FittedWorkflowData, 'mode'>): PredictionType[] {
+  return data.mode === 'classification' ? ['class', 'prob'] : ['numeric'];
+}
+
+/**
+ * Predicts with a fitted workflow or any copy of it. Checks the rows against
+ * the input prototype, applies the recipe, restores the model from its bytes
+ * when this object has no live model (once, shared by concurrent calls), and
+ * predicts. Throws INVALID_INPUT for bad rows and MODEL_NOT_CAPTURED when a
+ * copy holds no model bytes.
+ */
+export async function predict(workflow: unknown, rows: readonly Record<string, unknown>[], options: PredictOptions = {}): Promise<PredictionRow[]> {
+  const data = readFitted(workflow);
+  const types = predictionTypes(data);
+  const type = options.type ?? types[0]!;
+  if (!types.includes(type)) {
+    throw new ModelBundleError(
+      'INVALID_ARGUMENT',
+      `Prediction type "${type}" does not apply to a ${data.mode} workflow; use ${types.map((t) => `"${t}"`).join(' or ')}.`,
+    );
+  }
+  checkRows(data.ptype, rows, data.recipe.unseenLevels);
+  const model = await restoreModel(workflow as object, data);
+  if (rows.length === 0) return [];
+  const width = data.recipe.features.length;
+  const values = tf.tidy(() => {
+    const output = model.predict(tf.tensor2d(bakePredictors(data.recipe, rows), [rows.length, width])) as tf.Tensor;
+    return output.dataSync() as Float32Array;
+  });
+  const outcome = data.recipe.outcome;
+  if (outcome.type === 'numeric') return Array.from(values, (v) => ({ '.pred': v * outcome.sd + outcome.mean }));
+  const levels = outcome.levels;
+  return rows.map((_, i) => {
+    const probs = values.subarray(i * levels.length, (i + 1) * levels.length);
+    if (type === 'prob') return Object.fromEntries(levels.map((level, k) => [`.pred_${level}`, probs[k]!]));
+    let best = 0;
+    for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k;
+    return { '.pred_class': levels[best]! };
+  });
+}
