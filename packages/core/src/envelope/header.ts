@@ -128,8 +128,9 @@ export function validateHeader(value: unknown): Header {
   if (!result.success) {
     const issue = result.error.issues[0];
     const where = issue?.path.join('.') || '(root)';
+    // A value over a documented bound (too many sections, a name too long) is a limit, not a shape error.
     throw new ModelBundleError(
-      'MALFORMED',
+      issue?.code === 'too_big' ? 'LIMIT_EXCEEDED' : 'MALFORMED',
       `Header field "${where}" is invalid: ${issue?.message ?? 'unknown problem'}. The bundle was written by a non-conforming writer or is damaged.`,
       { details: { region: 'header', field: where } },
     );

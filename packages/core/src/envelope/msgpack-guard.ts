@@ -46,10 +46,10 @@ export function assertSafeMessagePack(bytes: Uint8Array): void {
   };
   const open = (count: number, map: boolean): void => {
     const items = map ? count * 2 : count;
-    entries += count;
-    if (entries > LIMITS.entries) fail(`more than ${LIMITS.entries} map entries and array items`, 'LIMIT_EXCEEDED');
     // Every item takes at least one byte, so a count beyond the bytes left is a lie.
     if (items > bytes.length - pos) fail(`a container declares ${count} entries but only ${bytes.length - pos} bytes remain`);
+    entries += count;
+    if (entries > LIMITS.entries) fail(`more than ${LIMITS.entries} map entries and array items`, 'LIMIT_EXCEEDED');
     // This container's depth is remaining.length (the header map is at depth 1); empty ones count too.
     if (remaining.length > LIMITS.depth) fail(`maps and arrays nested deeper than ${LIMITS.depth} levels`, 'LIMIT_EXCEEDED');
     if (items === 0) return;

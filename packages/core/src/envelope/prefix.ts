@@ -136,6 +136,14 @@ function checkMajor(bytes: Uint8Array): void {
   throw new ModelBundleError(
     'UNSUPPORTED_FORMAT',
     `Bundle format ${formatMajor}.${formatMinor} is not supported: this reader implements format ${FORMAT_VERSION} and reads ${SUPPORTED_MAJOR}.x. To read it, ${hint}.`,
-    { details: { region: 'prefix', field: 'format', found: `${formatMajor}.${formatMinor}`, supported: `^${FORMAT_VERSION}`, ...(newer ? { upgradeTo: `${formatMajor}.0.0` } : {}) } },
+    {
+      details: {
+        region: 'prefix',
+        field: 'format',
+        found: `${formatMajor}.${formatMinor}`,
+        supported: `^${FORMAT_VERSION}`,
+        ...(newer ? { upgradeTo: `${formatMajor}.0.0` } : {}),
+      },
+    },
   );
 }

@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { type Bundle, createBundle, encodeBundle, FORMAT_VERSION, type HeaderDraft, ModelBundleError, PREFIX_BYTES, sha256, toHex } from '@modelbundle/core';
+import { Packr } from 'msgpackr';
+import { expect } from 'vitest';
+
+/** A fixed header draft; tests override what they need. */
+export function draft(overrides: Partial<HeaderDraft> = {}): HeaderDraft {
+  return {
+    kind: 'test.model',
+    serializer: { version: '1.0.0' },
+    producer: { name: '@modelbundle/core', version: '0.1.0' },
+    created: '2026-01-01T00:00:00.000Z',
+    requires: {},
+    metadata: {},
+    ptype: null,
+    summary: {},
+    payload: {},
+    ...overrides,
+  };
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
+export function pattern(length: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(length);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Encodes a small bundle with the given sections. */
+export async function encoded(sections: [string, Uint8Array][] = [['weights', pattern(100)]], overrides: Partial<HeaderDraft> = {}): Promise<Uint8Array> {
+  return encodeBundle(await createBundle(draft(overrides), sections));
+}
+
+const rawPackr = new Packr({ useRecords: false, variableMapSize: true });
+
+/** MessagePack of any value, without the canonical rules (for hand-built, possibly hostile headers). */
+export function pack(value: unknown): Uint8Array {
+  return rawPackr.pack(value);
+}
+
+export interface AssembleOptions {
+  major?: number;
+  minor?: number;
+  flags?: number;
+  /** Override the recorded lengths or digest, to build lying prefixes. */
+  headerLength?: number;
+  fileLength?: number;
+  headerDigest?: Uint8Array;
+  signature?: Uint8Array;
+}
+
+/**
+ * Builds a file around arbitrary header bytes, with a correct digest and
+ * lengths unless overridden: the way to test what a reader does with headers
+ * a conforming writer would never produce.
+ */
+export async function assemble(headerBytes: Uint8Array, data: Uint8Array = new Uint8Array(0), options: AssembleOptions = {}): Promise<Uint8Array> {
+  const dataStart = data.length > 0 ? Math.ceil((PREFIX_BYTES + headerBytes.length) / 64) * 64 : PREFIX_BYTES + headerBytes.length;
+  const out = new Uint8Array(dataStart + data.length);
+  const view = new DataView(out.buffer);
+  out.set([0x89, 0x4d, 0x42, 0x4e, 0x44, 0x0d, 0x0a, 0x1a]);
+  view.setUint16(8, options.major ?? 1, true);
+  view.setUint16(10, options.minor ?? 0, true);
+  view.setUint32(12, options.flags ?? 0, true);
+  view.setBigUint64(16, BigInt(options.headerLength ?? headerBytes.length), true);
+  view.setBigUint64(24, BigInt(options.fileLength ?? out.length), true);
+  out.set(options.headerDigest ?? (await sha256(headerBytes)), 32);
+  if (options.signature) out.set(options.signature, 64);
+  out.set(headerBytes, PREFIX_BYTES);
+  out.set(data, dataStart);
+  return out;
+}
+
+/** A header object (as a plain value) for one section of `data`, ready to pack and assemble. */
+export async function headerFor(data: Uint8Array | null, overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
+  const sections = data ? [{ name: 'data', offset: 0, length: data.length, sha256: toHex(await sha256(data)) }] : [];
+  return { ...draft(), format: FORMAT_VERSION, sections, ...overrides };
+}
+
+/** Runs `action` and returns the ModelBundleError it throws, failing the test otherwise. */
+export async function errorOf(action: () => unknown): Promise<ModelBundleError> {
+  try {
+    await action();
+  } catch (error) {
+    expect(error).toBeInstanceOf(ModelBundleError);
+    return error as ModelBundleError;
+  }
+  throw new Error('expected a ModelBundleError, but nothing was thrown');
+}
+
+/** A fresh temp directory, removed by the returned cleanup. */
+export async function tempDir(): Promise<{ dir: string; cleanup: () => Promise<void> }> {
+  const dir = await mkdtemp(join(tmpdir(), 'mb-core-'));
+  return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
+}
+
+export type { Bundle };
