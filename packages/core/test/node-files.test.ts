@@ -1,0 +1,252 @@
+import { spawnSync } from 'node:child_process';
+import { chmod, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type Bundle, createBundle, encodeBundle, PREFIX_BYTES, toHex } from '@modelbundle/core';
+import { inspectFile, readBundle, writeBundle } from '@modelbundle/core/node';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { assemble, draft, errorOf, headerFor, pack, pattern, tempDir } from './helpers.js';
+
+/** Byte equality without vitest's slow element-by-element diff. */
+const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+
+let dir: string;
+let cleanup: () => Promise<void>;
+beforeEach(async () => {
+  ({ dir, cleanup } = await tempDir());
+});
+afterEach(() => cleanup());
+
+const sample = () =>
+  createBundle(draft({ metadata: { name: 'files' } }), [
+    ['a', pattern(1000)],
+    ['empty', new Uint8Array(0)],
+    ['b', pattern(70_000, 5)],
+  ]);
+
+describe('inspectFile', () => {
+  it('reads only the prefix and header of a file over 4 GiB', async () => {
+    // A section of 5 GiB, described in the header; the file is sparse, so it costs no disk.
+    const length = 5 * 1024 ** 3;
+    const header = pack(await headerFor(null, { sections: [{ name: 'huge', offset: 0, length, sha256: 'a'.repeat(64) }] }));
+    const head = await assemble(header, new Uint8Array(0));
+    const dataStart = Math.ceil((PREFIX_BYTES + header.length) / 64) * 64;
+    const fileLength = dataStart + length;
+    new DataView(head.buffer).setBigUint64(24, BigInt(fileLength), true);
+    const path = join(dir, 'huge.mbnd');
+    const handle = await open(path, 'w');
+    await handle.write(head, 0, head.length, 0);
+    await handle.truncate(fileLength);
+    await handle.close();
+
+    const info = await inspectFile(path);
+    expect(info.bytesRead).toBe(PREFIX_BYTES + header.length);
+    expect(info.fileLength).toBe(fileLength);
+    expect(info.header.sections[0]).toMatchObject({ name: 'huge', length });
+    expect(info.signed).toBe(false);
+  });
+
+  it('matches inspect of a real bundle and reports damage by code', async () => {
+    const bundle = await sample();
+    const path = join(dir, 'm.mbnd');
+    await writeBundle(path, bundle);
+    const info = await inspectFile(path);
+    expect(info.header).toEqual(bundle.header);
+    expect(info.bytesRead).toBe(PREFIX_BYTES + bundle.headerBytes.length);
+    expect(info.headerDigest).toBe(toHex(bundle.headerDigest));
+
+    const bytes = await readFile(path);
+    await writeFile(path, bytes.subarray(0, bytes.length - 1));
+    expect((await errorOf(() => inspectFile(path))).code).toBe('TRUNCATED');
+    await writeFile(path, 'hello');
+    expect((await errorOf(() => inspectFile(path))).code).toBe('NOT_A_BUNDLE');
+    await writeFile(path, '');
+    expect((await errorOf(() => inspectFile(path))).code).toBe('NOT_A_BUNDLE');
+  });
+
+  it('names the path when the file cannot be opened', async () => {
+    const missing = join(dir, 'missing.mbnd');
+    const error = await errorOf(() => inspectFile(missing));
+    expect(error.code).toBe('IO_ERROR');
+    expect(error.message).toContain(missing);
+    expect(error.details.errno).toBe('ENOENT');
+    expect(error.cause).toBeInstanceOf(Error);
+  });
+});
+
+describe('readBundle', () => {
+  it('reads each section into its own aligned buffer', async () => {
+    const bundle = await sample();
+    const path = join(dir, 'm.mbnd');
+    await writeBundle(path, bundle);
+    const read = await readBundle(path);
+    expect(read.header).toEqual(bundle.header);
+    expect(toHex(read.headerBytes)).toBe(toHex(bundle.headerBytes));
+    for (const [name, data] of bundle.sections) {
+      const section = read.sections.get(name) as Uint8Array;
+      expect(same(section, data)).toBe(true);
+      expect(section.byteOffset).toBe(0);
+      expect(section.buffer.byteLength).toBe(data.length);
+    }
+    // Distinct buffers: no section holds the whole file.
+    expect(read.sections.get('a')?.buffer).not.toBe(read.sections.get('b')?.buffer);
+  });
+
+  it('reads a bundle with no sections', async () => {
+    const path = join(dir, 'none.mbnd');
+    const bundle = await createBundle(draft());
+    await writeBundle(path, bundle);
+    expect((await readBundle(path)).header).toEqual(bundle.header);
+  });
+
+  const damage: { name: string; change: (bytes: Buffer, dataStart: number) => Buffer; code: string; region?: string }[] = [
+    {
+      name: 'a flipped section byte',
+      change: (b, d) => {
+        b[d + 1024 + 5] = (b[d + 1024 + 5] as number) ^ 1;
+        return b;
+      },
+      code: 'CORRUPT',
+      region: 'section:b',
+    },
+    {
+      name: 'non-zero padding after the header',
+      change: (b, d) => {
+        b[d - 1] = 9;
+        return b;
+      },
+      code: 'CORRUPT',
+      region: 'padding:header',
+    },
+    {
+      name: 'non-zero padding between sections',
+      change: (b, d) => {
+        b[d + 1000 + 3] = 9;
+        return b;
+      },
+      code: 'CORRUPT',
+      region: 'padding:section:empty',
+    },
+    { name: 'a cut-off end', change: (b) => b.subarray(0, b.length - 100), code: 'TRUNCATED' },
+    { name: 'trailing bytes', change: (b) => Buffer.concat([b, Buffer.alloc(1)]), code: 'TRUNCATED' },
+  ];
+  it.each(damage)('refuses $name with $code', async ({ change, code, region }) => {
+    const bundle = await sample();
+    const path = join(dir, 'm.mbnd');
+    const dataStart = Math.ceil((PREFIX_BYTES + bundle.headerBytes.length) / 64) * 64;
+    await writeFile(path, change(Buffer.from(encodeBundle(bundle)), dataStart));
+    const error = await errorOf(() => readBundle(path));
+    expect(error.code).toBe(code);
+    if (region) expect(error.details.region).toBe(region);
+  });
+
+  it('skips section digests with verify: false', async () => {
+    const bundle = await sample();
+    const path = join(dir, 'm.mbnd');
+    const bytes = Buffer.from(encodeBundle(bundle));
+    const dataStart = Math.ceil((PREFIX_BYTES + bundle.headerBytes.length) / 64) * 64;
+    bytes[dataStart] = (bytes[dataStart] as number) ^ 1;
+    await writeFile(path, bytes);
+    expect((await readBundle(path, { verify: false })).sections.get('a')?.[0]).toBe(bytes[dataStart]);
+    expect((await errorOf(() => readBundle(path))).code).toBe('CORRUPT');
+  });
+
+  it('gives IO_ERROR for a directory', async () => {
+    const error = await errorOf(() => readBundle(dir));
+    expect(error.code).toBe('IO_ERROR');
+  });
+});
+
+describe('writeBundle', () => {
+  it('writes exactly the encoded bytes', async () => {
+    const bundle = await sample();
+    const path = join(dir, 'm.mbnd');
+    await writeBundle(path, bundle);
+    expect(same(await readFile(path), encodeBundle(bundle))).toBe(true);
+    expect(await readdir(dir)).toEqual(['m.mbnd']);
+  });
+
+  it('replaces an existing file', async () => {
+    const path = join(dir, 'm.mbnd');
+    await writeBundle(path, await sample());
+    const second = await createBundle(draft({ metadata: { v: 2 } }), [['x', pattern(5)]]);
+    await writeBundle(path, second);
+    expect(same(await readFile(path), encodeBundle(second))).toBe(true);
+  });
+
+  async function existingTarget(): Promise<{ path: string; before: Buffer }> {
+    const path = join(dir, 'm.mbnd');
+    await writeBundle(path, await sample());
+    return { path, before: await readFile(path) };
+  }
+
+  it('leaves the target intact and no temp file when reading a section fails midway', async () => {
+    const { path, before } = await existingTarget();
+    const bundle = await createBundle(draft(), [
+      ['first', pattern(200_000)],
+      ['second', pattern(10)],
+    ]);
+    class FailingSections extends Map<string, Uint8Array> {
+      override get(name: string): Uint8Array | undefined {
+        if (name === 'second') throw new Error('the weights are gone');
+        return super.get(name);
+      }
+    }
+    const failing: Bundle = { ...bundle, sections: new FailingSections(bundle.sections) };
+    const error = await errorOf(() => writeBundle(path, failing));
+    expect(error.code).toBe('IO_ERROR');
+    expect((error.cause as Error).message).toBe('the weights are gone');
+    expect(same(await readFile(path), before)).toBe(true);
+    expect(await readdir(dir)).toEqual(['m.mbnd']);
+  });
+
+  it('refuses a section whose length changed after createBundle, leaving the target intact', async () => {
+    const { path, before } = await existingTarget();
+    const bundle = await createBundle(draft(), [['a', pattern(100)]]);
+    const changed: Bundle = { ...bundle, sections: new Map([['a', pattern(99)]]) };
+    const error = await errorOf(() => writeBundle(path, changed));
+    expect(error.code).toBe('INVALID_ARGUMENT');
+    expect(error.message).toMatch(/Section "a" is 99 bytes, but the header records 100/);
+    expect(same(await readFile(path), before)).toBe(true);
+    expect(await readdir(dir)).toEqual(['m.mbnd']);
+  });
+
+  it('fails with IO_ERROR naming the path when a folder on it is a file', async () => {
+    await writeFile(join(dir, 'plain'), 'x');
+    const path = join(dir, 'plain', 'm.mbnd');
+    const error = await errorOf(async () => writeBundle(path, await sample()));
+    expect(error.code).toBe('IO_ERROR');
+    expect(error.message).toContain(path);
+    expect(error.details.errno).toBe('ENOTDIR');
+  });
+
+  it.skipIf(process.getuid?.() === 0)('fails with IO_ERROR in a read-only folder, leaving the target intact', async () => {
+    const { path, before } = await existingTarget();
+    await chmod(dir, 0o555);
+    try {
+      const error = await errorOf(async () => writeBundle(path, await sample()));
+      expect(error.code).toBe('IO_ERROR');
+      expect(error.details.errno).toBe('EACCES');
+    } finally {
+      await chmod(dir, 0o755);
+    }
+    expect(same(await readFile(path), before)).toBe(true);
+  });
+
+  it('removes temp files left by dead writers, and only those', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const live = process.ppid;
+    const names = {
+      dead: `.m.mbnd.${dead}.0123456789ab.mbtmp`,
+      live: `.m.mbnd.${live}.0123456789ab.mbtmp`,
+      otherTarget: `.m.mbnd.1.${dead}.0123456789ab.mbtmp`,
+      unrelated: '.m.mbnd.notes',
+    };
+    await mkdir(dir, { recursive: true });
+    for (const name of Object.values(names)) await writeFile(join(dir, name), 'partial');
+    await writeBundle(join(dir, 'm.mbnd'), await sample());
+    const left = await readdir(dir);
+    expect(left).not.toContain(names.dead);
+    expect(left).toEqual(expect.arrayContaining([names.live, names.otherTarget, names.unrelated, 'm.mbnd']));
+    expect((await stat(join(dir, 'm.mbnd'))).size).toBeGreaterThan(70_000);
+  });
+});
