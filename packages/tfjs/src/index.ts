@@ -7,7 +7,7 @@ export { artifactsToBundle, type BundleIOHandlerOptions, bundleIOHandler, bundle
 export { isLayersModel, isUsable } from './lifecycle.js';
 export type { TfjsPayload, TopologyDocument, WeightEntry } from './manifest.js';
 export { artifactsFromParts, type ModelPartsOptions, modelFromParts, modelParts, partsFromArtifacts, type TfjsBundleParts } from './parts.js';
-export { modelPtype, tfjsPredictor } from './predictor.js';
+export { tfjsPredictor } from './predictor.js';
 export { createTfjsPlugin, isSequential, type TfjsKind, type TfjsPluginOptions, tfjsPlugin } from './serializer.js';
-export type { TensorInfo, TfjsPtype, TfjsSummary } from './summary.js';
+export { modelPtype, type TensorInfo, type TfjsPtype, type TfjsSummary } from './summary.js';
 export { LAYERS_RANGE, PAYLOAD_VERSION, runtimeVersions, TFJS_PLUGIN_VERSION } from './version.js';

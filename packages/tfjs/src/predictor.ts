@@ -1,15 +1,7 @@
 import { ModelBundleError, type Predictor } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { TensorInfo, TfjsPtype } from './summary.js';
-
-/** The prototype of a live model: input and output names, shapes (batch first, `null` = any) and dtypes. */
-export function modelPtype(model: LayersModel): TfjsPtype {
-  return {
-    inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
-    outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
-  };
-}
+import { modelPtype, type TensorInfo } from './summary.js';
 
 /**
  * A generic predictor over a layers model. Each row is either one input's

@@ -46,7 +46,7 @@ export function describeModel(
   model: LayersModel | undefined,
   extra: Pick<TfjsSummary, 'customClasses' | 'backend' | 'tfjsLayers' | 'optimizer'>,
 ): TfjsSummary {
-  const io = model ? liveTensors(model) : topologyTensors(doc);
+  const io = model ? modelPtype(model) : topologyTensors(doc);
   const layerList = layersOf(doc);
   return {
     kind: kindOf(doc),
@@ -57,10 +57,25 @@ export function describeModel(
   };
 }
 
-function liveTensors(model: LayersModel): TfjsPtype {
+/**
+ * The prototype of a live model. Names are layer names from the topology,
+ * so they survive a round trip (tfjs renames input tensors to keep them
+ * unique per process): a Sequential model's input is `<first layer>_input`,
+ * its output the last layer's name.
+ */
+export function modelPtype(model: LayersModel): TfjsPtype {
+  const sequential = model.getClassName() === 'Sequential';
   return {
-    inputs: model.inputs.map((t, i) => ({ name: model.inputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
-    outputs: model.outputs.map((t, i) => ({ name: model.outputNames[i] ?? t.name, shape: [...t.shape], dtype: t.dtype })),
+    inputs: model.inputs.map((t, i) => ({
+      name: sequential ? `${model.layers[0]?.name}_input` : (model.inputLayers[i]?.name ?? t.name),
+      shape: [...t.shape],
+      dtype: t.dtype,
+    })),
+    outputs: model.outputs.map((t, i) => ({
+      name: (sequential ? model.layers[model.layers.length - 1]?.name : model.outputLayers[i]?.name) ?? t.name,
+      shape: [...t.shape],
+      dtype: t.dtype,
+    })),
   };
 }
 

@@ -8,7 +8,7 @@ const WASM_FILE = '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm';
  * them: that location is wrong once the code is bundled.
  */
 export function nodeWasmDirectory(): string | undefined {
-  const moduleApi = nodeBuiltin<typeof import('node:module')>('module');
+  const moduleApi = nodeBuiltin<{ createRequire(url: string): { resolve(id: string): string } }>('module');
   if (!moduleApi) return undefined;
   try {
     const file = moduleApi.createRequire(import.meta.url).resolve(WASM_FILE);

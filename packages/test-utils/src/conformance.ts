@@ -1,0 +1,201 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  type BundleOptions,
+  createBundle,
+  createRegistry,
+  encodeBundle,
+  type HeaderDraft,
+  inspect,
+  isModelBundleError,
+  type ModelBundlePlugin,
+  type Registry,
+  type Serializer,
+} from '@modelbundle/core';
+import { inspectFile, readBundle, writeBundle } from '@modelbundle/core/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { corruptLargestSection } from './bytes.js';
+
+/** What {@link testSerializer} needs to know about one serializer. */
+export interface SerializerConformanceOptions<T> {
+  /** Title of the test block. */
+  name: string;
+  /** The serializer under test, or a plugin that provides it (then `kind` picks it, default: its first). */
+  serializer?: Serializer<T>;
+  plugin?: ModelBundlePlugin;
+  kind?: string;
+  /** Builds a fresh value of the kind under test (a fitted model, ...). */
+  makeValue: () => T | Promise<T>;
+  /** True when a restored value is the same as the original (e.g. bitwise-equal weights). */
+  equals: (original: T, restored: T) => boolean | Promise<boolean>;
+  /** Releases a value (e.g. disposes a model). */
+  dispose?: (value: T) => void | Promise<void>;
+  /** Values of other kinds that `canBundle` must refuse, added to a built-in list (a function runs after `setup`). */
+  foreignValues?: unknown[] | (() => unknown[] | Promise<unknown[]>);
+  /** Input rows for the predictor check, when the serializer offers a predictor. */
+  predictRows?: readonly Record<string, unknown>[];
+  /** Runs before the suite (e.g. choosing a backend, registering classes). */
+  setup?: () => void | Promise<void>;
+  /** Whether bundling a restored value again gives identical bytes (default true). */
+  rebundleIdentical?: boolean;
+}
+
+const CREATED = '2024-01-02T03:04:05.000Z';
+const METADATA = { purpose: 'conformance', nested: { n: 1, list: [1, 2, 3] } };
+
+const BUILTIN_FOREIGN: unknown[] = [null, undefined, 0, 42, 'text', true, {}, [], [1, 2, 3], new Uint8Array(8), new Map(), new Date(0), () => 1];
+
+/**
+ * The conformance suite every serializer runs: round trips through bytes
+ * and files, byte-for-byte determinism, refusal of foreign values, damage
+ * detection, header-only inspection, payload version and unknown-kind
+ * errors, and the predictor's row count. Call it at the top level of a test
+ * file; it declares its own `describe` block.
+ */
+export function testSerializer<T>(options: SerializerConformanceOptions<T>): void {
+  const serializer = pickSerializer(options);
+  const plugin: ModelBundlePlugin = options.plugin ?? { name: options.name, serializers: [serializer] };
+  const registry = (): Registry => createRegistry({ autoload: false }).registerPlugin(plugin);
+  const bundleOptions: BundleOptions = { kind: serializer.kind, created: CREATED, metadata: METADATA };
+  const owned: T[] = [];
+  const make = async (): Promise<T> => {
+    const value = await options.makeValue();
+    owned.push(value);
+    return value;
+  };
+  const keep = (value: T): T => {
+    owned.push(value);
+    return value;
+  };
+  let dir = '';
+  let value: T;
+  let bytes: Uint8Array;
+
+  describe(`${options.name} (serializer conformance: ${serializer.kind})`, () => {
+    beforeAll(async () => {
+      await options.setup?.();
+      dir = await mkdtemp(join(tmpdir(), 'mbnd-conformance-'));
+      value = await make();
+      bytes = encodeBundle(await registry().bundle(value, bundleOptions));
+    });
+    afterAll(async () => {
+      for (const v of owned.splice(0)) await options.dispose?.(v);
+      if (dir) await rm(dir, { recursive: true, force: true });
+    });
+
+    it('accepts its own values', () => {
+      expect(serializer.canBundle(value)).toBe(true);
+    });
+
+    it('refuses foreign values in canBundle, without throwing', async () => {
+      const extra = typeof options.foreignValues === 'function' ? await options.foreignValues() : (options.foreignValues ?? []);
+      for (const foreign of [...BUILTIN_FOREIGN, ...extra]) {
+        expect(serializer.canBundle(foreign), `canBundle(${describeValue(foreign)})`).toBe(false);
+      }
+    });
+
+    it('round-trips through bytes', async () => {
+      const restored = keep(await registry().unbundle<T>(bytes));
+      expect(await options.equals(value, restored)).toBe(true);
+    });
+
+    it('round-trips through a file', async () => {
+      const path = join(dir, 'value.mbnd');
+      await writeBundle(path, await registry().bundle(value, bundleOptions));
+      const restored = keep(await registry().unbundle<T>(await readBundle(path)));
+      expect(await options.equals(value, restored)).toBe(true);
+    });
+
+    it('writes identical bytes for the same value and creation time', async () => {
+      const again = encodeBundle(await registry().bundle(value, bundleOptions));
+      expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
+      if (options.rebundleIdentical !== false) {
+        const restored = keep(await registry().unbundle<T>(bytes));
+        const rebundled = encodeBundle(await registry().bundle(restored, bundleOptions));
+        expect(Buffer.from(rebundled).equals(Buffer.from(bytes))).toBe(true);
+      }
+    });
+
+    it('records kind, serializer, creation time and metadata in the header', async () => {
+      const { header } = await inspect(bytes);
+      expect(header.kind).toBe(serializer.kind);
+      expect(header.serializer.version).toBe(serializer.version);
+      if (serializer.package) expect(header.serializer.package).toBe(serializer.package);
+      expect(header.created).toBe(CREATED);
+      expect(header.metadata).toEqual(METADATA);
+    });
+
+    it('inspects from the prefix and header alone', async () => {
+      const full = await inspect(bytes);
+      const head = await inspect(bytes.slice(0, 128 + full.headerLength));
+      expect(head.header).toEqual(full.header);
+      const path = join(dir, 'inspect.mbnd');
+      await writeBundle(path, await registry().bundle(value, bundleOptions));
+      const fromFile = await inspectFile(path);
+      expect(fromFile.header).toEqual(full.header);
+      expect(fromFile.bytesRead).toBe(128 + full.headerLength);
+    });
+
+    it('detects a damaged section as CORRUPT', async () => {
+      const damaged = await corruptLargestSection(bytes);
+      if (!damaged) return; // a value with no section bytes has nothing to damage
+      await expectCode(registry().unbundle(damaged.bytes), 'CORRUPT', damaged.section);
+    });
+
+    it('refuses a newer payload version with UNSUPPORTED_PAYLOAD', async () => {
+      const original = await registry().bundle(value, bundleOptions);
+      const { format: _format, sections: _sections, ...draft } = original.header;
+      const newer = `${Number(serializer.version.split('.')[0]) + 1}.0.0`;
+      const bumped = await createBundle({ ...(draft as HeaderDraft), serializer: { ...draft.serializer, version: newer } }, original.sections);
+      await expectCode(registry().unbundle(encodeBundle(bumped)), 'UNSUPPORTED_PAYLOAD', newer);
+    });
+
+    it('refuses an unregistered kind with UNKNOWN_KIND when autoload is off', async () => {
+      const empty = createRegistry({ autoload: false });
+      await expectCode(empty.unbundle(bytes), 'UNKNOWN_KIND', serializer.kind);
+    });
+
+    it('gives a predictor that returns one row per input row', async () => {
+      if (!serializer.predictor || !options.predictRows) return;
+      const rows = options.predictRows;
+      const restored = keep(await registry().unbundle<T>(bytes));
+      const original = serializer.predictor(value);
+      const again = serializer.predictor(restored);
+      expect(original.ptype).toBeDefined();
+      const predicted = await original.predict(rows);
+      expect(predicted).toHaveLength(rows.length);
+      expect(await again.predict(rows)).toEqual(predicted);
+      await expectCode(original.predict([]), 'INVALID_INPUT');
+    });
+
+    it('makes independent values on each call', async () => {
+      const other = await make();
+      expect(serializer.canBundle(other)).toBe(true);
+    });
+  });
+}
+
+function pickSerializer<T>(options: SerializerConformanceOptions<T>): Serializer<T> {
+  const found = options.serializer ?? options.plugin?.serializers.find((s) => options.kind === undefined || s.kind === options.kind);
+  if (!found) throw new Error(`testSerializer("${options.name}"): give a serializer, or a plugin${options.kind ? ` with kind "${options.kind}"` : ''}.`);
+  return found as Serializer<T>;
+}
+
+/** Expects `promise` to reject with a ModelBundleError of `code` whose message mentions `mention`. */
+export async function expectCode(promise: Promise<unknown>, code: string, mention?: string): Promise<void> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(isModelBundleError(error), `expected a ModelBundleError ${code}, got ${String(error)}`).toBe(true);
+  expect((error as { code: string }).code).toBe(code);
+  if (mention) expect((error as Error).message).toContain(mention);
+}
+
+function describeValue(value: unknown): string {
+  if (typeof value === 'function') return 'function';
+  if (value === undefined) return 'undefined';
+  if (value instanceof Uint8Array || value instanceof Map || value instanceof Date) return value.constructor.name;
+  return JSON.stringify(value);
+}

@@ -1,0 +1,18 @@
+import { readBundle, writeBundle } from '@modelbundle/core/node';
+import type * as tf from '@tensorflow/tfjs-core';
+import { type BundleIOHandlerOptions, bundleIOHandler } from '../io-handler.js';
+
+/** Options for {@link bundleFile}: what `save()` records and how `load()` checks requirements. */
+export type BundleFileOptions = Pick<BundleIOHandlerOptions, 'metadata' | 'created' | 'requirements'>;
+
+/**
+ * A tfjs `IOHandler` for a bundle file: `model.save(bundleFile('m.mbnd'))`
+ * writes it atomically, `tf.loadLayersModel(bundleFile('m.mbnd'))` reads it.
+ */
+export function bundleFile(path: string, options: BundleFileOptions = {}): tf.io.IOHandler {
+  return bundleIOHandler({
+    ...options,
+    source: () => readBundle(path),
+    onSave: (_bytes, bundle) => writeBundle(path, bundle),
+  });
+}

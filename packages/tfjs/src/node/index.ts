@@ -1,0 +1,3 @@
+export { type BundleFileOptions, bundleFile } from './file-handler.js';
+export { BUNDLE_SCHEME, registerBundleScheme } from './router.js';
+export { type ExportTfjsOptions, exportTfjs, type ImportTfjsOptions, importTfjs } from './tfjs-files.js';
