@@ -1,0 +1,83 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { decodeBundle, inspect, isModelBundleError, verifySignature } from '@modelbundle/core';
+import { inspectFile } from '@modelbundle/core/node';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type InvalidExpectation, loadVectors, toJson, type ValidExpectation, VECTORS_DIR } from './vectors.js';
+
+const valid = loadVectors<ValidExpectation>('valid');
+const invalid = loadVectors<InvalidExpectation>('invalid');
+
+async function failure(promise: Promise<unknown>): Promise<{ code: string; region?: unknown }> {
+  try {
+    await promise;
+  } catch (error) {
+    if (!isModelBundleError(error)) throw error;
+    return { code: error.code, region: error.details.region };
+  }
+  throw new Error('expected the bundle to be refused, but it was read');
+}
+
+describe('conformance vectors', () => {
+  const out = mkdtempSync(join(tmpdir(), 'mbnd-vectors-'));
+  afterAll(() => rmSync(out, { recursive: true, force: true }));
+
+  it('has at least 15 valid and 40 invalid vectors, each with an expected outcome', () => {
+    expect(valid.length).toBeGreaterThanOrEqual(15);
+    expect(invalid.length).toBeGreaterThanOrEqual(40);
+    for (const v of valid) expect(v.expected.valid, v.name).toBe(true);
+    for (const v of invalid) expect(v.expected.error, v.name).toMatch(/^[A-Z_]+$/);
+  });
+
+  it('the generator reproduces the committed files byte for byte (no format drift)', () => {
+    execFileSync(process.execPath, [join(VECTORS_DIR, 'generate.mjs'), out], { stdio: 'pipe' });
+    for (const folder of ['valid', 'invalid']) {
+      const committed = readdirSync(join(VECTORS_DIR, folder)).sort();
+      const generated = readdirSync(join(out, folder)).sort();
+      expect(generated, `files in ${folder}/`).toEqual(committed);
+      const changed = generated.filter((f) => !readFileSync(join(out, folder, f)).equals(readFileSync(join(VECTORS_DIR, folder, f))));
+      expect(
+        changed,
+        `${folder}/ files whose bytes the generator now writes differently; if the change is intended, it is a format change (docs/FORMAT.md, section 9)`,
+      ).toEqual([]);
+    }
+  });
+
+  describe.each(valid)('valid/$name', (v) => {
+    it('decodes to the expected header and section digests', async () => {
+      const bundle = await decodeBundle(v.bytes);
+      expect(toJson(bundle.header)).toEqual(v.expected.header);
+      expect(Buffer.from(bundle.headerDigest).toString('hex')).toBe(v.expected.headerDigest);
+      expect(v.bytes.length).toBe(v.expected.fileLength);
+      expect(bundle.signature !== undefined).toBe(v.expected.signed);
+      const sections = [...bundle.sections].map(([name, data]) => ({ name, length: data.length, sha256: createHash('sha256').update(data).digest('hex') }));
+      expect(sections).toEqual(v.expected.sections);
+    });
+
+    it('inspects from its head alone, reading 128 + headerLength bytes', async () => {
+      const head = await inspect(v.bytes);
+      expect(toJson(head.header)).toEqual(v.expected.header);
+      const file = await inspectFile(v.path);
+      expect(file.bytesRead).toBe(128 + file.headerLength);
+      expect(await inspect(v.bytes.subarray(0, file.bytesRead))).toEqual(head);
+    });
+
+    if (v.expected.publicKey) {
+      it('has a signature that verifies against its public key', async () => {
+        const bundle = await decodeBundle(v.bytes);
+        await expect(verifySignature(bundle, [Uint8Array.from(Buffer.from(v.expected.publicKey as string, 'hex'))])).resolves.toBeDefined();
+      });
+    }
+  });
+
+  describe.each(invalid)('invalid/$name', (v) => {
+    it(`is refused with ${v.expected.error}`, async () => {
+      const { code, region } = await failure(decodeBundle(v.bytes));
+      expect(code).toBe(v.expected.error);
+      if (v.expected.region) expect(region).toBe(v.expected.region);
+    });
+  });
+});
