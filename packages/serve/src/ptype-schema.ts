@@ -13,12 +13,15 @@ const BOOLEAN_TYPES = new Set(['boolean', 'bool', 'logical']);
  * accepted here so that any bundle gets a useful schema:
  * - a JSON Schema already (`{ type: 'object', properties }`),
  * - a list of columns (`[{ name, type, levels? }]`, or `{ columns: [...] }`),
- * - a map from column name to a type name or `{ type, levels? }`.
+ * - a map from column name to a type name or `{ type, levels? }`,
+ * - tensor inputs (`{ inputs: [{ name, shape, dtype }] }`): one property per
+ *   input holding its value without the batch dimension (nested arrays).
  * Anything else gives an open object schema: the server still predicts, and
  * the predictor remains the judge of what a valid row is.
  */
 export function ptypeToRowSchema(ptype: unknown): JsonSchema {
   if (isRecord(ptype) && ptype.type === 'object' && isRecord(ptype.properties)) return ptype;
+  if (isRecord(ptype) && Array.isArray(ptype.inputs)) return tensorRowSchema(ptype.inputs);
   const columns = columnsOf(ptype);
   if (!columns) return { type: 'object', additionalProperties: true };
   const properties: Record<string, JsonSchema> = {};
@@ -32,6 +35,21 @@ export function exampleRow(schema: JsonSchema): Record<string, unknown> {
   const row: Record<string, unknown> = {};
   for (const [name, property] of Object.entries(properties)) row[name] = exampleValue(isRecord(property) ? property : {});
   return row;
+}
+
+function tensorRowSchema(inputs: unknown[]): JsonSchema {
+  const properties: Record<string, JsonSchema> = {};
+  for (const input of inputs) {
+    if (!isRecord(input) || typeof input.name !== 'string') return { type: 'object', additionalProperties: true };
+    const shape = Array.isArray(input.shape) ? input.shape.slice(1) : [];
+    const dtype = typeof input.dtype === 'string' ? input.dtype : 'float32';
+    let schema: JsonSchema = columnSchema(dtype === 'bool' ? 'boolean' : dtype);
+    for (const dim of [...shape].reverse()) {
+      schema = typeof dim === 'number' ? { type: 'array', items: schema, minItems: dim, maxItems: dim } : { type: 'array', items: schema };
+    }
+    properties[input.name] = schema;
+  }
+  return { type: 'object', properties, required: Object.keys(properties), additionalProperties: false };
 }
 
 interface Column {
@@ -88,6 +106,10 @@ function exampleValue(schema: JsonSchema): unknown {
   if (type === 'integer') return min !== undefined && max !== undefined ? Math.round((min + max) / 2) : (min ?? max ?? 0);
   if (type === 'boolean') return false;
   if (type === 'string') return '';
+  if (type === 'array') {
+    const items = isRecord(schema.items) ? schema.items : {};
+    return Array.from({ length: typeof schema.minItems === 'number' ? schema.minItems : 1 }, () => exampleValue(items));
+  }
   return null;
 }
 

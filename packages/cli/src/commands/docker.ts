@@ -1,0 +1,120 @@
+import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { CORE_VERSION, type Header } from '@modelbundle/core';
+import { inspectFile } from '@modelbundle/core/node';
+import { installedVersion } from '../installed.js';
+import { out, outJson, warn } from '../output.js';
+import { cliRegistry } from '../registry.js';
+
+/** Options of `modelbundle docker`. */
+export interface DockerOptions {
+  port: number;
+  json?: boolean;
+}
+
+/** The name the bundle gets inside the deployment directory. */
+export const DEPLOYED_BUNDLE = 'model.mbundle';
+
+/**
+ * Writes a deployment directory for a bundle, as vetiver does: a Dockerfile,
+ * a package.json that pins exactly the runtime packages the bundle's header
+ * requires (plus the server), the server entry point and a copy of the bundle.
+ * `npm install && node server.mjs` in that directory serves the bundle.
+ */
+export async function dockerCommand(file: string, dir: string, options: DockerOptions): Promise<number> {
+  const { header } = await inspectFile(file);
+  const dependencies = await pinnedDependencies(header);
+  await mkdir(dir, { recursive: true });
+  const files = {
+    'package.json': `${JSON.stringify(packageJson(header, file, dependencies), null, 2)}\n`,
+    'server.mjs': serverEntry(),
+    Dockerfile: dockerfile(options.port),
+    '.dockerignore': 'node_modules\nnpm-debug.log\n',
+  };
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  await copyFile(file, join(dir, DEPLOYED_BUNDLE));
+  const written = [...Object.keys(files), DEPLOYED_BUNDLE];
+  if (options.json) outJson({ dir, files: written, dependencies });
+  else {
+    out(`Wrote ${written.join(', ')} to ${dir}.`);
+    out(`Build and run: docker build -t ${slug(header, file)} ${dir} && docker run -p ${options.port}:${options.port} ${slug(header, file)}`);
+  }
+  return 0;
+}
+
+/**
+ * Exact versions: what is installed here when it satisfies the bundle's
+ * range (that is what the bundle was checked against), else the range itself.
+ */
+async function pinnedDependencies(header: Header): Promise<Record<string, string>> {
+  const statuses = (await cliRegistry(header)).checkRequirements(header.requires);
+  const pins: Record<string, string> = {
+    '@modelbundle/core': CORE_VERSION,
+    '@modelbundle/serve': installedVersion('@modelbundle/serve') ?? CORE_VERSION,
+  };
+  for (const status of statuses) {
+    if (status.satisfied && status.installed) pins[status.name] = status.installed;
+    else {
+      pins[status.name] = status.range;
+      warn(`${status.name}@${status.range} is not installed here, so it is not pinned to one version; the image gets the newest match.`);
+    }
+  }
+  const plugin = header.serializer.package;
+  if (plugin && !(plugin in pins)) pins[plugin] = installedVersion(plugin) ?? '*';
+  return Object.fromEntries(Object.entries(pins).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+function packageJson(header: Header, file: string, dependencies: Record<string, string>): Record<string, unknown> {
+  return {
+    name: `${slug(header, file)}-server`,
+    version: '1.0.0',
+    private: true,
+    description: `Serves ${basename(file)} (${header.kind}, created ${header.created}) over HTTP with @modelbundle/serve.`,
+    type: 'module',
+    engines: { node: '>=20.19' },
+    scripts: { start: 'node server.mjs' },
+    dependencies,
+  };
+}
+
+function serverEntry(): string {
+  return `// Serves the bundle beside this file. Settings come from the environment:
+// PORT (default 8080), HOST (default 0.0.0.0), LOG_LEVEL (default info).
+import { fileURLToPath } from 'node:url';
+import { createRegistry } from '@modelbundle/core';
+import { serve } from '@modelbundle/serve';
+
+const server = await serve({
+  path: fileURLToPath(new URL('./${DEPLOYED_BUNDLE}', import.meta.url)),
+  // The plugin named in the bundle's header is loaded from node_modules; versions must match what it requires.
+  registry: createRegistry({ requirements: 'strict' }),
+  port: Number(process.env.PORT ?? 8080),
+  host: process.env.HOST ?? '0.0.0.0',
+  logLevel: process.env.LOG_LEVEL ?? 'info',
+});
+console.log(\`listening on \${server.url}\`);
+`;
+}
+
+function dockerfile(port: number): string {
+  return `FROM node:22-slim
+WORKDIR /app
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=${port}
+COPY package.json ./
+RUN npm install --omit=dev --no-audit --no-fund
+COPY server.mjs ${DEPLOYED_BUNDLE} ./
+USER node
+EXPOSE ${port}
+CMD ["node", "server.mjs"]
+`;
+}
+
+function slug(header: Header, file: string): string {
+  const name = typeof header.metadata.name === 'string' ? header.metadata.name : basename(file).replace(/\.[^.]*$/, '');
+  return (
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '') || 'model'
+  );
+}

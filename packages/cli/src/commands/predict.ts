@@ -1,0 +1,41 @@
+import { ModelBundleError } from '@modelbundle/core';
+import { loadModel, ptypeToRowSchema } from '@modelbundle/serve';
+import { type InputFormat, readInputRows } from '../input-rows.js';
+import { out, outJson } from '../output.js';
+import { readBundleFile } from '../progress.js';
+import { cliRegistry } from '../registry.js';
+
+/** Options of `modelbundle predict`. */
+export interface PredictOptions {
+  input: string;
+  type?: string;
+  json?: boolean;
+  format?: InputFormat;
+}
+
+/** Restores any predicting bundle and predicts the input rows: CSV on stdout, or `{ "predictions": [...] }` with --json. */
+export async function predictCommand(file: string, options: PredictOptions): Promise<number> {
+  const bundle = await readBundleFile(file);
+  const model = await loadModel({ bundle }, await cliRegistry(bundle.header));
+  const rows = await readInputRows(options.input, ptypeToRowSchema(model.header.ptype), options.format);
+  const types = model.predictor.types;
+  if (options.type !== undefined && types.length > 0 && !types.includes(options.type)) {
+    throw new ModelBundleError(
+      'INVALID_ARGUMENT',
+      `--type ${options.type} is not supported by this ${model.header.kind} model; expected one of: ${types.join(', ')}.`,
+    );
+  }
+  const predictions = await model.predictor.predict(rows, options.type === undefined ? {} : { type: options.type });
+  if (options.json) outJson({ predictions });
+  else for (const line of toCsv(predictions)) out(line);
+  return 0;
+}
+
+function toCsv(rows: readonly Record<string, unknown>[]): string[] {
+  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+  const cell = (value: unknown) => {
+    const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+  };
+  return [columns.map(cell).join(','), ...rows.map((row) => columns.map((c) => cell(row[c])).join(','))];
+}

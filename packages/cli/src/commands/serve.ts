@@ -1,0 +1,32 @@
+import { type LogLevel, serve } from '@modelbundle/serve';
+import { out } from '../output.js';
+import { readBundleFile } from '../progress.js';
+import { cliRegistry } from '../registry.js';
+
+/** Options of `modelbundle serve`. */
+export interface ServeCommandOptions {
+  port: number;
+  host: string;
+  logLevel: LogLevel;
+  bodyLimit?: number;
+}
+
+/** Serves a bundle over HTTP until SIGTERM or SIGINT, then finishes requests in flight and exits 0. */
+export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
+  const bundle = await readBundleFile(file);
+  const server = await serve({
+    bundle,
+    registry: await cliRegistry(bundle.header),
+    port: options.port,
+    host: options.host,
+    logLevel: options.logLevel,
+    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+  });
+  out(`Serving ${file} at ${server.url}`);
+  out(`Docs: ${server.url}/   OpenAPI: ${server.url}/openapi.json`);
+  // After a graceful close, make sure a lingering handle (e.g. a backend's thread pool) cannot keep the process up.
+  server.app.addHook('onClose', async () => {
+    setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
+  });
+  return 0;
+}

@@ -1,0 +1,57 @@
+import { styleText } from 'node:util';
+
+type Style = 'red' | 'green' | 'yellow' | 'bold' | 'dim' | 'cyan';
+
+/** Colours only on a terminal, and never when NO_COLOR is set (https://no-color.org). */
+export function colorEnabled(stream: NodeJS.WriteStream): boolean {
+  const noColor = process.env.NO_COLOR;
+  return stream.isTTY === true && (noColor === undefined || noColor === '');
+}
+
+/** `text` in `style` when the stream shows colours, else plain. */
+export function paint(stream: NodeJS.WriteStream, style: Style, text: string): string {
+  return colorEnabled(stream) ? styleText(style, text) : text;
+}
+
+/** Writes one line to stdout. */
+export function out(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Writes `value` as pretty JSON to stdout: the stable `--json` output. */
+export function outJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/** Writes a warning line to stderr. */
+export function warn(message: string): void {
+  process.stderr.write(`${paint(process.stderr, 'yellow', 'warning:')} ${message}\n`);
+}
+
+/** Human size: 1536 → "1.5 KiB". */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(1)} ${units[unit]}`;
+}
+
+/** Aligns rows of cells into columns (first row is the heading). */
+export function table(rows: readonly (readonly string[])[]): string[] {
+  const widths: number[] = [];
+  for (const row of rows) {
+    row.forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, cell.length);
+    });
+  }
+  return rows.map((row) =>
+    row
+      .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd(),
+  );
+}

@@ -1,0 +1,124 @@
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { dockerCommand } from './commands/docker.js';
+import { inspectCommand } from './commands/inspect.js';
+import { predictCommand } from './commands/predict.js';
+import { serveCommand } from './commands/serve.js';
+import { exportCommand, importCommand } from './commands/tfjs-files.js';
+import { verifyCommand } from './commands/verify.js';
+import { reportError, USAGE_EXIT } from './errors.js';
+import { cliVersion } from './installed.js';
+
+type Action = () => Promise<number>;
+
+/**
+ * Runs the command line on `argv` (as in `process.argv`) and resolves to the
+ * exit code: 0 on success, 2 on wrong usage, otherwise the exit code of the
+ * failure's code in ErrorCodes. `serve` resolves once listening.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let action: { run: Action; json: boolean } | undefined;
+  const program = buildProgram((run, json) => {
+    action = { run, json };
+  });
+  try {
+    await program.parseAsync(argv as string[]);
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : USAGE_EXIT;
+    throw error;
+  }
+  if (!action) return 0;
+  try {
+    return await action.run();
+  } catch (error) {
+    return reportError(error, action.json);
+  }
+}
+
+/** The commander program; each action hands its work to `schedule` so errors are reported in one place. */
+export function buildProgram(schedule: (run: Action, json: boolean) => void): Command {
+  const program = new Command('modelbundle')
+    .description('Inspect, verify, predict with, convert and serve modelbundle bundles.')
+    .version(cliVersion(), '-v, --version', 'print the version')
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (text) => process.stderr.write(text) });
+
+  program
+    .command('inspect')
+    .description('Describe a bundle from its header alone (fast for any file size).')
+    .argument('<file>', 'bundle file')
+    .option('--json', 'print a JSON document (see docs/guides/cli.md)')
+    .option('--strict', 'exit 18 when installed packages do not satisfy the bundle’s requirements')
+    .action((file: string, opts: { json?: boolean; strict?: boolean }) => schedule(() => inspectCommand(file, opts), opts.json === true));
+
+  program
+    .command('verify')
+    .description('Check every digest of a bundle; exit 0 when intact, else the failure’s code (12 damaged, 11 truncated, ...).')
+    .argument('<file>', 'bundle file')
+    .option('--json', 'print a JSON document (see docs/guides/cli.md)')
+    .action((file: string, opts: { json?: boolean }) => schedule(() => verifyCommand(file, opts), opts.json === true));
+
+  program
+    .command('predict')
+    .description('Restore a bundle and predict rows from a JSON or CSV file, or stdin.')
+    .argument('<file>', 'bundle file')
+    .requiredOption('-i, --input <path>', 'rows: a .json file (array or {"instances": [...]}), a .csv file with a heading, or - for stdin')
+    .option('-t, --type <type>', 'prediction type, e.g. numeric, class or prob (default: the model’s first)')
+    .addOption(new Option('--format <format>', 'input format, when the extension does not tell').choices(['json', 'csv']))
+    .option('--json', 'print {"predictions": [...]} instead of CSV')
+    .action((file: string, opts: { input: string; type?: string; json?: boolean; format?: 'json' | 'csv' }) =>
+      schedule(() => predictCommand(file, opts), opts.json === true),
+    );
+
+  program
+    .command('export')
+    .description('Write a bundle in another format: tfjs gives model.json + weight shards for tf.loadLayersModel.')
+    .argument('<file>', 'bundle file')
+    .argument('<dir>', 'output directory')
+    .addOption(new Option('-f, --format <format>', 'output format').choices(['tfjs']).makeOptionMandatory())
+    .option('--json', 'print a JSON document')
+    .action((file: string, dir: string, opts: { format: string; json?: boolean }) => schedule(() => exportCommand(file, dir, opts), opts.json === true));
+
+  program
+    .command('import')
+    .description('Make a bundle from a TensorFlow.js model (model.json and its weight shards).')
+    .argument('<model.json>', 'a tfjs model.json, or the directory holding it')
+    .requiredOption('-o, --output <file>', 'bundle file to write')
+    .option('--json', 'print a JSON document')
+    .action((modelJson: string, opts: { output: string; json?: boolean }) => schedule(() => importCommand(modelJson, opts), opts.json === true));
+
+  program
+    .command('serve')
+    .description('Serve a bundle over HTTP: POST /predict, GET /ping, /metadata, /prototype, /openapi.json and docs at /.')
+    .argument('<file>', 'bundle file')
+    .option('-p, --port <port>', 'port (0 picks a free one)', parsePort, 8080)
+    .option('-H, --host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
+    .addOption(new Option('--log-level <level>', 'request log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
+    .option('--body-limit <bytes>', 'largest request body in bytes (default 1048576)', parsePositiveInt)
+    .action((file: string, opts: { port: number; host: string; logLevel: 'info'; bodyLimit?: number }) => schedule(() => serveCommand(file, opts), false));
+
+  program
+    .command('docker')
+    .description('Write a deployment directory: Dockerfile, pinned package.json, server entry and the bundle.')
+    .argument('<file>', 'bundle file')
+    .argument('<dir>', 'output directory')
+    .option('-p, --port <port>', 'port the container listens on', parsePort, 8080)
+    .option('--json', 'print a JSON document')
+    .action((file: string, dir: string, opts: { port: number; json?: boolean }) => schedule(() => dockerCommand(file, dir, opts), opts.json === true));
+
+  for (const command of program.commands) command.helpOption('-h, --help', 'show help').showHelpAfterError('(run with --help for usage)');
+  return program;
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
+  return port;
+}
+
+function parsePositiveInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number of bytes.');
+  return n;
+}
