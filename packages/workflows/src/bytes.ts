@@ -34,7 +34,7 @@ export function fromBase64(text: string): Uint8Array {
  */
 export function readModelBytes(value: unknown): Uint8Array | null {
   if (value === null || value === undefined) return null;
-  if (value instanceof Uint8Array) return value;
+  if (value instanceof Uint8Array) return plainView(value);
   if (ArrayBuffer.isView(value)) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
   if (typeof value === 'object') {
@@ -46,4 +46,13 @@ export function readModelBytes(value: unknown): Uint8Array | null {
     'INVALID_INPUT',
     `The workflow's modelBytes is ${typeof value === 'object' ? 'an object of unknown shape' : `a ${typeof value}`}; expected a Uint8Array, { $base64 } or null. The copy was altered; re-save the workflow.`,
   );
+}
+
+/**
+ * The same bytes as a plain Uint8Array view. A Node Buffer (from readFile or
+ * msgpack) has a `slice` that shares memory instead of copying, which code
+ * written for Uint8Array does not expect.
+ */
+export function plainView(bytes: Uint8Array): Uint8Array {
+  return bytes.constructor === Uint8Array ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

@@ -66,7 +66,8 @@ export function disposeModel(workflow: object): void {
   if (isUsable(model)) model.dispose();
 }
 
-function notCaptured(data: FittedWorkflowData): ModelBundleError {
+/** The MODEL_NOT_CAPTURED error for a workflow without model bytes: why, and how to fix it. */
+export function notCaptured(data: FittedWorkflowData): ModelBundleError {
   const why = data.captureFailure?.reason ?? 'the workflow holds no model bytes';
   return new ModelBundleError(
     'MODEL_NOT_CAPTURED',

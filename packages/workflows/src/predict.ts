@@ -44,8 +44,13 @@ export async function predict(workflow: unknown, rows: readonly Record<string, u
     );
   }
   checkRows(data.ptype, rows, data.recipe.unseenLevels);
+  if (rows.length === 0) {
+    throw new ModelBundleError(
+      'INVALID_INPUT',
+      `predict() got no rows; expected at least one row with columns ${data.ptype.columns.map((c) => c.name).join(', ')}.`,
+    );
+  }
   const model = await restoreModel(workflow as object, data);
-  if (rows.length === 0) return [];
   const width = data.recipe.features.length;
   const values = tf.tidy(() => {
     const output = model.predict(tf.tensor2d(bakePredictors(data.recipe, rows), [rows.length, width])) as tf.Tensor;

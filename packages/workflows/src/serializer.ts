@@ -1,7 +1,8 @@
 import { type BundleParts, ModelBundleError, type ModelBundlePlugin, type Predictor, type Serializer, type UnbundleParts } from '@modelbundle/core';
 import { modelFromParts, modelParts, modelToBytes, runtimeVersions } from '@modelbundle/tfjs';
+import { plainView } from './bytes.js';
 import { FITTED_KIND, FittedWorkflow, type FittedWorkflowData, isFittedWorkflow, readFitted } from './fitted.js';
-import { attachModel, restoreModel } from './live-model.js';
+import { attachModel, notCaptured, restoreModel } from './live-model.js';
 import { predict, predictionTypes } from './predict.js';
 import { WORKFLOWS_PACKAGE, WORKFLOWS_VERSION } from './version.js';
 
@@ -38,6 +39,8 @@ export const fittedWorkflowSerializer: Serializer<FittedWorkflowData> = {
 
   async bundle(workflow): Promise<BundleParts> {
     const data = readFitted(workflow);
+    // A model whose bytes could not be captured could not be restored from a bundle either.
+    if (data.captureFailure) throw notCaptured(data);
     const model = await restoreModel(workflow, data);
     const parts = await modelParts(model, { prefix: MODEL_PREFIX });
     return {
@@ -77,7 +80,7 @@ export const fittedWorkflowSerializer: Serializer<FittedWorkflowData> = {
     };
     const payload = parts.payload;
     const modelSections = new Map<string, Uint8Array>();
-    for (const [name, bytes] of parts.sections) if (name.startsWith(MODEL_PREFIX)) modelSections.set(name, bytes);
+    for (const [name, bytes] of parts.sections) if (name.startsWith(MODEL_PREFIX)) modelSections.set(name, plainView(bytes));
     const model = await modelFromParts({ payload: payload.model as Record<string, unknown>, sections: modelSections });
     const workflow = new FittedWorkflow({
       spec: read(WORKFLOW_SECTIONS.spec),

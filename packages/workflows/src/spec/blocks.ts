@@ -2,8 +2,8 @@ import { ModelBundleError } from '@modelbundle/core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { BlockArgs, Mode } from './types.js';
 
-/** The base tfjs Layer class (tfjs-layers exposes it only through the factories' return types). */
-export type Layer = ReturnType<typeof tfl.layers.conv3dTranspose>;
+/** A tfjs layer (the base class custom layers extend). */
+export type Layer = tfl.layers.Layer;
 
 /** What a block builder is told about the model being built. */
 export interface BlockContext {
