@@ -1,0 +1,92 @@
+import {
+  type Bundle,
+  createBundle,
+  encodeBundle,
+  exportPrivateKey,
+  type HeaderDraft,
+  importPrivateKey,
+  importPublicKey,
+  type Registry,
+  signBundle,
+  toHex,
+} from '@modelbundle/core';
+import { linearBundle, linearRegistry } from '../security/support/fixtures.js';
+
+/** One valid bundle the mutators start from. */
+export interface Seed {
+  name: string;
+  bytes: Uint8Array;
+  signed: boolean;
+}
+
+/**
+ * A serializer the fuzzer unbundles with: how to register it and a few small
+ * valid bundles of its kind. Adding a serializer to the fuzzer is one entry
+ * in {@link SERIALIZERS}.
+ */
+export interface SerializerUnderTest {
+  name: string;
+  register(registry: Registry): void | Promise<void>;
+  seeds(): Promise<Uint8Array[]>;
+}
+
+/** Serializers every fuzz run covers. */
+export const SERIALIZERS: SerializerUnderTest[] = [
+  {
+    name: 'test.linear',
+    register: (registry) => {
+      for (const s of linearRegistry().list()) registry.register(s);
+    },
+    seeds: async () => [(await linearBundle(3, 1)).bytes, (await linearBundle(0, 2, {})).bytes, (await linearBundle(17, 3, { tags: ['a', 'b'] })).bytes],
+  },
+];
+
+/** The seeds, the key that signed some of them, and the header digests it signed. */
+export interface Corpus {
+  seeds: Seed[];
+  publicKey: CryptoKey;
+  /** Hex header digests of the seeds signed with `publicKey`: the only ones a forgery check may accept. */
+  signedDigests: Set<string>;
+}
+
+const draft: HeaderDraft = {
+  kind: 'fuzz.raw',
+  serializer: { version: '1.0.0', package: '@modelbundle/fuzz-missing' },
+  producer: { name: 'fuzz', version: '1.0.0' },
+  created: '2026-01-01T00:00:00.000Z',
+  requires: { '@modelbundle/core': '^0.1.0' },
+  metadata: { nested: { list: [1, -2, 3.5, null, true, 'ü'], deep: { a: { b: { c: {} } } } }, big: 2 ** 40 },
+  ptype: { inputs: [{ name: 'x', type: 'float32', shape: [null, 3] }] },
+  summary: { params: 12 },
+  payload: { bytes: Uint8Array.of(1, 2, 3) },
+};
+
+export async function buildCorpus(serializers: readonly SerializerUnderTest[] = SERIALIZERS): Promise<Corpus> {
+  // A fixed key (Ed25519 signing is deterministic), so every case replays byte for byte.
+  const privateKey = await importPrivateKey(new Uint8Array(32).fill(7));
+  const { d: _secret, ...publicJwk } = await exportPrivateKey(privateKey, 'jwk');
+  const keys = { privateKey, publicKey: await importPublicKey(publicJwk) };
+  const bundles: { name: string; bundle: Bundle | Uint8Array }[] = [
+    { name: 'empty', bundle: await createBundle(draft) },
+    {
+      name: 'three-sections',
+      bundle: await createBundle(draft, [
+        ['a', Uint8Array.of(1, 2, 3, 4, 5)],
+        ['empty', new Uint8Array(0)],
+        ['c/d', new Uint8Array(70).fill(9)],
+      ]),
+    },
+  ];
+  for (const s of serializers) for (const [i, bytes] of (await s.seeds()).entries()) bundles.push({ name: `${s.name}#${i}`, bundle: bytes });
+  const seeds: Seed[] = [];
+  const signedDigests = new Set<string>();
+  const { decodeBundle } = await import('@modelbundle/core');
+  for (const { name, bundle } of bundles) {
+    const decoded = bundle instanceof Uint8Array ? await decodeBundle(bundle) : bundle;
+    seeds.push({ name, bytes: encodeBundle(decoded), signed: false });
+    const signed = await signBundle(decoded, keys.privateKey);
+    signedDigests.add(toHex(signed.headerDigest));
+    seeds.push({ name: `${name}+signed`, bytes: encodeBundle(signed), signed: true });
+  }
+  return { seeds, publicKey: keys.publicKey, signedDigests };
+}

@@ -1,0 +1,109 @@
+import { writeFile } from 'node:fs/promises';
+import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, toHex, verifySignature } from '@modelbundle/core';
+import { inspectFile, readBundle } from '@modelbundle/core/node';
+import type { Corpus, SerializerUnderTest } from './corpus.js';
+
+/** Raised by a target when an outcome breaks a promise even though no exception escaped. */
+export class OracleViolation extends Error {
+  override readonly name = 'OracleViolation';
+}
+
+/** What targets share within one fuzz process. */
+export interface TargetContext {
+  corpus: Corpus;
+  registry: Registry;
+  /** A scratch file for the file-reading target. */
+  scratchPath: string;
+}
+
+/** One API surface under fuzz. `run` resolves (success) or throws; the engine classifies the throw. */
+export interface FuzzTarget {
+  name: string;
+  /** Run on every Nth case only (default 1: every case), for targets much slower than the rest. */
+  every?: number;
+  run(input: Uint8Array, ctx: TargetContext): Promise<void>;
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+async function succeeds(work: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await work();
+    return true;
+  } catch (e) {
+    if (e instanceof ModelBundleError) return false;
+    throw e;
+  }
+}
+
+/** Every target; adding one is one entry here. */
+export const TARGETS: FuzzTarget[] = [
+  {
+    // Anything accepted must re-encode to exactly the input: no byte escapes the checks.
+    name: 'decodeBundle',
+    async run(input) {
+      const bundle = await decodeBundle(input);
+      if (!equal(encodeBundle(bundle), input)) throw new OracleViolation('decodeBundle accepted bytes that do not re-encode to themselves');
+    },
+  },
+  {
+    name: 'decodeBundle(verify:false)',
+    async run(input) {
+      const bundle = await decodeBundle(input, { verify: false });
+      if (!equal(encodeBundle(bundle), input)) throw new OracleViolation('decodeBundle({verify:false}) accepted bytes that do not re-encode to themselves');
+    },
+  },
+  {
+    name: 'inspect',
+    async run(input) {
+      const info = await inspect(input);
+      if (info.headerLength + 128 > input.length) throw new OracleViolation('inspect reported a header longer than its input');
+    },
+  },
+  {
+    // The file reader must agree with the in-memory decoder on every input.
+    name: 'readBundle+inspectFile',
+    every: 3,
+    async run(input, ctx) {
+      await writeFile(ctx.scratchPath, input);
+      const fromMemory = await succeeds(() => decodeBundle(input));
+      const fileError = await readBundle(ctx.scratchPath).then(
+        (bundle) => {
+          if (!equal(encodeBundle(bundle), input)) throw new OracleViolation('readBundle accepted bytes that do not re-encode to themselves');
+        },
+        (e: unknown) => e,
+      );
+      if (fromMemory !== (fileError === undefined))
+        throw new OracleViolation(`decodeBundle ${fromMemory ? 'accepted' : 'refused'} what readBundle ${fileError ? 'refused' : 'accepted'}`);
+      if (!fileError && !(await succeeds(() => inspectFile(ctx.scratchPath)))) throw new OracleViolation('inspectFile refused a bundle readBundle accepted');
+      if (fileError) throw fileError;
+    },
+  },
+  {
+    name: 'unbundle',
+    async run(input, ctx) {
+      await ctx.registry.unbundle(input, { autoload: false });
+    },
+  },
+  {
+    // A signature check may only pass for a header the trusted key really signed.
+    name: 'unbundle(trustedKeys)+verifySignature',
+    async run(input, ctx) {
+      const accepted = await succeeds(async () => verifySignature(await decodeBundle(input), ctx.corpus.publicKey));
+      if (accepted) {
+        const digest = toHex((await decodeBundle(input)).headerDigest);
+        if (!ctx.corpus.signedDigests.has(digest)) throw new OracleViolation(`verifySignature accepted header digest ${digest}, which the key never signed`);
+      }
+      await ctx.registry.unbundle(input, { autoload: false, trustedKeys: [ctx.corpus.publicKey] });
+    },
+  },
+];
+
+/** A registry with every serializer under test. */
+export async function fuzzRegistry(serializers: readonly SerializerUnderTest[]): Promise<Registry> {
+  const registry = createRegistry({ autoload: false, requirements: 'warn' });
+  for (const s of serializers) await s.register(registry);
+  return registry;
+}
