@@ -30,7 +30,7 @@ export interface SerializerConformanceOptions<T> {
   /** True when a restored value is the same as the original (e.g. bitwise-equal weights). */
   equals: (original: T, restored: T) => boolean | Promise<boolean>;
   /** Releases a value (e.g. disposes a model). */
-  dispose?: (value: T) => void | Promise<void>;
+  dispose?: (value: T) => unknown;
   /** Values of other kinds that `canBundle` must refuse, added to a built-in list (a function runs after `setup`). */
   foreignValues?: unknown[] | (() => unknown[] | Promise<unknown[]>);
   /** Input rows for the predictor check, when the serializer offers a predictor. */

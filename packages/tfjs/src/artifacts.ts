@@ -27,11 +27,16 @@ export async function artifactsFromModel(model: LayersModel, includeOptimizer: b
   } catch (cause) {
     throw new ModelBundleError(
       'SERIALIZATION_FAILED',
-      `TensorFlow.js could not serialize the model "${model.name}": ${(cause as Error).message}. Every custom layer needs a static className, a getConfig() that returns plain data, and tf.serialization.registerClass(...).`,
+      `TensorFlow.js could not serialize the model "${model.name}": ${(cause as Error).message}. Every custom layer needs a static className, a getConfig() that returns plain data, and tf.serialization.registerClass(...); with includeOptimizer, the optimizer must support getWeights() (Adamax does not).`,
       { cause },
     );
   }
   if (!artifacts) throw new ModelBundleError('INTERNAL', 'model.save() finished without handing its artifacts to the save handler.');
+  if (!includeOptimizer && model.optimizer && !artifacts.trainingConfig) {
+    // tfjs drops the training config without the optimizer state; keep it so the restored model is compiled alike.
+    const config = (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
+    artifacts.trainingConfig = config;
+  }
   return artifacts;
 }
 

@@ -1,5 +1,6 @@
 import { ModelBundleError } from '@modelbundle/core';
 import { isWeightDtype, tensorByteLength, type WeightDtype } from './dtypes.js';
+import { HIDDEN_OPTIMIZER_STATE } from './optimizer-state.js';
 
 /** One weight tensor of a bundled model: its tfjs spec plus the section that holds its bytes. */
 export type WeightEntry = {
@@ -20,6 +21,8 @@ export type TfjsPayload = {
   weights: WeightEntry[];
   /** True when optimizer state is included. */
   optimizer: boolean;
+  /** Optimizer variables tfjs's getWeights() omits (see HIDDEN_OPTIMIZER_STATE): float32 values by section. */
+  optimizerState?: { name: string; section: string }[];
 };
 
 /**
@@ -68,7 +71,24 @@ export function readPayload(payload: Record<string, unknown>, sections: Readonly
     }
     return { name: w.name, shape: w.shape as number[], dtype: w.dtype, section: w.section, ...(w.group === undefined ? {} : { group: w.group }) };
   });
-  return { topology, weights: entries, optimizer: optimizer === true };
+  const state = readOptimizerState(payload.optimizerState, sections, seen);
+  return { topology, weights: entries, optimizer: optimizer === true, ...(state ? { optimizerState: state } : {}) };
+}
+
+function readOptimizerState(raw: unknown, sections: ReadonlyMap<string, Uint8Array>, used: Set<string>): TfjsPayload['optimizerState'] {
+  if (raw === undefined) return undefined;
+  const known = new Set(Object.values(HIDDEN_OPTIMIZER_STATE).flat());
+  if (!Array.isArray(raw) || raw.length > known.size) throw malformed('payload.optimizerState is not a short list');
+  return raw.map((item, i) => {
+    const { name, section } = (item ?? {}) as { name?: unknown; section?: unknown };
+    if (typeof name !== 'string' || !known.has(name))
+      throw malformed(`payload.optimizerState[${i}] names ${JSON.stringify(name)}; expected one of ${[...known].join(', ')}`);
+    if (typeof section !== 'string' || used.has(section) || sections.get(section)?.byteLength !== 4) {
+      throw malformed(`payload.optimizerState[${i}] ("${name}") needs its own 4-byte section; "${String(section)}" is missing, shared or of another size`);
+    }
+    used.add(section);
+    return { name, section };
+  });
 }
 
 /** Parses the topology section (plain JSON: nothing in it is evaluated). */

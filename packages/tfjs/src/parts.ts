@@ -6,6 +6,7 @@ import { currentBackend, ensureBackend } from './backend.js';
 import { assertClassesRegistered, customClassNames, topologyClassNames } from './classes.js';
 import { fromLittleEndian, isWeightDtype, tensorByteLength, toLittleEndian } from './dtypes.js';
 import { readPayload, readTopology, type TfjsPayload, type TopologyDocument, type WeightEntry } from './manifest.js';
+import { hiddenOptimizerState, restoreHiddenOptimizerState } from './optimizer-state.js';
 import { describeModel, type TfjsSummary } from './summary.js';
 import { LAYERS_RANGE } from './version.js';
 
@@ -38,8 +39,9 @@ const PREFIX = /^[A-Za-z0-9_.:/-]*$/;
  */
 export async function modelParts(model: LayersModel, options: ModelPartsOptions = {}): Promise<TfjsBundleParts> {
   await ensureBackend();
-  const artifacts = await artifactsFromModel(model, options.includeOptimizer === true);
-  return partsFromArtifacts(artifacts, options.prefix ?? '', model);
+  const includeOptimizer = options.includeOptimizer === true;
+  const artifacts = await artifactsFromModel(model, includeOptimizer);
+  return partsFromArtifacts(artifacts, options.prefix ?? '', model, includeOptimizer ? hiddenOptimizerState(model) : undefined);
 }
 
 /**
@@ -47,7 +49,12 @@ export async function modelParts(model: LayersModel, options: ModelPartsOptions 
  * IOHandler, or a model.json read from disk). Quantized or string weights
  * are decoded first: sections always hold plain tensors.
  */
-export function partsFromArtifacts(artifacts: ModelArtifacts, prefix = '', model?: LayersModel): TfjsBundleParts {
+export function partsFromArtifacts(
+  artifacts: ModelArtifacts,
+  prefix = '',
+  model?: LayersModel,
+  optimizerState?: ReadonlyMap<string, Float32Array>,
+): TfjsBundleParts {
   if (!PREFIX.test(prefix)) {
     throw new ModelBundleError('INVALID_ARGUMENT', `Section prefix "${prefix}" has characters a section name cannot hold; use letters, digits and _ . : / -.`);
   }
@@ -71,6 +78,12 @@ export function partsFromArtifacts(artifacts: ModelArtifacts, prefix = '', model
     weights.push({ name: spec.name, shape: [...spec.shape], dtype: spec.dtype as WeightEntry['dtype'], section, ...(spec.group ? { group: spec.group } : {}) });
     sections.push([section, bytes]);
   }
+  const state: { name: string; section: string }[] = [];
+  for (const [name, value] of optimizerState ?? []) {
+    const section = `${prefix}optimizer/${name}`;
+    state.push({ name, section });
+    sections.push([section, toLittleEndian(new Uint8Array(value.buffer, value.byteOffset, value.byteLength).slice(), 'float32')]);
+  }
   const optimizer = weights.some((w) => w.group === 'optimizer');
   const classes = [...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)];
   const summary = describeModel(doc, weights, model, {
@@ -80,7 +93,7 @@ export function partsFromArtifacts(artifacts: ModelArtifacts, prefix = '', model
     optimizer,
   });
   return {
-    payload: { topology: topologySection, weights, optimizer },
+    payload: { topology: topologySection, weights, optimizer, ...(state.length > 0 ? { optimizerState: state } : {}) },
     sections,
     summary,
     ptype: { inputs: summary.inputs, outputs: summary.outputs },
@@ -118,7 +131,13 @@ export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'secti
 export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): Promise<LayersModel> {
   const artifacts = artifactsFromParts(parts);
   await ensureBackend();
-  return modelFromArtifacts(artifacts);
+  const model = await modelFromArtifacts(artifacts);
+  const state = readPayload(parts.payload, parts.sections).optimizerState ?? [];
+  const values = new Map(
+    state.map(({ name, section }) => [name, new Float32Array(fromLittleEndian((parts.sections.get(section) as Uint8Array).slice(), 'float32').buffer)]),
+  );
+  restoreHiddenOptimizerState(model, values);
+  return model;
 }
 
 /** Each weight's spec and its raw little-endian bytes, decoding quantized or string weights to plain tensors first. */

@@ -1,0 +1,53 @@
+import { type Bundle, createBundle, encodeBundle, type HeaderDraft } from '@modelbundle/core';
+import { expectCode } from '@modelbundle/test-utils';
+import { ensureBackend, modelFromBytes, modelToBundle } from '@modelbundle/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { denseModel } from './models.js';
+
+type Payload = { topology: string; weights: Record<string, unknown>[]; optimizerState?: unknown };
+let original: Bundle;
+
+beforeAll(async () => {
+  await ensureBackend();
+  const model = denseModel();
+  original = await modelToBundle(model);
+  model.dispose();
+});
+
+/** A well-formed bundle (valid digests) whose tfjs payload or sections were altered. */
+async function altered(edit: (payload: Payload, sections: Map<string, Uint8Array>) => void): Promise<Uint8Array> {
+  const payload = structuredClone(original.header.payload) as Payload;
+  const sections = new Map(original.sections);
+  edit(payload, sections);
+  const { format: _f, sections: _s, ...draft } = original.header;
+  return encodeBundle(await createBundle({ ...(draft as HeaderDraft), payload }, sections));
+}
+
+const cases: [string, (p: Payload, s: Map<string, Uint8Array>) => void, string, string][] = [
+  ['a section shorter than its shape needs', (p) => void ((p.weights[0] as { shape: number[] }).shape = [4, 6]), 'MALFORMED', 'takes 96 bytes'],
+  ['an unknown dtype', (p) => void ((p.weights[0] as { dtype: string }).dtype = 'string'), 'MALFORMED', 'dtype "string"'],
+  ['a shape whose size overflows', (p) => void ((p.weights[0] as { shape: number[] }).shape = [2 ** 40, 2 ** 40]), 'LIMIT_EXCEEDED', 'overflows'],
+  ['a negative dimension', (p) => void ((p.weights[0] as { shape: number[] }).shape = [-4, -5]), 'MALFORMED', 'non-negative'],
+  ['a weight naming a missing section', (p) => void ((p.weights[0] as { section: string }).section = 'weights/99'), 'MALFORMED', 'weights/99'],
+  ['two weights sharing a section', (p) => void ((p.weights[1] as { section: string }).section = 'weights/0'), 'MALFORMED', 'used twice'],
+  ['a missing topology section', (p) => void (p.topology = 'nowhere.json'), 'MALFORMED', 'nowhere.json'],
+  ['a topology that is not JSON', (_p, s) => void s.set('topology.json', new TextEncoder().encode('{"modelTopology": ')), 'MALFORMED', 'not UTF-8 JSON'],
+  ['a topology without modelTopology', (_p, s) => void s.set('topology.json', new TextEncoder().encode('{"x": 1}')), 'MALFORMED', 'modelTopology'],
+  ['optimizer state under an unknown name', (p) => void (p.optimizerState = [{ name: 'constructor', section: 'weights/0' }]), 'MALFORMED', 'constructor'],
+];
+
+describe('topology and payload validation before tfjs sees them', () => {
+  it.each(cases)('refuses %s', async (_what, edit, code, mention) => {
+    const bytes = await altered(edit);
+    const before = tf.memory().numTensors;
+    await expectCode(modelFromBytes(bytes), code, mention);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('still loads the unaltered bundle', async () => {
+    const model = await modelFromBytes(await altered(() => {}));
+    expect(model.countParams()).toBe(37);
+    model.dispose();
+  });
+});
