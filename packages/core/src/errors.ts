@@ -51,6 +51,7 @@ export type ErrorCode = keyof typeof ErrorCodes;
 
 /** Options for {@link ModelBundleError}: the underlying cause and machine-readable details. */
 export interface ModelBundleErrorOptions {
+  /** The error that led to this one (kept as the standard `Error.cause`). */
   cause?: unknown;
   /** Structured facts about the failure (for example the damaged region), safe to show. */
   details?: Record<string, unknown>;
@@ -62,9 +63,12 @@ export interface ModelBundleErrorOptions {
  */
 export class ModelBundleError extends Error {
   override readonly name = 'ModelBundleError';
+  /** Which kind of failure this is; see {@link ErrorCodes}. */
   readonly code: ErrorCode;
+  /** Structured facts (for example `region`, `expected`, `found`); empty when there are none. */
   readonly details: Record<string, unknown>;
 
+  /** Creates an error; `message` says what was found, what was expected and what to do. */
   constructor(code: ErrorCode, message: string, options: ModelBundleErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;

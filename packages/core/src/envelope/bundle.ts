@@ -117,8 +117,11 @@ export interface Inspection {
   header: Header;
   /** Total size of the bundle, from the prefix. */
   fileLength: number;
+  /** Size of the MessagePack header that follows the 128-byte prefix. */
   headerLength: number;
+  /** SHA-256 of the header, lower-case hex. */
   headerDigest: string;
+  /** True when the prefix carries a signature (it is not verified here). */
   signed: boolean;
 }
 

@@ -4,11 +4,17 @@ import { FLAG_SIGNED, FORMAT_VERSION, LIMITS, MAGIC, PREFIX_BYTES } from './cons
 
 /** The fixed 128-byte prefix, decoded. Layout: docs/FORMAT.md, "Prefix". */
 export interface Prefix {
+  /** Bytes 8..9: the format major (1). */
   formatMajor: number;
+  /** Bytes 10..11: the format minor. */
   formatMinor: number;
+  /** Bytes 12..15: bit 0 says the bundle is signed; no other bit is defined. */
   flags: number;
+  /** Bytes 16..23: size of the header that starts at byte 128. */
   headerLength: number;
+  /** Bytes 24..31: size of the whole file. */
   fileLength: number;
+  /** Bytes 32..63: SHA-256 of the header. */
   headerDigest: Uint8Array;
   /** The Ed25519 signature, when the signed flag is set. */
   signature?: Uint8Array;

@@ -22,7 +22,9 @@ export interface UnbundleParts {
   header: Header;
   /** The payload version the bundle was written with (after any migrations: the migrated version). */
   version: string;
+  /** The header's `payload` map (after any migrations: the migrated one). */
   payload: Record<string, unknown>;
+  /** Section bytes by name; views into the decoded bytes, 64-byte aligned in the file. */
   sections: ReadonlyMap<string, Uint8Array>;
 }
 
@@ -71,7 +73,13 @@ export interface Serializer<T = unknown> {
   readonly runtime?: Record<string, string>;
   /** True when this serializer can bundle `value`. */
   canBundle(value: unknown): boolean;
+  /** Turns a value into header fields and raw sections. Never called with a value `canBundle` refused. */
   bundle(value: T, context: SerializerContext): BundleParts | Promise<BundleParts>;
+  /**
+   * Restores a value from a decoded, verified bundle whose payload version
+   * `reads` accepts (migrated first when needed). Must not evaluate anything
+   * from the bundle; classes come only from registries the application filled.
+   */
   unbundle(parts: UnbundleParts, context: SerializerContext): T | Promise<T>;
   /** Optional capability: a generic predictor over a restored value. */
   predictor?(value: T): Predictor;
@@ -79,7 +87,9 @@ export interface Serializer<T = unknown> {
 
 /** A set of serializers that a package exports and an application registers in one call. */
 export interface ModelBundlePlugin {
+  /** A name for messages, usually the npm package name. */
   readonly name: string;
+  /** The serializers `registerPlugin` registers, in order. */
   readonly serializers: readonly Serializer<any>[];
 }
 
