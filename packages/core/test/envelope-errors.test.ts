@@ -111,6 +111,15 @@ const cases: { name: string; mutate: Mutation; code: string; message: RegExp; re
     message: /signature field holds bytes but the signed flag is clear/,
   },
   {
+    name: 'the signed flag with an empty signature slot',
+    mutate: (b) => {
+      setU32(b, 12, 1);
+      return b;
+    },
+    code: 'CORRUPT',
+    message: /signed flag is set but the signature field is empty/,
+  },
+  {
     name: 'header length 0',
     mutate: (b) => {
       setU64(b, 16, 0n);
