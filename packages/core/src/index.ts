@@ -32,6 +32,7 @@ export type {
   SerializerContext,
   UnbundleParts,
 } from './registry/serializer.js';
+export { type InspectUrlOptions, inspectUrl, type RangeFetchOptions, type RemoteInspection } from './remote/index.js';
 export {
   exportPrivateKey,
   exportPublicKey,
