@@ -210,6 +210,17 @@ describe('writeBundle', () => {
     expect(await readdir(dir)).toEqual(['m.mbnd']);
   });
 
+  it('removes its temp file when the final rename fails, leaving the target intact', async () => {
+    // The target is a folder, so the whole file is written and synced before rename refuses.
+    const path = join(dir, 'taken');
+    await mkdir(join(path, 'inside'), { recursive: true });
+    const error = await errorOf(async () => writeBundle(path, await sample()));
+    expect(error.code).toBe('IO_ERROR');
+    expect(['EISDIR', 'ENOTEMPTY', 'EEXIST']).toContain(error.details.errno);
+    expect(await readdir(dir)).toEqual(['taken']);
+    expect(await readdir(path)).toEqual(['inside']);
+  });
+
   it('fails with IO_ERROR naming the path when a folder on it is a file', async () => {
     await writeFile(join(dir, 'plain'), 'x');
     const path = join(dir, 'plain', 'm.mbnd');
