@@ -3,6 +3,7 @@ import { createRegistry, type Header, loadDeclaredPlugin, type ModelBundlePlugin
 /** The plugins this command line ships with, by package; each is imported only when a bundle needs it. */
 const KNOWN_PLUGINS: Record<string, () => Promise<ModelBundlePlugin>> = {
   '@modelbundle/tfjs': async () => (await import('@modelbundle/tfjs')).tfjsPlugin,
+  '@modelbundle/workflows': async () => (await import('@modelbundle/workflows')).workflowsPlugin,
 };
 
 /**

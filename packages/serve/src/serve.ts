@@ -9,6 +9,8 @@ export type ServeOptions = ServerOptions & {
   host?: string;
   /** Signals that shut the server down gracefully (default SIGTERM and SIGINT); `false` installs no handler. */
   signals?: readonly NodeJS.Signals[] | false;
+  /** Called once after a signal-triggered shutdown has finished (e.g. to end the process). */
+  onShutdown?: () => void;
 };
 
 /** A listening server. */
@@ -43,10 +45,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
   const onSignal = (signal: NodeJS.Signals) => {
     app.log.info({ signal }, 'shutting down: finishing requests in flight');
-    close().catch((error) => {
-      app.log.error({ err: error }, 'shutdown failed');
-      process.exitCode = 1;
-    });
+    close().then(
+      () => options.onShutdown?.(),
+      (error) => {
+        app.log.error({ err: error }, 'shutdown failed');
+        process.exitCode = 1;
+        options.onShutdown?.();
+      },
+    );
   };
   for (const signal of signals) process.on(signal, onSignal);
   return { app, url, close };

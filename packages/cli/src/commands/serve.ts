@@ -21,12 +21,10 @@ export async function serveCommand(file: string, options: ServeCommandOptions): 
     host: options.host,
     logLevel: options.logLevel,
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    // Requests in flight have finished: end now, even if a backend's thread pool would keep the process up.
+    onShutdown: () => process.exit(process.exitCode ?? 0),
   });
   out(`Serving ${file} at ${server.url}`);
   out(`Docs: ${server.url}/   OpenAPI: ${server.url}/openapi.json`);
-  // After a graceful close, make sure a lingering handle (e.g. a backend's thread pool) cannot keep the process up.
-  server.app.addHook('onClose', async () => {
-    setTimeout(() => process.exit(process.exitCode ?? 0), 2000).unref();
-  });
   return 0;
 }
