@@ -10,7 +10,10 @@ export interface ModelShape {
   outputs: number;
 }
 
-/** The tfjs model a spec describes, uncompiled: an input layer from the data, the blocks, and a head from the mode. */
+/**
+ * The tfjs model a spec describes, uncompiled: an input layer from the data,
+ * the blocks, and a head from the mode. Needs a ready backend (`await ensureBackend()`); `fit` does that.
+ */
 export function buildModel(spec: ModelSpec, shape: ModelShape, blocks: Readonly<Record<string, BlockBuilder>> = {}): tfl.LayersModel {
   const context = makeContext(spec.mode, spec.fit?.seed);
   const head = () =>
