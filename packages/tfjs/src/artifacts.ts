@@ -22,8 +22,12 @@ export async function artifactsFromModel(model: LayersModel, includeOptimizer: b
         artifacts = a;
         return SAVED;
       }),
-      { includeOptimizer },
     );
+    if (artifacts && model.optimizer) {
+      // tfjs keeps the training config only with the optimizer state; keep it always, so the restored model is compiled alike.
+      artifacts.trainingConfig = (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
+      if (includeOptimizer) await appendOptimizerWeights(artifacts, model.optimizer);
+    }
   } catch (cause) {
     throw new ModelBundleError(
       'SERIALIZATION_FAILED',
@@ -32,12 +36,24 @@ export async function artifactsFromModel(model: LayersModel, includeOptimizer: b
     );
   }
   if (!artifacts) throw new ModelBundleError('INTERNAL', 'model.save() finished without handing its artifacts to the save handler.');
-  if (!includeOptimizer && model.optimizer && !artifacts.trainingConfig) {
-    // tfjs drops the training config without the optimizer state; keep it so the restored model is compiled alike.
-    const config = (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
-    artifacts.trainingConfig = config;
-  }
   return artifacts;
+}
+
+/**
+ * Adds the optimizer's weights (group `optimizer`) as tfjs's own save does,
+ * but also disposes the iteration-count scalar `getWeights()` creates on
+ * each call, which tfjs's save leaks.
+ */
+async function appendOptimizerWeights(artifacts: ModelArtifacts, optimizer: tf.Optimizer): Promise<void> {
+  const named = await optimizer.getWeights();
+  try {
+    const { data, specs } = await tf.io.encodeWeights(named, 'optimizer');
+    artifacts.weightSpecs = [...(artifacts.weightSpecs ?? []), ...specs];
+    const existing = artifacts.weightData ?? [];
+    artifacts.weightData = [...(Array.isArray(existing) ? existing : [existing]), ...(Array.isArray(data) ? data : [data])];
+  } finally {
+    for (const { tensor } of named) if (!(tensor instanceof tf.Variable)) tensor.dispose();
+  }
 }
 
 /** Every layer, nested models included, must name its class: tfjs would otherwise write `class_name: null`. */
@@ -63,7 +79,11 @@ function assertSerializableLayers(model: LayersModel): void {
  */
 export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<LayersModel> {
   try {
-    return await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    const model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    // tfjs compiles a loaded model with an optimizer it made but marks it as not owned, so
+    // model.dispose() would leak the optimizer's variables. This model is the only user.
+    if (model.optimizer) (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
+    return model;
   } catch (cause) {
     if (cause instanceof ModelBundleError) throw cause;
     throw new ModelBundleError(

@@ -3,6 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
 import { currentBackend, ensureBackend } from './backend.js';
+import { ChunkReader, concatBytes } from './chunks.js';
 import { assertClassesRegistered, customClassNames, topologyClassNames } from './classes.js';
 import { fromLittleEndian, isWeightDtype, tensorByteLength, toLittleEndian } from './dtypes.js';
 import { readPayload, readTopology, type TfjsPayload, type TopologyDocument, type WeightEntry } from './manifest.js';
@@ -110,11 +111,8 @@ export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'secti
   const payload = readPayload(parts.payload, parts.sections);
   const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
   assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)]);
-  const weightData = payload.weights.map((w) => {
-    // A copy per tensor: an aligned buffer of its own that tfjs may keep.
-    const copy = (parts.sections.get(w.section) as Uint8Array).slice();
-    return fromLittleEndian(copy, w.dtype).buffer as ArrayBuffer;
-  });
+  // One buffer, as tfjs decodes weights from contiguous bytes (its multi-buffer reader is unreliable in 4.22).
+  const weightData = concatBytes(payload.weights.map((w) => fromLittleEndian(parts.sections.get(w.section) as Uint8Array, w.dtype)));
   return {
     modelTopology: doc.modelTopology,
     weightSpecs: payload.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype, ...(w.group ? { group: w.group as tf.io.WeightGroup } : {}) })),
@@ -149,7 +147,7 @@ function weightTensors(artifacts: ModelArtifacts): [tf.io.WeightsManifestEntry, 
   }
   const plain = specs.every((s) => isWeightDtype(s.dtype) && s.quantization === undefined);
   if (!plain) return decodedTensors(artifacts.weightData, specs);
-  const data = new tf.io.CompositeArrayBuffer(artifacts.weightData);
+  const data = new ChunkReader(artifacts.weightData);
   let offset = 0;
   return specs.map((spec) => {
     const length = tensorByteLength(spec.shape, spec.dtype as WeightEntry['dtype'], `Weight "${spec.name}"`);
@@ -159,14 +157,15 @@ function weightTensors(artifacts: ModelArtifacts): [tf.io.WeightsManifestEntry, 
         `The weight data ends at byte ${data.byteLength}, but weight "${spec.name}" needs bytes ${offset} to ${offset + length}. The weights do not match their manifest.`,
       );
     }
-    const bytes = toLittleEndian(new Uint8Array(data.slice(offset, offset + length)), spec.dtype as WeightEntry['dtype']);
+    const bytes = toLittleEndian(data.slice(offset, offset + length), spec.dtype as WeightEntry['dtype']);
     offset += length;
     return [spec, bytes];
   });
 }
 
 function decodedTensors(weightData: tf.io.WeightData, specs: tf.io.WeightsManifestEntry[]): [tf.io.WeightsManifestEntry, Uint8Array][] {
-  const tensors = tf.io.decodeWeights(weightData, specs);
+  const reader = new ChunkReader(weightData);
+  const tensors = tf.io.decodeWeights(reader.slice(0, reader.byteLength).buffer as ArrayBuffer, specs);
   try {
     return specs.map((spec) => {
       const tensor = tensors[spec.name] as tf.Tensor;

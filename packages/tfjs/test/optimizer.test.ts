@@ -38,7 +38,7 @@ describe('optimizer state', () => {
     await restored.trainOnBatch(x, y);
     const a = weightBytes(model);
     const b = weightBytes(restored);
-    b.forEach((w, i) => expect(w.equals(a[i] as Buffer), `weight ${i}`).toBe(true));
+    for (const [i, w] of b.entries()) expect(w.equals(a[i] as Buffer), `weight ${i}`).toBe(true);
     tf.dispose([x, y]);
     model.dispose();
     restored.dispose();

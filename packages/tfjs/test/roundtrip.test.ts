@@ -36,10 +36,10 @@ describe.each(cases)('$name', ({ make, kind, inputs }) => {
       const before = weightBytes(model);
       const after = weightBytes(restored);
       expect(after).toHaveLength(before.length);
-      after.forEach((w, i) => expect(w.equals(before[i] as Buffer), `weight ${i}`).toBe(true));
+      for (const [i, w] of after.entries()) expect(w.equals(before[i] as Buffer), `weight ${i}`).toBe(true);
       const p0 = predictionBytes(model, x);
       const p1 = predictionBytes(restored, x);
-      p1.forEach((p, i) => expect(p.equals(p0[i] as Buffer), `output ${i}`).toBe(true));
+      for (const [i, p] of p1.entries()) expect(p.equals(p0[i] as Buffer), `output ${i}`).toBe(true);
     } finally {
       tf.dispose(x);
       model.dispose();

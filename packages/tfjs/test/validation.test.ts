@@ -25,16 +25,72 @@ async function altered(edit: (payload: Payload, sections: Map<string, Uint8Array
 }
 
 const cases: [string, (p: Payload, s: Map<string, Uint8Array>) => void, string, string][] = [
-  ['a section shorter than its shape needs', (p) => void ((p.weights[0] as { shape: number[] }).shape = [4, 6]), 'MALFORMED', 'takes 96 bytes'],
-  ['an unknown dtype', (p) => void ((p.weights[0] as { dtype: string }).dtype = 'string'), 'MALFORMED', 'dtype "string"'],
-  ['a shape whose size overflows', (p) => void ((p.weights[0] as { shape: number[] }).shape = [2 ** 40, 2 ** 40]), 'LIMIT_EXCEEDED', 'overflows'],
-  ['a negative dimension', (p) => void ((p.weights[0] as { shape: number[] }).shape = [-4, -5]), 'MALFORMED', 'non-negative'],
-  ['a weight naming a missing section', (p) => void ((p.weights[0] as { section: string }).section = 'weights/99'), 'MALFORMED', 'weights/99'],
-  ['two weights sharing a section', (p) => void ((p.weights[1] as { section: string }).section = 'weights/0'), 'MALFORMED', 'used twice'],
-  ['a missing topology section', (p) => void (p.topology = 'nowhere.json'), 'MALFORMED', 'nowhere.json'],
+  [
+    'a section shorter than its shape needs',
+    (p) => {
+      (p.weights[0] as { shape: number[] }).shape = [4, 6];
+    },
+    'MALFORMED',
+    'takes 96 bytes',
+  ],
+  [
+    'an unknown dtype',
+    (p) => {
+      (p.weights[0] as { dtype: string }).dtype = 'string';
+    },
+    'MALFORMED',
+    'dtype "string"',
+  ],
+  [
+    'a shape whose size overflows',
+    (p) => {
+      (p.weights[0] as { shape: number[] }).shape = [2 ** 40, 2 ** 40];
+    },
+    'LIMIT_EXCEEDED',
+    'overflows',
+  ],
+  [
+    'a negative dimension',
+    (p) => {
+      (p.weights[0] as { shape: number[] }).shape = [-4, -5];
+    },
+    'MALFORMED',
+    'non-negative',
+  ],
+  [
+    'a weight naming a missing section',
+    (p) => {
+      (p.weights[0] as { section: string }).section = 'weights/99';
+    },
+    'MALFORMED',
+    'weights/99',
+  ],
+  [
+    'two weights sharing a section',
+    (p) => {
+      (p.weights[1] as { section: string }).section = 'weights/0';
+    },
+    'MALFORMED',
+    'used twice',
+  ],
+  [
+    'a missing topology section',
+    (p) => {
+      p.topology = 'nowhere.json';
+    },
+    'MALFORMED',
+    'nowhere.json',
+  ],
   ['a topology that is not JSON', (_p, s) => void s.set('topology.json', new TextEncoder().encode('{"modelTopology": ')), 'MALFORMED', 'not UTF-8 JSON'],
   ['a topology without modelTopology', (_p, s) => void s.set('topology.json', new TextEncoder().encode('{"x": 1}')), 'MALFORMED', 'modelTopology'],
-  ['optimizer state under an unknown name', (p) => void (p.optimizerState = [{ name: 'constructor', section: 'weights/0' }]), 'MALFORMED', 'constructor'],
+  [
+    'optimizer state under an unknown name',
+    (p) => {
+      p.optimizerState = [{ name: 'constructor', section: 'weights/0' }];
+    },
+    'MALFORMED',
+    'constructor',
+  ],
 ];
 
 describe('topology and payload validation before tfjs sees them', () => {

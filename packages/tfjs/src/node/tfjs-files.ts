@@ -25,7 +25,8 @@ export async function exportTfjs(source: Bundle | Uint8Array | string, dir: stri
     throw new ModelBundleError('INVALID_ARGUMENT', `shardBytes is ${shardBytes}; expected a positive integer number of bytes.`);
   }
   const artifacts = await bundleToArtifacts(typeof source === 'string' ? await readBundle(source) : source);
-  const weights = (artifacts.weightData as ArrayBuffer[]).map((b) => new Uint8Array(b));
+  const data = artifacts.weightData ?? [];
+  const weights = (Array.isArray(data) ? data : [data]).map((b) => new Uint8Array(b));
   const shards = shardViews(weights, shardBytes);
   const paths = shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`);
   await mkdir(dir, { recursive: true }).catch((e) => Promise.reject(ioError('create the directory', dir, e)));

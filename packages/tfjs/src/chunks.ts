@@ -1,0 +1,47 @@
+/**
+ * Reads byte ranges across a list of buffers (tfjs `WeightData` may be one
+ * buffer or several). tfjs's own CompositeArrayBuffer returns zeros for
+ * some ranges in 4.22, so it is not used.
+ */
+export class ChunkReader {
+  readonly #chunks: Uint8Array[];
+  readonly #starts: number[] = [];
+  readonly byteLength: number;
+
+  constructor(data: ArrayBuffer | ArrayBuffer[] | Uint8Array[]) {
+    const list = Array.isArray(data) ? data : [data];
+    this.#chunks = list.map((c) => (c instanceof Uint8Array ? c : new Uint8Array(c)));
+    let total = 0;
+    for (const chunk of this.#chunks) {
+      this.#starts.push(total);
+      total += chunk.byteLength;
+    }
+    this.byteLength = total;
+  }
+
+  /** A new buffer holding bytes [start, end). */
+  slice(start: number, end: number): Uint8Array {
+    const out = new Uint8Array(end - start);
+    let written = 0;
+    for (const [i, chunk] of this.#chunks.entries()) {
+      const from = this.#starts[i] as number;
+      const to = from + chunk.byteLength;
+      if (to <= start || from >= end) continue;
+      const piece = chunk.subarray(Math.max(start, from) - from, Math.min(end, to) - from);
+      out.set(piece, written);
+      written += piece.byteLength;
+    }
+    return out;
+  }
+}
+
+/** One buffer holding all `parts` in order. */
+export function concatBytes(parts: readonly Uint8Array[]): ArrayBuffer {
+  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
+  let pos = 0;
+  for (const p of parts) {
+    out.set(p, pos);
+    pos += p.byteLength;
+  }
+  return out.buffer;
+}
