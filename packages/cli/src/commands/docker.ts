@@ -91,6 +91,8 @@ const server = await serve({
   port: Number(process.env.PORT ?? 8080),
   host: process.env.HOST ?? '0.0.0.0',
   logLevel: process.env.LOG_LEVEL ?? 'info',
+  // On SIGTERM (docker stop), requests in flight finish first, then the process ends.
+  onShutdown: () => process.exit(0),
 });
 console.log(\`listening on \${server.url}\`);
 `;

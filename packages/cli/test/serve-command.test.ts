@@ -1,0 +1,70 @@
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { writeBundle } from '@modelbundle/core/node';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { linearBundle } from '../../serve/test/helpers.js';
+import { CLI, projectDir, type RunningCli, startProcess } from './helpers.js';
+
+let cwd: string;
+const running: RunningCli[] = [];
+
+beforeAll(async () => {
+  cwd = await projectDir();
+  await writeBundle(join(cwd, 'slow.mbundle'), await linearBundle({ latencyMs: 700 }));
+});
+afterEach(() => {
+  for (const proc of running.splice(0)) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
+});
+
+function serveCli(args: string[]): RunningCli {
+  const proc = startProcess(CLI, ['serve', ...args], { cwd });
+  running.push(proc);
+  return proc;
+}
+
+describe('modelbundle serve', () => {
+  it('serves the bundle, logs requests, and on SIGTERM finishes the request in flight, then exits 0', async () => {
+    const proc = serveCli(['slow.mbundle', '--port', '0', '--log-level', 'info']);
+    const [, url] = await proc.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)/);
+    expect(proc.stdout()).toContain('Docs: ');
+    expect(await (await fetch(`${url}/ping`)).json()).toEqual({ status: 'ok' });
+
+    const inFlight = post(`${url}/predict`, '[{"x1": 1, "x2": 1, "group": "b"}]');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    proc.child.kill('SIGTERM');
+    const answer = await inFlight;
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(answer.body)).toEqual({ predictions: [{ '.pred': 11.5 }] });
+    expect(await proc.exited).toBe(0);
+    expect(proc.stdout()).toMatch(/"url":"\/ping".*"statusCode":200|"statusCode":200.*"url":"\/ping"/s);
+    expect(proc.stdout()).toContain('shutting down');
+  });
+
+  it('logs nothing per request with --log-level silent', async () => {
+    const proc = serveCli(['slow.mbundle', '--port', '0', '--log-level', 'silent']);
+    const [, url] = await proc.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)/);
+    await fetch(`${url}/ping`);
+    proc.child.kill('SIGINT');
+    expect(await proc.exited).toBe(0);
+    expect(proc.stdout().trim().split('\n')).toHaveLength(2);
+  });
+
+  it('exits 27 (IO_ERROR) when the bundle is missing', async () => {
+    const proc = serveCli(['missing.mbundle', '--port', '0']);
+    expect(await proc.exited).toBe(27);
+    expect(proc.stderr()).toContain('missing.mbundle');
+  });
+});
+
+/** A POST on its own connection, so the server's shutdown cannot close a pooled one first. */
+function post(url: string, body: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', connection: 'close' } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
