@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -83,6 +84,28 @@ describe('the Python reader (a second implementation of docs/FORMAT.md)', () => 
       { name: 'weights', offset: 0, fileOffset: 576, length: 8, sha256: v.expected.sections[0]?.sha256 },
       { name: 'bias', offset: 64, fileOffset: 640, length: 4, sha256: v.expected.sections[1]?.sha256 },
     ]);
+  });
+
+  it('reads every committed compatibility bundle, and predicts the dense tfjs one as it predicted when written', () => {
+    const root = join(import.meta.dirname, '..', 'compat');
+    const files = readdirSync(root)
+      .filter((v) => /^\d+\.\d+\.\d+$/.test(v))
+      .flatMap((v) =>
+        readdirSync(join(root, v))
+          .filter((f) => f.endsWith('.mbnd'))
+          .map((f) => join(root, v, f)),
+      );
+    expect(files.length).toBeGreaterThan(0);
+    const results = runReader(['verify', ...files]).json as VerifyResult[];
+    for (const r of results) expect(r.error, r.file).toBeUndefined();
+    const dense = join(root, '1.0.0', 'tfjs-sequential-dense');
+    const expected = JSON.parse(readFileSync(`${dense}.json`, 'utf8')) as { rows: number[][]; predictions: { [output: string]: number[] }[] };
+    const { json } = runReader(['predict', `${dense}.mbnd`], JSON.stringify(expected.rows));
+    const predicted = json as number[][];
+    for (const [r, row] of expected.predictions.entries()) {
+      const values = Object.values(row)[0] as number[];
+      for (const [c, value] of values.entries()) expect(Math.abs(value - (predicted[r]?.[c] as number))).toBeLessThan(1e-5);
+    }
   });
 
   describe('tfjs bundles', () => {

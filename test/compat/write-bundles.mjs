@@ -1,0 +1,130 @@
+#!/usr/bin/env node
+/**
+ * Writes the compatibility bundles of this release's format version into
+ * test/compat/<format version>/, once. They are committed and never
+ * rewritten: test/compat/compat.test.ts reads the bundles of every released
+ * version, forever (docs/FORMAT.md, "Compatibility policy").
+ *
+ *   pnpm build && node test/compat/write-bundles.mjs
+ *
+ * Each bundle has a JSON beside it with what any later release must get
+ * from it: its kind and, for models, input rows and the predictions made
+ * when it was written.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createBundle, createRegistry, encodeBundle, FORMAT_VERSION, signBundle } from '@modelbundle/core';
+import { ensureBackend, tfjsPlugin } from '@modelbundle/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import { fitLinearRegression, fitLogisticRegression, linearPlugin } from 'modelbundle-plugin-linear';
+
+const dir = join(dirname(fileURLToPath(import.meta.url)), FORMAT_VERSION);
+if (existsSync(dir)) {
+  console.log(`${dir} exists: bundles of a released format are never rewritten.`);
+  process.exit(0);
+}
+mkdirSync(dir, { recursive: true });
+await ensureBackend();
+
+const created = '2026-01-01T00:00:00.000Z';
+const registry = createRegistry({ autoload: false }).registerPlugin(tfjsPlugin).registerPlugin(linearPlugin);
+const values = (n, seed) => Array.from({ length: n }, (_, i) => Math.sin((i + 1) * 12.9898 * seed) * 0.5);
+
+/** Gives a model fixed weights, so its predictions are known exactly. */
+function fixWeights(model, seed) {
+  model.setWeights(model.getWeights().map((w, i) => tf.tensor(values(w.size, seed + i), w.shape)));
+  return model;
+}
+
+async function write(name, bundle, expected) {
+  writeFileSync(join(dir, `${name}.mbnd`), encodeBundle(bundle));
+  writeFileSync(join(dir, `${name}.json`), `${JSON.stringify({ kind: bundle.header.kind, ...expected }, null, 2)}\n`);
+  console.log(`wrote ${name}.mbnd`);
+}
+
+// The worked example of docs/FORMAT.md: an envelope with no serializer behind it.
+const f32 = (a) => new Uint8Array(new Float32Array(a).buffer);
+await write(
+  'envelope-example',
+  await createBundle(
+    {
+      kind: 'example.linear',
+      serializer: { version: '1.0.0' },
+      producer: { name: '@modelbundle/core', version: '0.1.0' },
+      created,
+      requires: {},
+      metadata: { name: 'demo' },
+      ptype: null,
+      summary: { params: 3 },
+      payload: { units: 1 },
+    },
+    [
+      ['weights', f32([0.5, -1])],
+      ['bias', f32([0.25])],
+    ],
+  ),
+  {},
+);
+
+// tfjs: a dense sequential model and a two-input functional one.
+const dense = fixWeights(
+  tfl.sequential({
+    layers: [
+      tfl.layers.dense({ units: 8, inputShape: [4], activation: 'relu' }),
+      tfl.layers.dense({ units: 6, activation: 'tanh' }),
+      tfl.layers.dense({ units: 3, activation: 'softmax' }),
+    ],
+  }),
+  1,
+);
+const denseRows = [
+  [0.1, 0.2, 0.3, 0.4],
+  [1, -1, 0.5, -0.5],
+  [-2, 0, 2, 1],
+];
+await write('tfjs-sequential-dense', await registry.bundle(dense, { created, metadata: { purpose: 'compatibility' } }), {
+  rows: denseRows,
+  predictions: await registry.predictor('tfjs.sequential', dense).predict(denseRows),
+});
+
+const a = tfl.input({ shape: [3], name: 'a' });
+const b = tfl.input({ shape: [2], name: 'b' });
+const merged = tfl.layers.concatenate().apply([tfl.layers.dense({ units: 4, activation: 'relu' }).apply(a), b]);
+const functional = fixWeights(tfl.model({ inputs: [a, b], outputs: tfl.layers.dense({ units: 2, activation: 'sigmoid', name: 'out' }).apply(merged) }), 7);
+const functionalRows = [
+  { a: [1, 2, 3], b: [0.5, -0.5] },
+  { a: [0, -1, 0.25], b: [1, 1] },
+];
+await write('tfjs-functional', await registry.bundle(functional, { created }), {
+  rows: functionalRows,
+  predictions: await registry.predictor('tfjs.functional', functional).predict(functionalRows),
+});
+
+// A third-party plugin's model, and the same kind signed.
+const x = Array.from({ length: 20 }, (_, i) => [Math.sin(i), Math.cos(i)]);
+const regression = fitLinearRegression({ x, y: x.map(([u, v], i) => 1 + 2 * u - v + 0.01 * Math.sin(i * 7)), features: ['u', 'v'] });
+const linearRows = [
+  { u: 0.5, v: -0.5 },
+  { u: -1, v: 2 },
+];
+await write('linear-regression', await registry.bundle(regression, { created }), {
+  rows: linearRows,
+  predictions: await registry.predictor('linear.model', regression).predict(linearRows),
+});
+const classifier = fitLogisticRegression({ x, y: x.map(([u, v]) => (u > v ? 'up' : 'down')), features: ['u', 'v'], iterations: 200 });
+const seed = Uint8Array.from({ length: 32 }, (_, i) => 200 - i);
+const { createPrivateKey } = await import('node:crypto');
+const publicKey = Buffer.from(
+  createPrivateKey({ key: Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]), format: 'der', type: 'pkcs8' }).export({
+    format: 'jwk',
+  }).x,
+  'base64url',
+).toString('hex');
+await write('linear-classification-signed', await signBundle(await registry.bundle(classifier, { created }), seed), {
+  rows: linearRows,
+  type: 'prob',
+  predictions: await registry.predictor('linear.model', classifier).predict(linearRows, { type: 'prob' }),
+  publicKey,
+});
