@@ -50,7 +50,7 @@ export function describeModel(
   const layerList = layersOf(doc);
   return {
     kind: kindOf(doc),
-    layers: model ? model.layers.length : layerList.length,
+    layers: model ? model.layers.length : layerList.filter((l) => l.class_name !== 'InputLayer' || kindOf(doc) !== 'tfjs.sequential').length,
     parameters: weights.filter((w) => w.group === undefined).reduce((sum, w) => sum + elementCount(w.shape), 0),
     ...io,
     ...extra,
@@ -97,10 +97,13 @@ function topologyTensors(doc: TopologyDocument): TfjsPtype {
     dtype: typeof l?.config?.dtype === 'string' ? l.config.dtype : 'float32',
   });
   if (kindOf(doc) === 'tfjs.sequential') {
-    const first = layers[0];
-    const last = layers[layers.length - 1];
+    // Keras writes an explicit InputLayer first; tfjs folds it into the first layer's batch_input_shape.
+    const explicit = layers[0]?.class_name === 'InputLayer' ? layers[0] : undefined;
+    const body = explicit ? layers.slice(1) : layers;
+    const first = body[0];
+    const last = body[body.length - 1];
     return {
-      inputs: first ? [tensorOf(first, `${nameOf(first)}_input`)] : [],
+      inputs: explicit ? [tensorOf(explicit, nameOf(explicit))] : first ? [tensorOf(first, `${nameOf(first)}_input`)] : [],
       outputs: last ? [{ name: nameOf(last), shape: null, dtype: 'float32' }] : [],
     };
   }

@@ -1,8 +1,6 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
+import { join } from 'node:path';
 import { inspect } from '@modelbundle/core';
 import { readBundle } from '@modelbundle/core/node';
 import { bundleIOHandler, ensureBackend, modelFromBytes, modelToBundle, modelToBytes } from '@modelbundle/tfjs';
@@ -11,34 +9,20 @@ import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { multiModel, nestedModel, sameModel } from './models.js';
+import { serveDirectory } from './static-server.js';
 
 let dir: string;
-let server: Server;
 let base: string;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
   await ensureBackend();
   dir = await mkdtemp(join(tmpdir(), 'mbnd-tfjs-io-'));
-  // A plain static file server on 127.0.0.1, to load exported directories the way a browser app would.
-  server = createServer((req, res) => {
-    const file = join(dir, decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname));
-    readFile(file).then(
-      (body) => {
-        res.writeHead(200, { 'content-type': extname(file) === '.json' ? 'application/json' : 'application/octet-stream' });
-        res.end(body);
-      },
-      () => {
-        res.writeHead(404);
-        res.end();
-      },
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ url: base, close } = await serveDirectory(dir));
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -46,7 +30,14 @@ describe('IOHandler', () => {
   it('model.save(handler) writes a bundle and tf.loadLayersModel(handler) reads it back', async () => {
     const model = multiModel();
     let saved: Uint8Array | undefined;
-    const result = await model.save(bundleIOHandler({ onSave: (bytes) => void (saved = bytes), metadata: { via: 'io' } }));
+    const result = await model.save(
+      bundleIOHandler({
+        onSave: (bytes) => {
+          saved = bytes;
+        },
+        metadata: { via: 'io' },
+      }),
+    );
     expect(result.modelArtifactsInfo.modelTopologyType).toBe('JSON');
     const { header } = await inspect(saved as Uint8Array);
     expect(header.kind).toBe('tfjs.functional');
