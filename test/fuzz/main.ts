@@ -1,6 +1,7 @@
 /**
  * `pnpm fuzz`: a seeded mutation fuzzer over every decoding surface.
  *   node test/fuzz/run.js [--cases 100000] [--seed 1] [--workers 2] [--no-save]
+ *   node test/fuzz/run.js --seed 1 --save-case 287 --note "why"   (keep one case as a regression vector)
  * Each worker thread runs every Nth case; the main thread watches them, so a
  * case that never returns (a hang) or exhausts memory is caught and reported
  * with its case number. Findings are minimized and kept in
@@ -13,7 +14,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { buildCorpus, SERIALIZERS } from './corpus.js';
-import { caseInput, type Finding, minimize, type OutcomeCounts, runCase } from './engine.js';
+import { caseInput, checkInput, type Finding, minimize, type OutcomeCounts, runCase } from './engine.js';
 import { fuzzRegistry, TARGETS, type TargetContext } from './targets.js';
 
 interface WorkerInput {
@@ -93,8 +94,32 @@ async function save(finding: Finding, minimized: Uint8Array, seed: number): Prom
   return name;
 }
 
+/** Keeps one case (say, one that failed before a fix) as a regression vector. */
+async function saveCase(seed: number, index: number, note: string): Promise<void> {
+  const ctx = await context();
+  const { seed: from, bytes, how } = await caseInput(seed, index, ctx.corpus.seeds);
+  const problem = await checkInput(bytes, TARGETS, ctx);
+  const finding: Finding = {
+    target: problem?.target ?? 'all',
+    kind: problem?.kind ?? 'slow',
+    message: problem?.message ?? note,
+    caseIndex: index,
+    seedName: from.name,
+    how,
+    input: bytes,
+  };
+  console.log(
+    `saved case ${index} (${how}, ${bytes.length} bytes) as ${await save(finding, bytes, seed)}${problem ? `; it still fails: ${problem.message}` : ''}`,
+  );
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  const saveAt = process.argv.indexOf('--save-case');
+  if (saveAt >= 0) {
+    const noteAt = process.argv.indexOf('--note');
+    return saveCase(args.seed, Number(process.argv[saveAt + 1]), noteAt >= 0 ? (process.argv[noteAt + 1] ?? '') : '');
+  }
   const started = Date.now();
   console.log(`fuzz: ${args.cases} cases, seed ${args.seed}, ${args.workers} worker(s), ${TARGETS.length} targets: ${TARGETS.map((t) => t.name).join(', ')}`);
   const clock = new SharedArrayBuffer(16 * args.workers);

@@ -70,7 +70,11 @@ describe('properties (fast-check)', () => {
   it('any MessagePack-encodable header behind a correct digest gives a success or a ModelBundleError, and a success re-encodes exactly', async () => {
     const anyHeader = fc.oneof(
       fc.anything({ maxDepth: 5, withBigInt: true, withTypedArray: false, withNullPrototype: false, withMap: false, withSet: false, withDate: false }),
-      fc.record({ format: fc.constantFrom('1.0.0', '1.2.0', '1.0.0-x', '2.0.0'), kind: fc.string(), sections: fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 3 }) }),
+      fc.record({
+        format: fc.constantFrom('1.0.0', '1.2.0', '1.0.0-x', '2.0.0'),
+        kind: fc.string(),
+        sections: fc.array(fc.anything({ maxDepth: 2 }), { maxLength: 3 }),
+      }),
     );
     await fc.assert(
       fc.asyncProperty(anyHeader, async (header) => {
