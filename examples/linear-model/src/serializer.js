@@ -46,8 +46,9 @@ export const linearSerializer = {
     if (!Array.isArray(features) || !features.every((f) => typeof f === 'string')) throw invalid('payload.features must be a list of feature names');
     if (dtype !== 'float64') throw invalid(`payload.dtype is ${JSON.stringify(dtype)}; expected "float64"`);
     const isPair = Array.isArray(classes) && classes.length === 2 && classes.every((c) => typeof c === 'string');
-    if (task === 'classification' ? !isPair : classes !== undefined)
+    if (task === 'classification' ? !isPair : classes !== undefined) {
       throw invalid('payload.classes must be two labels for a classification model, and absent otherwise');
+    }
     const weights = sections.get('weights');
     const intercept = sections.get('intercept');
     if (weights?.byteLength !== features.length * 8 || intercept?.byteLength !== 8) {
