@@ -2,7 +2,7 @@ import { createServer } from 'node:net';
 import { inspect, inspectUrl, type ModelBundleError, PREFIX_BYTES } from '@modelbundle/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encoded, pattern } from '../../packages/core/test/helpers.js';
-import { NO_RANGE_PREFIX, type StaticServer, startStaticServer } from './support/static-server.js';
+import { BROKEN_PREFIX, CAPPED_PREFIX, CAPPED_RANGE_BYTES, NO_RANGE_PREFIX, type StaticServer, startStaticServer } from './support/static-server.js';
 
 // Header-only inspection of bundles over real HTTP on 127.0.0.1, against a
 // server that honours Range and one that ignores it.
@@ -81,6 +81,18 @@ describe('inspectUrl with a server that honours Range', () => {
     expect(info).toMatchObject({ requests: 2, bytesRead: headerEnd(bigHeader), rangeSupported: true });
   });
 
+  it('keeps asking while a server answers shorter ranges than requested', async () => {
+    const before = server.requests.length;
+    const info = await inspectUrl(`${server.origin}${CAPPED_PREFIX}/big-header.mbnd`);
+    const end = headerEnd(bigHeader);
+    expect(info.header).toEqual((await inspect(bigHeader)).header);
+    expect(info).toMatchObject({ rangeSupported: true, requests: Math.ceil(end / CAPPED_RANGE_BYTES), bytesRead: end });
+    expect(since(before).map((r) => r.range)).toEqual([
+      'bytes=0-65535',
+      ...Array.from({ length: info.requests - 1 }, (_, i) => `bytes=${(i + 1) * CAPPED_RANGE_BYTES}-${end - 1}`),
+    ]);
+  });
+
   it('reads a bundle smaller than the first chunk in one request', async () => {
     const info = await inspectUrl(`${server.origin}/small.mbnd`);
     expect(info).toMatchObject({ requests: 1, bytesRead: small.byteLength, fileLength: small.byteLength });
@@ -120,6 +132,9 @@ describe('inspectUrl with a server that honours Range', () => {
     });
     const unreachable = await failure(inspectUrl(`http://127.0.0.1:${closedPort}/x.mbnd`));
     expect(unreachable.code).toBe('IO_ERROR');
+    const broken = await failure(inspectUrl(`${server.origin}${BROKEN_PREFIX}/large.mbnd`));
+    expect(broken.code).toBe('IO_ERROR');
+    expect(broken.details).toMatchObject({ url: `${server.origin}${BROKEN_PREFIX}/large.mbnd` });
   });
 });
 

@@ -35,12 +35,21 @@ export interface StaticServer {
 /** Paths under this prefix are served as if the server did not support Range (always 200, whole file). */
 export const NO_RANGE_PREFIX = '/no-range';
 
+/** Paths under this prefix answer a Range request with at most {@link CAPPED_RANGE_BYTES} bytes, as some hosts do. */
+export const CAPPED_PREFIX = '/capped';
+export const CAPPED_RANGE_BYTES = 32 * 1024;
+
+/** Paths under this prefix break the connection after the first 64 body bytes. */
+export const BROKEN_PREFIX = '/broken';
+
 const CHUNK = 64 * 1024;
 
 /**
  * Serves files from memory with single-range `Range` support (206,
  * `Content-Range`, 416), like a static file host. Under {@link NO_RANGE_PREFIX}
- * it ignores Range, as some servers do. Bodies are written in 64 KiB chunks
+ * it ignores Range, as some servers do; under {@link CAPPED_PREFIX} it sends
+ * shorter ranges than asked for; under {@link BROKEN_PREFIX} the connection
+ * breaks mid-body. Bodies are written in 64 KiB chunks
  * with backpressure, so a client that cancels stops the transfer.
  */
 export async function startStaticServer(files: Record<string, ServedFile> = {}): Promise<StaticServer> {
@@ -69,7 +78,10 @@ export async function startStaticServer(files: Record<string, ServedFile> = {}):
 async function respond(req: IncomingMessage, res: ServerResponse, files: Map<string, ServedFile>, log: RequestRecord[]): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const ignoreRange = url.pathname.startsWith(`${NO_RANGE_PREFIX}/`);
-  const path = ignoreRange ? url.pathname.slice(NO_RANGE_PREFIX.length) : url.pathname;
+  const capped = url.pathname.startsWith(`${CAPPED_PREFIX}/`);
+  const broken = url.pathname.startsWith(`${BROKEN_PREFIX}/`);
+  const prefix = [NO_RANGE_PREFIX, CAPPED_PREFIX, BROKEN_PREFIX].find((p) => url.pathname.startsWith(`${p}/`)) ?? '';
+  const path = url.pathname.slice(prefix.length);
   const file = files.get(path === '/' ? '/index.html' : path);
   const range = req.headers.range;
   const record: RequestRecord = { path: url.pathname, range, status: 200, length: 0, sent: 0, settled: false, aborted: false };
@@ -95,13 +107,18 @@ async function respond(req: IncomingMessage, res: ServerResponse, files: Map<str
       res.writeHead(416, { 'Content-Range': `bytes */${size}` }).end();
       return;
     }
-    end = match[2] === '' ? size : Math.min(size, Number(match[2]) + 1);
+    end = Math.min(size, match[2] === '' ? size : Number(match[2]) + 1, capped ? start + CAPPED_RANGE_BYTES : size);
     record.status = 206;
     res.setHeader('Content-Range', `bytes ${start}-${end - 1}/${size}`);
   }
   record.length = end - start;
   if (!ignoreRange) res.setHeader('Accept-Ranges', 'bytes');
   res.writeHead(record.status, { 'Content-Type': file.type ?? 'application/octet-stream', 'Content-Length': String(end - start) });
+  if (broken) {
+    res.write(file.body.subarray(start, start + 64));
+    res.destroy();
+    return;
+  }
   for (let pos = start; pos < end && !res.destroyed; pos += CHUNK) {
     const chunk = file.body.subarray(pos, Math.min(end, pos + CHUNK));
     record.sent += chunk.byteLength;

@@ -53,15 +53,17 @@ export async function inspectUrl(url: string | URL, options: InspectUrlOptions =
     const needed = PREFIX_BYTES + prefix.headerLength;
     head = await body.fill(needed);
     bytesRead = body.received;
-    if (head.length < needed && ranged && head.length >= firstChunk) {
-      // The header is larger than the first chunk: ask for the rest of it.
-      await body.cancel();
+    await body.cancel();
+    // A range answer that stopped short of the header, in a file known (or likely) to hold more:
+    // ask for the rest. Servers may cap range sizes, so go on while each answer brings bytes.
+    while (ranged && head.length < needed && (total === undefined ? head.length >= firstChunk : head.length < total)) {
       requests++;
       const rest = await fetchRest(url, head.length, needed, where, options);
-      bytesRead += rest.length;
-      const joined = new Uint8Array(head.length + rest.length);
+      bytesRead += rest.received;
+      if (rest.bytes.length === 0) break;
+      const joined = new Uint8Array(head.length + rest.bytes.length);
       joined.set(head);
-      joined.set(rest, head.length);
+      joined.set(rest.bytes, head.length);
       head = joined;
     }
     const { header } = await readHead(head.subarray(0, Math.min(head.length, needed)));
@@ -91,24 +93,42 @@ function shortFile(body: BodyReader, requested: number | undefined): number | un
   return requested === undefined || body.received < requested ? body.received : undefined;
 }
 
-/** Bytes `from` up to `to` (exclusive) of the file, from a second request. */
-async function fetchRest(url: string | URL, from: number, to: number, where: string, options: RangeFetchOptions): Promise<Uint8Array> {
+/** Bytes `from` up to `to` (exclusive) of the file, from another request, and the body bytes it cost. */
+async function fetchRest(
+  url: string | URL,
+  from: number,
+  to: number,
+  where: string,
+  options: RangeFetchOptions,
+): Promise<{ bytes: Uint8Array; received: number }> {
   const response = await fetchRange(url, from, to - from, options);
   const body = new BodyReader(response.body);
   try {
     if (response.status === 206) {
       contentRange(response, from, where);
-      return (await body.fill(to - from)).slice(0, to - from);
+      const bytes = (await body.fill(to - from)).slice(0, to - from);
+      return { bytes, received: body.received };
     }
-    // The server stopped honouring Range between the two requests: skip what we already have.
-    return (await body.fill(to)).slice(from, to);
+    // The server stopped honouring Range: read from the start and skip what we already have.
+    const bytes = (await body.fill(to)).slice(from, to);
+    return { bytes, received: body.received };
   } finally {
     await body.cancel();
   }
 }
 
-/** Names the URL in a decoding error, keeping its code and details. */
+/** Names the URL in a decoding error, keeping its code and details; a failed read becomes IO_ERROR. */
 function withUrl(error: unknown, where: string): unknown {
-  if (!isModelBundleError(error) || error.message.includes(where)) return error;
+  if (!isModelBundleError(error)) {
+    return new ModelBundleError(
+      'IO_ERROR',
+      `Reading ${where} failed: ${(error as Error)?.message ?? String(error)}. Check the network and the server, then try again.`,
+      {
+        cause: error,
+        details: { url: where },
+      },
+    );
+  }
+  if (error.message.includes(where)) return error;
   return new ModelBundleError(error.code, `${where}: ${error.message}`, { cause: error, details: { ...error.details, url: where } });
 }
