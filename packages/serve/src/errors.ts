@@ -17,7 +17,7 @@ export interface ErrorResponse {
  * the client's side (bad JSON, wrong content type, too large, rows the model
  * refuses) keep their 4xx status; only real faults of the server give 500.
  */
-export function errorResponse(error: unknown, bodyLimit: number): ErrorResponse {
+export function errorResponse(error: unknown, bodyLimit: number, contentType?: string): ErrorResponse {
   const bundleError = asModelBundleError(error);
   if (bundleError) return { status: bundleError.httpStatus, body: { error: bundleError.toJSON() } };
   const fastifyError = error as Partial<FastifyError>;
@@ -31,7 +31,11 @@ export function errorResponse(error: unknown, bodyLimit: number): ErrorResponse 
         `The request body is larger than the limit of ${bodyLimit} bytes. Send fewer rows per request, or start the server with a larger body limit.`,
       );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return reply(415, 'INVALID_INPUT', `${found}. Send the rows as JSON with the header "content-type: application/json".`);
+      return reply(
+        415,
+        'INVALID_INPUT',
+        `The content type ${contentType ? `"${contentType}"` : '(none)'} is not supported. Send the rows as JSON with the header "content-type: application/json".`,
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return reply(400, 'INVALID_INPUT', 'The request body is empty; send a JSON array of rows, e.g. [{"column": 1}].');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

@@ -58,7 +58,7 @@ function addRoutes(app: FastifyInstance, model: LoadedModel, bodyLimit: number):
   const title = (openapi.info as { title: string }).title;
 
   app.setErrorHandler((error, request, reply) => {
-    const { status, body } = errorResponse(error, bodyLimit);
+    const { status, body } = errorResponse(error, bodyLimit, request.headers['content-type']);
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ code: body.error.code }, body.error.message);
     return reply.status(status).send(body);

@@ -133,7 +133,7 @@ describe('bad input never gives a 500', () => {
   it('a wrong content type: 415', async () => {
     const res = await fetch(url('/predict'), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x1=1' });
     expect(res.status).toBe(415);
-    expect((await errorOf(res)).message).toContain('application/json');
+    expect((await errorOf(res)).message).toContain('The content type "text/plain" is not supported');
   });
 
   it('an unknown route or method: 404', async () => {
