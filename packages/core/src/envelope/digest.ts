@@ -1,7 +1,20 @@
 import { ModelBundleError } from '../errors.js';
+import { nodeBuiltin } from '../platform.js';
 
-/** SHA-256 of `bytes` through WebCrypto, available in Node >= 20 and every browser. */
+type NodeCrypto = { createHash(algorithm: 'sha256'): { update(data: Uint8Array): unknown; digest(): Uint8Array } };
+const NODE_CHUNK = 2 ** 30; // keeps each update far below any native length limit
+const nodeCrypto = nodeBuiltin<NodeCrypto>('node:crypto');
+
+/**
+ * SHA-256 of `bytes`: node:crypto where available (hashes in place, about
+ * twice as fast as WebCrypto, which copies its input first), else WebCrypto.
+ */
 export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
+  if (nodeCrypto) {
+    const hash = nodeCrypto.createHash('sha256');
+    for (let at = 0; at < bytes.byteLength; at += NODE_CHUNK) hash.update(bytes.subarray(at, at + NODE_CHUNK));
+    return new Uint8Array(hash.digest());
+  }
   const subtle = globalThis.crypto?.subtle;
   if (!subtle) {
     throw new ModelBundleError(

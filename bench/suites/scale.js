@@ -1,0 +1,39 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { inspectFile } from '@modelbundle/core/node';
+import { saveInChild } from './rss.js';
+
+const run = promisify(execFile);
+const loadChild = fileURLToPath(new URL('../children/scale-load.js', import.meta.url));
+
+/**
+ * The > 4 GiB test, each step alone in a fresh process: save with ours, with
+ * tfjs's own path (expected to fail: it joins all weights into one buffer)
+ * and the floor; inspect the bundle; load it back and check the weights.
+ * Temp files are removed at the end, whatever happens.
+ */
+export async function scaleSuite({ backend }) {
+  const dir = await mkdtemp(join(tmpdir(), 'modelbundle-bench-scale-'));
+  const out = {};
+  try {
+    for (const contender of ['tfjs', 'floor', 'ours']) {
+      out[`save_${contender}`] = await saveInChild('scale', contender, backend, dir);
+      if (contender === 'floor') await rm(join(dir, 'raw.bin'), { force: true });
+      if (contender === 'tfjs') await rm(join(dir, 'weights.bin'), { force: true });
+    }
+    const bundlePath = join(dir, 'model.mbnd');
+    out.bundleBytes = (await stat(bundlePath)).size;
+    const t = performance.now();
+    const inspection = await inspectFile(bundlePath);
+    out.inspect = { ms: Number((performance.now() - t).toFixed(3)), bytesRead: inspection.bytesRead };
+    const { stdout } = await run(process.execPath, [loadChild, bundlePath, backend], { maxBuffer: 1 << 20 });
+    out.load_ours = JSON.parse(stdout.trim().split('\n').at(-1));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+  return out;
+}
