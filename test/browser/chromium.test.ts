@@ -41,6 +41,8 @@ let publicKey: string;
 let otherKey: string;
 let weightsSection: string;
 const pageErrors: string[] = [];
+/** Warnings and errors the page logged (a requirement warning would show up here). */
+const consoleProblems: string[] = [];
 
 /** A small classifier (input `features`, output `species`), fitted on a fixed synthetic data set. */
 async function fittedModel(): Promise<tfl.LayersModel> {
@@ -132,6 +134,7 @@ beforeAll(async () => {
     '/index.html': { body: new TextEncoder().encode(html), type: 'text/html; charset=utf-8' },
     ...built.files,
     ...(await wasmFiles()),
+    '/favicon.ico': { body: new Uint8Array(0), type: 'image/x-icon' }, // browsers ask for it; a 404 would be logged
     '/model.mbnd': { body: bytes },
     '/tampered.mbnd': { body: tampered },
     '/signed.mbnd': { body: signed },
@@ -140,6 +143,9 @@ beforeAll(async () => {
   chromium = await launchChromium();
   page = await chromium.context.newPage();
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'warning' || message.type() === 'error') consoleProblems.push(message.text());
+  });
 });
 
 afterAll(async () => {
@@ -151,6 +157,8 @@ describe('the guide page in headless Chromium', () => {
   it('fetches, verifies, unbundles and predicts like Node on the wasm backend', async () => {
     const shown = await openGuidePage();
     expect(pageErrors).toEqual([]);
+    expect(server.requests.filter((r) => r.status === 404).map((r) => r.path)).toEqual([]);
+    expect(consoleProblems).toEqual([]);
     expect(shown).toMatchObject({ kind: 'tfjs.functional', fileLength: bytes.byteLength });
     const expected = await nodePredictions(shown.rows, 'wasm');
     expect(shapeOf(shown.predictions)).toEqual(shapeOf(expected));
