@@ -1,6 +1,7 @@
 import {
   type Bundle,
   createBundle,
+  createRegistry,
   encodeBundle,
   exportPrivateKey,
   type HeaderDraft,
@@ -10,6 +11,9 @@ import {
   signBundle,
   toHex,
 } from '@modelbundle/core';
+import { ensureBackend, isLayersModel, tfjsPlugin } from '@modelbundle/tfjs';
+import { disposeModel, fit as fitWorkflow, sequentialSpec, workflowsPlugin } from '@modelbundle/workflows';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { linearBundle, linearRegistry } from '../security/support/fixtures.js';
 
 /** One valid bundle the mutators start from. */
@@ -28,6 +32,8 @@ export interface SerializerUnderTest {
   name: string;
   register(registry: Registry): void | Promise<void>;
   seeds(): Promise<Uint8Array[]>;
+  /** Frees a value this serializer restored (tensors, for instance); ignores values of other kinds. */
+  dispose?(value: unknown): void;
 }
 
 /** Serializers every fuzz run covers. */
@@ -39,7 +45,53 @@ export const SERIALIZERS: SerializerUnderTest[] = [
     },
     seeds: async () => [(await linearBundle(3, 1)).bytes, (await linearBundle(0, 2, {})).bytes, (await linearBundle(17, 3, { tags: ['a', 'b'] })).bytes],
   },
+  {
+    name: 'tfjs',
+    register: async (registry) => {
+      await ensureBackend();
+      registry.registerPlugin(tfjsPlugin);
+    },
+    seeds: async () => {
+      await ensureBackend();
+      const registry = createRegistry({ autoload: false }).registerPlugin(tfjsPlugin);
+      const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+      try {
+        return [encodeBundle(await registry.bundle(model, { created: '2026-01-01T00:00:00.000Z' }))];
+      } finally {
+        model.dispose();
+      }
+    },
+    dispose: (value) => {
+      if (isLayersModel(value)) value.dispose();
+    },
+  },
+  {
+    name: 'workflows',
+    register: async (registry) => {
+      registry.registerPlugin(workflowsPlugin);
+    },
+    seeds: async () => {
+      const rows = Array.from({ length: 12 }, (_, i) => ({ a: i, b: ['x', 'y', 'z'][i % 3], y: i * 2 + 1 }));
+      const spec = sequentialSpec({ mode: 'regression', blocks: [{ block: 'dense', args: { units: 2 } }], fit: { epochs: 1, batchSize: 4, seed: 1 } });
+      await ensureBackend();
+      const workflow = await fitWorkflow(spec, rows, { outcome: 'y' });
+      const registry = createRegistry({ autoload: false }).registerPlugin(tfjsPlugin).registerPlugin(workflowsPlugin);
+      try {
+        return [encodeBundle(await registry.bundle(workflow, { created: '2026-01-01T00:00:00.000Z' }))];
+      } finally {
+        disposeModel(workflow);
+      }
+    },
+    dispose: (value) => {
+      if (value && typeof value === 'object') disposeModel(value);
+    },
+  },
 ];
+
+/** Frees whatever a serializer under test restored. */
+export function disposeRestored(value: unknown, serializers: readonly SerializerUnderTest[] = SERIALIZERS): void {
+  for (const s of serializers) s.dispose?.(value);
+}
 
 /** The seeds, the key that signed some of them, and the header digests it signed. */
 export interface Corpus {

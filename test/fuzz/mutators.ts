@@ -198,6 +198,66 @@ const LIES: Lie[] = [
   },
 ];
 
+/** Values a serializer's own fields might be swapped for: edge values plus plausible-looking lies. */
+const PAYLOAD_LIES: unknown[] = [
+  ...EDGE_VALUES,
+  'EvilLayer',
+  'Function',
+  'float16',
+  'string',
+  'complex64',
+  -1,
+  1e9,
+  [1e9, 1e9],
+  [-1, 3],
+  [],
+  [null],
+  'weights',
+  'model/topology',
+];
+
+/** Replaces one leaf (or one container) somewhere inside `root` with a lie. Returns false when there was nothing to replace. */
+function replaceSomewhere(rng: Rng, root: unknown): boolean {
+  const slots: [Record<string, unknown> | unknown[], string | number][] = [];
+  const visit = (value: unknown, depth: number) => {
+    if (slots.length > 5000 || depth > 40 || typeof value !== 'object' || value === null || value instanceof Uint8Array) return;
+    for (const [k, v] of Object.entries(value)) {
+      slots.push([value as Record<string, unknown>, Array.isArray(value) ? Number(k) : k]);
+      visit(v, depth + 1);
+    }
+  };
+  visit(root, 0);
+  if (slots.length === 0) return false;
+  const [holder, key] = rng.pick(slots);
+  (holder as Record<string | number, unknown>)[key] = rng.chance(0.8) ? rng.pick(PAYLOAD_LIES) : hostileValue(rng);
+  return true;
+}
+
+/** Lies inside a serializer's own data: its payload, or a JSON section (a tfjs topology), digests kept honest. */
+const DEEP_LIES: Lie[] = [
+  (rng, h) => {
+    replaceSomewhere(rng, h.payload);
+    return h;
+  },
+  (rng, h, sections) => {
+    const json = sections.map((data, i) => [i, data] as const).filter(([, data]) => data[0] === 0x7b); // '{'
+    if (json.length === 0) return h;
+    const [i, data] = rng.pick(json);
+    let doc: unknown;
+    try {
+      doc = JSON.parse(new TextDecoder().decode(data));
+    } catch {
+      return h;
+    }
+    for (let n = rng.range(1, 3); n > 0; n--) replaceSomewhere(rng, doc);
+    sections[i] = new TextEncoder().encode(
+      JSON.stringify(doc, (_k, v) => (typeof v === 'bigint' ? Number(v) : v instanceof Uint8Array ? [...v] : v)) ?? 'null',
+    );
+    h.sections = sectionTable(h.sections.map((s: any, j: number) => [s.name, sections[j] as Uint8Array]));
+    return h;
+  },
+];
+
 /** Byte-level mutations of a whole file: flips, edge values, truncation, extension, splices, insertions, deletions. */
 const BYTE_MUTATORS: ((rng: Rng, bytes: Uint8Array, donors: readonly Seed[]) => Uint8Array)[] = [
   (rng, b) => {
@@ -273,8 +333,9 @@ export async function mutate(rng: Rng, seeds: readonly Seed[]): Promise<{ seed: 
     const sections = header.sections.map((s) => seed.bytes.slice(base + s.offset, base + s.offset + s.length));
     const options: ForgeOptions = seed.signed ? { signature: seed.bytes.slice(64, 128) } : {};
     const h = structuredClone(header) as Record<string, any>;
-    const lie = rng.int(LIES.length);
-    const forged = (LIES[lie] as Lie)(rng, h, sections, options);
+    const all = [...LIES, ...DEEP_LIES, ...DEEP_LIES]; // deep lies twice as often: they reach the serializers
+    const lie = rng.int(all.length);
+    const forged = (all[lie] as Lie)(rng, h, sections, options);
     try {
       bytes = forgeBundle(forged, sections, options);
       how = `lie${lie}`;

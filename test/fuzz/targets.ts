@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, toHex, verifySignature } from '@modelbundle/core';
 import { inspectFile, readBundle } from '@modelbundle/core/node';
-import type { Corpus, SerializerUnderTest } from './corpus.js';
+import { type Corpus, disposeRestored, type SerializerUnderTest } from './corpus.js';
 
 /** Raised by a target when an outcome breaks a promise even though no exception escaped. */
 export class OracleViolation extends Error {
@@ -84,7 +84,7 @@ export const TARGETS: FuzzTarget[] = [
   {
     name: 'unbundle',
     async run(input, ctx) {
-      await ctx.registry.unbundle(input, { autoload: false });
+      disposeRestored(await ctx.registry.unbundle(input, { autoload: false }));
     },
   },
   {
@@ -96,7 +96,7 @@ export const TARGETS: FuzzTarget[] = [
         const digest = toHex((await decodeBundle(input)).headerDigest);
         if (!ctx.corpus.signedDigests.has(digest)) throw new OracleViolation(`verifySignature accepted header digest ${digest}, which the key never signed`);
       }
-      await ctx.registry.unbundle(input, { autoload: false, trustedKeys: [ctx.corpus.publicKey] });
+      disposeRestored(await ctx.registry.unbundle(input, { autoload: false, trustedKeys: [ctx.corpus.publicKey] }));
     },
   },
 ];
