@@ -1,5 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRegistry, ErrorCodes } from '@modelbundle/core';
@@ -105,6 +105,29 @@ describe('the Python reader (a second implementation of docs/FORMAT.md)', () => 
     for (const [r, row] of expected.predictions.entries()) {
       const values = Object.values(row)[0] as number[];
       for (const [c, value] of values.entries()) expect(Math.abs(value - (predicted[r]?.[c] as number))).toBeLessThan(1e-5);
+    }
+  });
+
+  it('verifies Ed25519 signatures against trusted keys, refusing others with SIGNATURE_INVALID', async () => {
+    const signed = valid.find((x) => x.name === 'signed');
+    const unsigned = valid.find((x) => x.name === 'worked-example');
+    if (!signed?.expected.publicKey || !unsigned) throw new Error('vectors signed and worked-example are missing');
+    const key = signed.expected.publicKey;
+    const ok = runReader(['signature', signed.path, '00'.repeat(32), key]);
+    expect([ok.status, ok.json]).toEqual([0, { signed: true, publicKey: key }]);
+    const wrong = `${key.slice(0, -2)}${key.endsWith('00') ? '01' : '00'}`;
+    const forged = join(dir, 'forged-signature.mbnd');
+    const bytes = signed.bytes.slice();
+    bytes[64] = (bytes[64] as number) ^ 0x01;
+    await writeFile(forged, bytes);
+    for (const [file, keys] of [
+      [signed.path, [wrong]],
+      [unsigned.path, [key]],
+      [forged, [key]],
+    ] as const) {
+      const { status, json } = runReader(['signature', file, ...keys]);
+      expect((json as { error: { code: string } }).error.code, file).toBe('SIGNATURE_INVALID');
+      expect(status).toBe(ErrorCodes.SIGNATURE_INVALID.exit);
     }
   });
 

@@ -4,8 +4,8 @@ docs/FORMAT.md with the Python standard library and `msgpack` (numpy is
 optional: it is needed only for tfjs weights and predictions).
 
 It inspects a bundle (prefix and header only), verifies it completely (every
-rule of docs/FORMAT.md section 11, in that order, and every digest), lists its
-sections, reads the weights of a tfjs layers model as numpy arrays, and
+rule of docs/FORMAT.md section 11, in that order, and every digest), checks
+an Ed25519 signature against trusted keys, lists its sections, reads the weights of a tfjs layers model as numpy arrays, and
 predicts with a dense sequential tfjs model.
 
 Errors are ModelBundleError with the same `code` names as ErrorCodes in
@@ -16,6 +16,7 @@ Errors are ModelBundleError with the same `code` names as ErrorCodes in
     modelbundle_reader.py sections FILE
     modelbundle_reader.py weights FILE          tfjs weights: name, dtype, shape, values
     modelbundle_reader.py predict FILE          rows (JSON list of input rows) on stdin
+    modelbundle_reader.py signature FILE KEY... raw Ed25519 public keys in hex; one must have signed
 """
 
 import hashlib
@@ -63,6 +64,7 @@ ERROR_CODES = {
     "UNKNOWN_KIND": (422, 16),
     "UNSUPPORTED_PAYLOAD": (422, 17),
     "UNKNOWN_CLASS": (422, 23),
+    "SIGNATURE_INVALID": (401, 19),
     "INVALID_INPUT": (400, 25),
     "INVALID_ARGUMENT": (400, 2),
     "IO_ERROR": (500, 27),
@@ -611,6 +613,78 @@ def list_sections(bundle):
     ]
 
 
+# --- Signatures (section 7): Ed25519 verification from RFC 8032, standard library only ----------
+
+SIGNATURE_DOMAIN = b"modelbundle:signature:v1"
+_P = 2**255 - 19
+_L = 2**252 + 27742317777372353535851937790883648493
+_D = -121665 * pow(121666, _P - 2, _P) % _P
+_SQRT_M1 = pow(2, (_P - 1) // 4, _P)
+
+
+def _ed_add(a, b):
+    """Adds two points in extended coordinates (X, Y, Z, T) of edwards25519."""
+    x1, y1, z1, t1 = a
+    x2, y2, z2, t2 = b
+    pa, pb = (y1 - x1) * (y2 - x2) % _P, (y1 + x1) * (y2 + x2) % _P
+    pc, pd = t1 * 2 * _D * t2 % _P, z1 * 2 * z2 % _P
+    e, f, g, h = pb - pa, pd - pc, pd + pc, pb + pa
+    return (e * f % _P, g * h % _P, f * g % _P, e * h % _P)
+
+
+def _ed_mul(k, point):
+    result = (0, 1, 1, 0)
+    while k:
+        if k & 1:
+            result = _ed_add(result, point)
+        point = _ed_add(point, point)
+        k >>= 1
+    return result
+
+
+def _ed_decode(raw):
+    """A point from its 32-byte encoding, or None when it is not on the curve."""
+    y = int.from_bytes(raw, "little") & (2**255 - 1)
+    sign = raw[31] >> 7
+    if y >= _P:
+        return None
+    x2 = (y * y - 1) * pow(_D * y * y + 1, _P - 2, _P) % _P
+    x = pow(x2, (_P + 3) // 8, _P)
+    if (x * x - x2) % _P:
+        x = x * _SQRT_M1 % _P
+    if (x * x - x2) % _P or (x == 0 and sign):
+        return None
+    if x & 1 != sign:
+        x = _P - x
+    return (x, y, 1, x * y % _P)
+
+
+_BASE = _ed_decode((4 * pow(5, _P - 2, _P) % _P).to_bytes(32, "little"))
+
+
+def _ed25519_verify(public_key, message, signature):
+    a, r = _ed_decode(public_key), _ed_decode(signature[:32])
+    s = int.from_bytes(signature[32:], "little")
+    if a is None or r is None or s >= _L:
+        return False
+    h = int.from_bytes(hashlib.sha512(signature[:32] + public_key + message).digest(), "little") % _L
+    left, right = _ed_mul(s, _BASE), _ed_add(r, _ed_mul(h, a))
+    return (left[0] * right[2] - right[0] * left[2]) % _P == 0 and (left[1] * right[2] - right[1] * left[2]) % _P == 0
+
+
+def verify_signature(bundle, public_keys):
+    """Section 7: the bundle must be signed, by one of the raw 32-byte Ed25519 `public_keys`. Returns the key that signed."""
+    if not bundle.signed:
+        raise ModelBundleError("SIGNATURE_INVALID", "The bundle is not signed, but a signature from a trusted key was required.")
+    message = SIGNATURE_DOMAIN + b"\x00" + bundle.prefix["header_digest"]
+    for key in public_keys:
+        if len(key) == 32 and _ed25519_verify(bytes(key), message, bundle.prefix["signature"]):
+            return bytes(key)
+    raise ModelBundleError(
+        "SIGNATURE_INVALID", f"The bundle's signature was not made by any of the {len(public_keys)} trusted key(s)."
+    )
+
+
 # --- tfjs layers models ---------------------------------------------------------
 
 TFJS_KINDS = ("tfjs.sequential", "tfjs.functional")
@@ -751,7 +825,7 @@ def verify_result(path):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("inspect", "verify", "sections", "weights", "predict"):
+    if len(argv) < 2 or argv[0] not in ("inspect", "verify", "sections", "weights", "predict", "signature"):
         print(__doc__, file=sys.stderr)
         return ERROR_CODES["INVALID_ARGUMENT"][1]
     command, files = argv[0], argv[1:]
@@ -769,6 +843,9 @@ def main(argv):
         elif command == "weights":
             weights = tfjs_weights(read_file(path))
             print(json.dumps([{"name": k, "dtype": str(v.dtype), "shape": list(v.shape), "values": v.ravel().tolist()} for k, v in weights.items()]))
+        elif command == "signature":
+            key = verify_signature(read_file(path), [bytes.fromhex(k) for k in files[1:]])
+            print(json.dumps({"signed": True, "publicKey": key.hex()}))
         elif command == "predict":
             rows = json.load(sys.stdin)
             print(json.dumps(tfjs_dense_predict(read_file(path), rows).tolist()))
