@@ -1,0 +1,50 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { createBundle } from '@modelbundle/core';
+import { writeBundle } from '@modelbundle/core/node';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { CLI, projectDir, runCli } from './helpers.js';
+
+const exec = promisify(execFile);
+let cwd: string;
+
+beforeAll(async () => {
+  cwd = await projectDir();
+  const blob = new Uint8Array(40 * 1024 * 1024).fill(7);
+  const draft = {
+    kind: 'example.large',
+    serializer: { version: '1.0.0' },
+    producer: { name: 'test', version: '1.0.0' },
+    created: '2026-01-01T00:00:00.000Z',
+    requires: {},
+    metadata: {},
+    ptype: null,
+    summary: {},
+    payload: {},
+  };
+  await writeBundle(join(cwd, 'large.mbundle'), await createBundle(draft, [['blob', blob]]));
+});
+
+describe('progress bar for large reads', () => {
+  it('stays off when stderr is not a terminal', async () => {
+    const result = await runCli(['verify', 'large.mbundle'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+
+  // util-linux `script` runs the command on a pseudo-terminal, as a user's shell would.
+  it.runIf(existsSync('/usr/bin/script'))('shows on a terminal, without colour blocks under NO_COLOR', async () => {
+    const command = `node ${CLI} verify large.mbundle`;
+    const colour = await exec('script', ['-qec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '' } });
+    expect(colour.stdout).toContain('reading');
+    expect(colour.stdout).toContain('of 40.0 MiB');
+    expect(colour.stdout).toContain('\u2588');
+    expect(colour.stdout).toContain('large.mbundle: intact');
+    const plain = await exec('script', ['-qec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    expect(plain.stdout).toContain('of 40.0 MiB');
+    expect(plain.stdout).not.toContain('\u2588');
+    expect(plain.stdout).not.toMatch(/\u001b\[3\dm/); // no colour escapes
+  });
+});
