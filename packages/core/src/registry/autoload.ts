@@ -2,6 +2,9 @@ import { ModelBundleError } from '../errors.js';
 import { locatePackage } from './locate.js';
 import type { ModelBundlePlugin } from './serializer.js';
 
+/** npm's package name grammar (lower case, optional scope); rules out paths (`../x`, `/abs`) and URLs (`data:`, `file:`). */
+const NPM_PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]*$/;
+
 /** Where a {@link PluginLoader} looks for packages. */
 export interface PluginLoaderContext {
   /** Folder that package resolution starts from (default: the working directory). */
@@ -18,6 +21,8 @@ export type PluginLoader = (packageName: string, context?: PluginLoaderContext) 
  * left alone: undefined is returned and nothing is imported.
  */
 export const loadDeclaredPlugin: PluginLoader = async (packageName, context = {}) => {
+  // The name comes from the file: only a plain npm package name may reach the resolver, never a path or URL.
+  if (!NPM_PACKAGE_NAME.test(packageName)) return undefined;
   const located = locatePackage(packageName, context.from);
   const exportName = located?.manifest.modelbundle?.plugin;
   if (!located || typeof exportName !== 'string') return undefined;
