@@ -2,7 +2,18 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isModelBundleError } from '@modelbundle/core';
 import { ensureBackend } from '@modelbundle/tfjs';
-import { assertSpec, buildModel, fit, functionalSpec, isPlainData, listBlocks, registerBlock, sequentialSpec, WORKFLOWS_VERSION } from '@modelbundle/workflows';
+import {
+  assertSpec,
+  buildModel,
+  fit,
+  functionalSpec,
+  isPlainData,
+  listBlocks,
+  predict,
+  registerBlock,
+  sequentialSpec,
+  WORKFLOWS_VERSION,
+} from '@modelbundle/workflows';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_DIR, penguins } from './helpers.js';
@@ -120,6 +131,23 @@ describe('model specs are plain data plus builder code', () => {
     expect(fitted.history.epochs).toBe(2);
     expect(Object.keys(fitted.history.metrics).sort()).toEqual(['acc', 'loss', 'val_acc', 'val_loss']);
     expect(fitted.history.metrics.loss).toHaveLength(2);
+  });
+
+  it('a seed makes the whole fit repeatable: same history, same predictions', async () => {
+    const data = await penguins();
+    const spec = sequentialSpec({
+      mode: 'regression',
+      blocks: [
+        { block: 'dense', args: { units: 4 } },
+        { block: 'dropout', args: { rate: 0.2 } },
+      ],
+      fit: { epochs: 2, seed: 5 },
+    });
+    const a = await fit(spec, data, { outcome: 'Body Mass (g)' });
+    const b = await fit(spec, data, { outcome: 'Body Mass (g)' });
+    expect(b.history).toEqual(a.history);
+    const rows = data.slice(0, 10).map(({ 'Body Mass (g)': _, ...rest }) => rest);
+    expect(await predict(b, rows)).toEqual(await predict(a, rows));
   });
 
   it('the exported version matches package.json', async () => {
