@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRegistry, decodeBundle, FORMAT_VERSION, inspect, verifySignature } from '@modelbundle/core';
 import { ensureBackend, tfjsPlugin } from '@modelbundle/tfjs';
+import { workflowsPlugin } from '@modelbundle/workflows';
 import { linearPlugin } from 'modelbundle-plugin-linear';
 import { beforeAll, describe, expect, it } from 'vitest';
 
@@ -67,7 +68,7 @@ describe('compatibility: every committed bundle of every released format version
 
     if (expected.predictions) {
       it('restores and predicts what it predicted when written', async () => {
-        const registry = createRegistry({ autoload: false }).registerPlugin(tfjsPlugin).registerPlugin(linearPlugin);
+        const registry = createRegistry({ autoload: false }).registerPlugin(tfjsPlugin).registerPlugin(linearPlugin).registerPlugin(workflowsPlugin);
         const model = await registry.unbundle(bytes(), { requirements: 'warn' });
         const rows = expected.rows as Record<string, unknown>[];
         const predictions = await registry.predictor(expected.kind, model).predict(rows, expected.type ? { type: expected.type } : {});
