@@ -22,6 +22,7 @@ Errors are ModelBundleError with the same `code` names as ErrorCodes in
 import hashlib
 import json
 import math
+import mmap
 import os
 import re
 import struct
@@ -599,9 +600,12 @@ def inspect_file(path):
 
 
 def read_file(path, verify=True):
-    """Reads and decodes a whole bundle file."""
+    """Reads and decodes a whole bundle file. The file is memory-mapped, so sections (and numpy
+    arrays over them) are views of the page cache, and bundles larger than memory can be read."""
     with _open(path) as f:
-        return decode_bundle(f.read(), verify=verify)
+        size = os.fstat(f.fileno()).st_size
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size > 0 else b""
+        return decode_bundle(data, verify=verify)
 
 
 def list_sections(bundle):
