@@ -44,7 +44,7 @@ export function ensureBackend(options: BackendOptions = {}): Promise<string> {
  * @returns the name of the active backend.
  */
 export async function useBackend(name: string, options: Omit<BackendOptions, 'backend'> = {}): Promise<string> {
-  if (tf.getBackend !== undefined && currentBackend() === name) return name;
+  if (currentBackend() === name) return name;
   if (name === 'tensorflow' && !(await loadTfjsNode())) {
     throw new ModelBundleError(
       'INVALID_ARGUMENT',

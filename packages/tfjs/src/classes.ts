@@ -121,11 +121,19 @@ const BUILTIN_CLASSES: ReadonlySet<string> = new Set([
   'tanh',
 ]);
 
+const MAX_DEPTH = 256;
+
 /** Every `class_name` in a topology (models, layers, initializers, ...), in first-seen order. */
 export function topologyClassNames(topology: unknown): string[] {
   const found = new Set<string>();
   const visit = (value: unknown, depth: number): void => {
-    if (depth > 256 || value === null || typeof value !== 'object') return;
+    if (value === null || typeof value !== 'object') return;
+    if (depth > MAX_DEPTH) {
+      throw new ModelBundleError(
+        'LIMIT_EXCEEDED',
+        `The model topology nests deeper than ${MAX_DEPTH} levels; no real model does. The bundle is damaged or hostile.`,
+      );
+    }
     if (Array.isArray(value)) {
       for (const item of value) visit(item, depth + 1);
       return;

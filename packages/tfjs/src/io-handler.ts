@@ -1,10 +1,8 @@
 import { type Bundle, type BundleSource, createRegistry, encodeBundle, ModelBundleError, type Serializer, type UnbundleOptions } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelArtifacts } from './artifacts.js';
-import { readTopology } from './manifest.js';
 import { artifactsFromParts, partsFromArtifacts } from './parts.js';
 import { serializerIdentity, type TfjsKind } from './serializer.js';
-import { kindOf } from './summary.js';
 
 /** Options for {@link bundleIOHandler}. */
 export interface BundleIOHandlerOptions {
@@ -46,7 +44,7 @@ export function bundleIOHandler(options: BundleIOHandlerOptions): tf.io.IOHandle
 /** A bundle from tfjs model artifacts (as `model.save` hands them to an IOHandler). */
 export async function artifactsToBundle(artifacts: ModelArtifacts, options: Pick<BundleIOHandlerOptions, 'metadata' | 'created'> = {}): Promise<Bundle> {
   const parts = partsFromArtifacts(artifacts);
-  const kind = kindOf(readTopology(parts.sections[0]?.[1] as Uint8Array, parts.payload.topology));
+  const kind = parts.summary.kind;
   const once: Serializer<typeof parts> = {
     ...serializerIdentity(kind),
     canBundle: (value) => value === parts,
