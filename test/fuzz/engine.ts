@@ -31,9 +31,15 @@ export type OutcomeCounts = Record<string, Record<string, number>>;
 export async function checkInput(input: Uint8Array, targets: readonly FuzzTarget[], ctx: TargetContext, counts?: OutcomeCounts): Promise<Problem | undefined> {
   installAllocationGuard();
   for (const target of targets) {
-    const started = performance.now();
-    const { largest, result } = await measureAllocation(() => target.run(input, ctx));
-    const ms = performance.now() - started;
+    let started = performance.now();
+    let { largest, result } = await measureAllocation(() => target.run(input, ctx));
+    let ms = performance.now() - started;
+    // Wall time also counts time the machine gave to other processes: a slow case must be slow three times.
+    for (let retry = 0; retry < 2 && ms > SLOW_MS; retry++) {
+      started = performance.now();
+      ({ largest, result } = await measureAllocation(() => target.run(input, ctx)));
+      ms = Math.min(ms, performance.now() - started);
+    }
     let outcome = 'OK';
     if (result.status === 'rejected') {
       const error = result.reason;
@@ -79,10 +85,18 @@ export async function runCase(
  * Shrinks a failing input towards its seed while the same target keeps
  * failing the same way: reverts differing bytes in halving chunks, then trims the tail.
  */
-export async function minimize(finding: Finding, seedBytes: Uint8Array, targets: readonly FuzzTarget[], ctx: TargetContext, budget = 400): Promise<Uint8Array> {
+export async function minimize(
+  finding: Finding,
+  seedBytes: Uint8Array,
+  targets: readonly FuzzTarget[],
+  ctx: TargetContext,
+  onStep: () => void = () => {},
+  budget = 400,
+): Promise<Uint8Array> {
   const only = targets.filter((t) => t.name === finding.target);
   const fails = async (candidate: Uint8Array) => {
     if (budget-- <= 0) return false;
+    onStep();
     const p = await checkInput(candidate, only, ctx);
     return p?.kind === finding.kind;
   };

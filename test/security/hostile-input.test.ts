@@ -174,6 +174,18 @@ const ATTACKS: { name: string; bytes: () => Uint8Array; code: string; message: R
     message: /appears twice/,
   },
   { name: '65,537 sections', bytes: () => withHeader({ sections: Array.from({ length: 65_537 }, () => 0) }), code: 'LIMIT_EXCEEDED', message: /sections/ },
+  {
+    name: 'a 800 kB requires range (seconds of semver parsing)',
+    bytes: () => withHeader({ requires: { pkg: '>=1.0.0 '.repeat(100_000) } }),
+    code: 'LIMIT_EXCEEDED',
+    message: /requires\.pkg/,
+  },
+  {
+    name: '1,000 requires entries',
+    bytes: () => withHeader({ requires: Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`p${i}`, '^1.0.0'])) }),
+    code: 'LIMIT_EXCEEDED',
+    message: /lists 1000 packages, over the limit of 256/,
+  },
   { name: 'trailing bytes after the last section', bytes: () => appended(withHeader({}), 64), code: 'TRUNCATED', message: /after its end/ },
   { name: 'file cut inside a section', bytes: () => withHeader({}).slice(0, -3), code: 'TRUNCATED', message: /truncated/ },
   {
@@ -196,7 +208,9 @@ describe('hostile bundles are refused with a typed error, without outsized alloc
 
   it.each(ATTACKS)('$name → $code', async ({ bytes, code, message }) => {
     const input = bytes();
+    const started = performance.now();
     const { largest, result } = await measureAllocation(() => decodeBundle(input));
+    expect(performance.now() - started).toBeLessThan(1000);
     expect(result.status).toBe('rejected');
     const error = (result as PromiseRejectedResult).reason;
     expect(error).toBeInstanceOf(ModelBundleError);

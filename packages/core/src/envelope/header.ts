@@ -12,6 +12,10 @@ const KIND = /^[a-z0-9][a-z0-9._-]*$/;
 /** Format versions are plain `MAJOR.MINOR.PATCH`: no pre-release or build parts. */
 const FORMAT_VERSION_STRING = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)$/;
 
+/** Longest `requires` range, and most `requires` entries: real bundles need a handful of short ranges. */
+const REQUIRES_RANGE_CHARS = 256;
+const REQUIRES_ENTRIES = 256;
+
 const semverString = z.string().refine((v) => semver.valid(v) === v, 'must be a semantic version such as 1.2.3');
 const plainRecord = z.record(z.string(), z.unknown());
 
@@ -36,7 +40,11 @@ export const headerSchema = z.looseObject({
   created: z.iso.datetime({ offset: true }),
   requires: z.record(
     z.string().min(1).max(214),
-    z.string().refine((v) => semver.validRange(v) !== null, 'must be a semver range'),
+    // Parsing a range costs time per character: long ones are refused before they are parsed.
+    z
+      .string()
+      .max(REQUIRES_RANGE_CHARS, { abort: true })
+      .refine((v) => semver.validRange(v) !== null, 'must be a semver range'),
   ),
   metadata: plainRecord,
   ptype: z.unknown(),
@@ -124,6 +132,7 @@ export function decodeHeader(bytes: Uint8Array): Header {
 
 /** Checks a decoded value against the header schema. */
 export function validateHeader(value: unknown): Header {
+  assertFewRequirements(value);
   const result = headerSchema.safeParse(upToFirstBadSection(value));
   if (!result.success) {
     const issue = result.error.issues[0];
@@ -142,6 +151,20 @@ export function validateHeader(value: unknown): Header {
     });
   }
   return result.data as Header;
+}
+
+/** Every range is parsed (here and again when requirements are checked), so their number is bounded before any is. */
+function assertFewRequirements(value: unknown): void {
+  const requires = (value as { requires?: unknown } | null)?.requires;
+  if (typeof requires !== 'object' || requires === null) return;
+  const count = Object.keys(requires).length;
+  if (count > REQUIRES_ENTRIES) {
+    throw new ModelBundleError(
+      'LIMIT_EXCEEDED',
+      `Header field "requires" lists ${count} packages, over the limit of ${REQUIRES_ENTRIES}. The bundle was written by a non-conforming writer or is hostile.`,
+      { details: { region: 'header', field: 'requires' } },
+    );
+  }
 }
 
 /**
