@@ -90,7 +90,7 @@ export function partsFromArtifacts(
   const summary = describeModel(doc, weights, model, {
     customClasses: customClassNames(classes),
     backend: currentBackend() ?? null,
-    writtenBy: versionThatWrote(doc),
+    tfjsLayers: versionThatWrote(doc),
     optimizer,
   });
   return {

@@ -29,8 +29,8 @@ export type TfjsSummary = TfjsPtype & {
   customClasses: string[];
   /** The tfjs backend active when the bundle was written. */
   backend: string | null;
-  /** What wrote the topology: `tfjs-layers 4.22.0`, or the Keras version of a converted model. */
-  writtenBy: string;
+  /** What wrote the topology: `tfjs-layers 4.22.0`, or the Keras version (e.g. `2.15.0`) of a converted model. */
+  tfjsLayers: string;
   optimizer: boolean;
 };
 
@@ -44,7 +44,7 @@ export function describeModel(
   doc: TopologyDocument,
   weights: readonly WeightEntry[],
   model: LayersModel | undefined,
-  extra: Pick<TfjsSummary, 'customClasses' | 'backend' | 'writtenBy' | 'optimizer'>,
+  extra: Pick<TfjsSummary, 'customClasses' | 'backend' | 'tfjsLayers' | 'optimizer'>,
 ): TfjsSummary {
   const io = model ? modelPtype(model) : topologyTensors(doc);
   const layerList = layersOf(doc);

@@ -113,7 +113,7 @@ describe('importTfjs', () => {
     expect(bundle.header.kind).toBe('tfjs.sequential');
     expect(summary.parameters).toBe(floats.length);
     expect(summary.inputs).toEqual([{ name: 'dense_input', shape: [null, 4], dtype: 'float32' }]);
-    expect(summary.writtenBy).toBe('2.15.0');
+    expect(summary.tfjsLayers).toBe('2.15.0');
     expect(summary.layers).toBe(2);
     expect((await inspect(encodeBundle(bundle))).header.metadata).toEqual({ source: 'keras' });
 
