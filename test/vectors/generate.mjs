@@ -243,6 +243,29 @@ await canonical(
   },
   example,
 );
+{
+  // A header that ends exactly on a 64-byte boundary leaves no padding before the data region.
+  let fill = '';
+  for (;;) {
+    const header = { format: '1.0.0', ...draft({ metadata: { fill } }), sections: table([['data', bytesOf(5)]]) };
+    if ((128 + encode(header).length) % 64 === 0) break;
+    fill += 'x';
+  }
+  await canonical('header-ends-aligned', 'The header ends on a 64-byte boundary: no padding between it and the data region.', { metadata: { fill } }, [
+    ['data', bytesOf(5)],
+  ]);
+}
+await canonical(
+  'at-the-limits',
+  'Every bounded field exactly at its bound: kind 128, package 214, producer version 64, runtime 256, section name 256 characters.',
+  {
+    kind: `k${'.'.repeat(127)}`,
+    serializer: { version: '1.0.0', package: 'p'.repeat(214), plugin: 'q'.repeat(214) },
+    producer: { name: 'n'.repeat(214), version: '9'.repeat(64), runtime: 'r'.repeat(256) },
+    requires: { ['r'.repeat(214)]: '*' },
+  },
+  [['s'.repeat(256), bytesOf(3)]],
+);
 await canonical('large-section', 'A 64 KiB section of float32 values.', { payload: { shape: [16384] } }, [
   ['values', f32(Array.from({ length: 16384 }, (_, i) => Math.sin(i)))],
 ]);
@@ -494,6 +517,11 @@ forged(
   honest({ metadata: { a: 'a'.repeat(600_000), b: 'b'.repeat(600_000) } }),
   'LIMIT_EXCEEDED',
 );
+forged('requires-empty-name', 'A requires entry whose package name is empty.', honest({ requires: { '': '^1.0.0' } }), 'MALFORMED');
+forged('serializer-package-empty', 'serializer.package is an empty string.', honest({ serializer: { version: '1.0.0', package: '' } }), 'MALFORMED');
+forged('producer-runtime-not-string', 'producer.runtime is a number.', honest({ producer: { name: 'x', version: '1', runtime: 20 } }), 'MALFORMED');
+forged('binary-map-key', 'A map key that is binary, not a string.', withRaw('metadata', [0x81, 0xc4, 0x01, 0x61, 0x01]), 'MALFORMED');
+forged('created-leap-second', 'created is 23:59:60.', honest({ created: '2026-06-30T23:59:60Z' }), 'MALFORMED');
 forged('sections-is-map', 'sections is a map, not an array.', honest({ sections: {} }), 'MALFORMED');
 
 // --- Invalid: section table --------------------------------------------------------------------
@@ -526,6 +554,7 @@ tableVector(
   [two[0]],
   'MALFORMED',
 );
+tableVector('section-missing-digest', 'A section entry without sha256.', [{ name: 'a', offset: 0, length: 8 }], [two[0]], 'MALFORMED');
 tableVector('section-duplicate-name', 'Two sections named "a".', [entry('a', 0, 8), entry('a', 64, 4)], two, 'MALFORMED');
 tableVector('section-first-offset-not-zero', 'The first section starts at data offset 64.', [entry('a', 64, 8)], [two[0]], 'MALFORMED');
 tableVector(
