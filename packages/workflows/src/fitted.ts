@@ -1,5 +1,6 @@
 import { ModelBundleError } from '@modelbundle/core';
 import { type Base64Bytes, readModelBytes, toBase64 } from './bytes.js';
+import { recipeProblems } from './recipe/state-problems.js';
 import type { Ptype, RecipeState } from './recipe/types.js';
 import type { Mode, ModelSpec } from './spec/types.js';
 import { describe, isRecord } from './spec/validate.js';
@@ -92,6 +93,12 @@ export function readFitted(value: unknown): FittedWorkflowData {
       'UNSUPPORTED_PAYLOAD',
       `This fitted workflow has data version ${JSON.stringify(value.version)}; this release reads version 1. Upgrade @modelbundle/workflows.`,
     );
+  }
+  const problems = recipeProblems(value.recipe, value.ptype);
+  if (problems.length > 0) {
+    throw new ModelBundleError('INVALID_ARGUMENT', `This fitted workflow's data is damaged: ${problems.join('; ')}. Use an unaltered copy, or fit again.`, {
+      details: { problems },
+    });
   }
   return value;
 }

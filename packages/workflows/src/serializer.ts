@@ -4,6 +4,8 @@ import { plainView } from './bytes.js';
 import { FITTED_KIND, FittedWorkflow, type FittedWorkflowData, isFittedWorkflow, readFitted } from './fitted.js';
 import { attachModel, notCaptured, restoreModel } from './live-model.js';
 import { predict, predictionTypes } from './predict.js';
+import { recipeProblems } from './recipe/state-problems.js';
+import { assertSpec } from './spec/validate.js';
 import { WORKFLOWS_PACKAGE, WORKFLOWS_VERSION } from './version.js';
 
 /** The payload version the `workflows.fitted` serializer writes. */
@@ -79,14 +81,28 @@ export const fittedWorkflowSerializer: Serializer<FittedWorkflowData> = {
       }
     };
     const payload = parts.payload;
+    const spec = read(WORKFLOW_SECTIONS.spec);
+    const recipe = read(WORKFLOW_SECTIONS.recipe);
+    const ptype = read(WORKFLOW_SECTIONS.ptype);
+    const problems = recipeProblems(recipe, ptype);
+    try {
+      assertSpec(spec);
+    } catch (error) {
+      problems.push((error as Error).message);
+    }
+    if (problems.length > 0) {
+      throw new ModelBundleError('MALFORMED', `The workflows.fitted bundle holds damaged workflow data: ${problems.join('; ')}. Save the workflow again.`, {
+        details: { problems },
+      });
+    }
     const modelSections = new Map<string, Uint8Array>();
     for (const [name, bytes] of parts.sections) if (name.startsWith(MODEL_PREFIX)) modelSections.set(name, plainView(bytes));
     const model = await modelFromParts({ payload: payload.model as Record<string, unknown>, sections: modelSections });
     const workflow = new FittedWorkflow({
-      spec: read(WORKFLOW_SECTIONS.spec),
-      mode: payload.mode === 'regression' ? 'regression' : 'classification',
-      recipe: read(WORKFLOW_SECTIONS.recipe),
-      ptype: read(WORKFLOW_SECTIONS.ptype),
+      spec,
+      mode: spec.mode,
+      recipe,
+      ptype,
       levels: Array.isArray(payload.levels) ? (payload.levels as string[]) : null,
       history: read(WORKFLOW_SECTIONS.history),
       modelBytes: await modelToBytes(model),

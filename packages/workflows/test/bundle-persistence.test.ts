@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { createRegistry, decodeBundle, encodeBundle, inspect } from '@modelbundle/core';
+import { createBundle, createRegistry, decodeBundle, encodeBundle, inspect, isModelBundleError } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
 import { FittedWorkflow, liveModelOf, predict, WORKFLOW_SECTIONS, workflowsPlugin } from '@modelbundle/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -61,6 +61,32 @@ describe('strategy 2: bundle / unbundle', () => {
     const copy = structuredClone(c.workflow);
     const restored = await registry().unbundle(encodeBundle(await registry().bundle(copy)));
     expect(await predict(restored, c.rows, { type: 'numeric' })).toEqual(expected.get(c.name)!.numeric);
+  });
+
+  it('refuses a bundle whose workflow sections were rewritten (with fresh digests) with MALFORMED', async () => {
+    const c = cases[0]!;
+    const original = await decodeBundle(encodeBundle(await registry().bundle(c.workflow)));
+    const { format: _format, sections: _table, ...draft } = original.header;
+    const recipe = { ...c.workflow.recipe, features: c.workflow.recipe.features.slice(1) };
+    const sections = [...original.sections].map(
+      ([name, bytes]) => [name, name === WORKFLOW_SECTIONS.recipe ? new TextEncoder().encode(JSON.stringify(recipe)) : bytes] as const,
+    );
+    const forged = encodeBundle(await createBundle(draft, sections));
+    const error = await registry()
+      .unbundle(forged)
+      .catch((e: unknown) => e);
+    expect(isModelBundleError(error, 'MALFORMED')).toBe(true);
+    expect((error as Error).message).toContain('recipe.features lists');
+  });
+
+  it('predict refuses a copy whose data was altered, with INVALID_ARGUMENT', async () => {
+    const c = cases[0]!;
+    const copy = structuredClone(c.workflow);
+    copy.recipe.predictors.pop();
+    const error = await predict(copy, c.rows).catch((e: unknown) => e);
+    expect(String(error)).toContain('damaged');
+    expect(isModelBundleError(error, 'INVALID_ARGUMENT')).toBe(true);
+    expect((error as Error).message).toContain('damaged');
   });
 
   it('a fresh node process importing only @modelbundle/core autoloads the plugin and predicts identically', async () => {

@@ -19,7 +19,12 @@ export function checkRows(ptype: Ptype, rows: unknown, unseenLevels: UnseenLevel
   const mistyped: string[] = [];
   const notFinite: string[] = [];
   const unseen: string[] = [];
-  const note = (map: Map<string, number[]>, key: string, row: number) => map.set(key, [...(map.get(key) ?? []), row]);
+  // Appends in place: copying the list for every row made checking a large request quadratic.
+  const note = (map: Map<string, number[]>, key: string, row: number) => {
+    const list = map.get(key);
+    if (list) list.push(row);
+    else map.set(key, [row]);
+  };
   for (const [i, row] of rows.entries()) {
     for (const key of Object.keys(row)) if (!known.has(key)) note(extra, key, i);
     for (const column of ptype.columns) {
@@ -29,7 +34,7 @@ export function checkRows(ptype: Ptype, rows: unknown, unseenLevels: UnseenLevel
       }
       const v = row[column.name];
       if (v === null || v === undefined) continue;
-      if (typeof v !== column.type) mistyped.push(`"${column.name}" in row ${i} is ${describe(v)} (${JSON.stringify(v)}), expected a ${column.type}`);
+      if (typeof v !== column.type) mistyped.push(`"${column.name}" in row ${i} is ${describe(v)} (${preview(v)}), expected a ${column.type}`);
       else if (typeof v === 'number' && !Number.isFinite(v)) notFinite.push(`"${column.name}" in row ${i} is ${v}`);
       else if (unseenLevels === 'error' && column.levels && !column.levels.includes(v as string)) {
         unseen.push(`"${column.name}" in row ${i} is "${v}", not one of [${column.levels.join(', ')}]`);
@@ -57,6 +62,17 @@ export function checkRows(ptype: Ptype, rows: unknown, unseenLevels: UnseenLevel
       },
     },
   );
+}
+
+/** The value as short JSON; never throws (a deeply nested value overflows JSON.stringify's stack). */
+function preview(value: unknown): string {
+  let json: string;
+  try {
+    json = JSON.stringify(value);
+  } catch {
+    return 'nested too deeply to show';
+  }
+  return json.length > 80 ? `${json.slice(0, 80)}…` : json;
 }
 
 function listColumns(map: Map<string, number[]>): string {
