@@ -509,6 +509,18 @@ forged(
 forged('created-impossible-date', 'created is February 30th.', honest({ created: '2026-02-30T00:00:00Z' }), 'MALFORMED');
 forged('created-without-offset', 'created has no Z or offset.', honest({ created: '2026-01-01T00:00:00' }), 'MALFORMED');
 forged('requires-not-a-range', 'A requires value that is not a semver range.', honest({ requires: { '@example/linear': 'latest' } }), 'MALFORMED');
+forged(
+  'requires-range-too-long',
+  'A requires range of 257 characters (limit 256).',
+  honest({ requires: { '@example/linear': `>=1.0.0 ${'<2 '.repeat(83)}`.slice(0, 257) } }),
+  'LIMIT_EXCEEDED',
+);
+forged(
+  'requires-too-many',
+  'requires lists 257 packages (limit 256).',
+  honest({ requires: Object.fromEntries(Array.from({ length: 257 }, (_, i) => [`pkg-${i}`, '^1.0.0'])) }),
+  'LIMIT_EXCEEDED',
+);
 forged('requires-not-a-string', 'A requires value that is a number.', honest({ requires: { '@example/linear': 1 } }), 'MALFORMED');
 forged('metadata-is-array', 'metadata is an array.', honest({ metadata: ['a'] }), 'MALFORMED');
 forged(

@@ -52,6 +52,8 @@ LIMITS = {
     "entries": 1_000_000,
     "metadata_bytes": 1024 * 1024,
     "section_name": 256,
+    "requires_entries": 256,
+    "requires_range": 256,
 }
 
 # Codes, HTTP statuses and exit codes exactly as ErrorCodes in @modelbundle/core.
@@ -380,6 +382,9 @@ def _check_fields(header):
     """Section 3.3, field by field in the order the spec lists them; raises _FieldError at the first problem."""
     if not isinstance(header, dict):
         raise _FieldError("(root)", "must be a map")
+    # Every range is parsed, so their number is bounded before any is.
+    if isinstance(header.get("requires"), dict) and len(header["requires"]) > LIMITS["requires_entries"]:
+        raise _FieldError("requires", f"must list at most {LIMITS['requires_entries']} packages", limit=True)
     _string(_require(header, "format", ""), "format", pattern=FORMAT_VERSION_RE)
     _string(_require(header, "kind", ""), "kind", 1, 128, KIND_RE)
     serializer = _require(header, "serializer", "")
@@ -401,7 +406,7 @@ def _check_fields(header):
         if not 1 <= js_length(name) <= 214:
             # The reference reader reports a bad key of this map as a shape error, whatever its length.
             raise _FieldError(f"requires.{name}", "package names have 1 to 214 characters")
-        _string(spec, f"requires.{name}", check=is_semver_range, what="a semver range")
+        _string(spec, f"requires.{name}", max_len=LIMITS["requires_range"], check=is_semver_range, what="a semver range")
     _map(_require(header, "metadata", ""), "metadata")
     _require(header, "ptype", "")
     _map(_require(header, "summary", ""), "summary")
