@@ -46,7 +46,7 @@ const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 export function toLittleEndian(bytes: Uint8Array, dtype: WeightDtype): Uint8Array {
   const width = dtype === 'bool' ? 1 : 4;
   if (LITTLE_ENDIAN || width === 1) return bytes;
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes); // a copy (Buffer#slice would return a view)
   for (let i = 0; i + 3 < out.length; i += 4) {
     const a = out[i] as number;
     const b = out[i + 1] as number;

@@ -42,6 +42,8 @@ export async function modelParts(model: LayersModel, options: ModelPartsOptions 
   await ensureBackend();
   const includeOptimizer = options.includeOptimizer === true;
   const artifacts = await artifactsFromModel(model, includeOptimizer);
+  // A class tfjs cannot resolve would make bytes no process can restore: refuse now, not at load.
+  assertClassesRegistered(topologyClassNames(artifacts.modelTopology));
   return partsFromArtifacts(artifacts, options.prefix ?? '', model, includeOptimizer ? hiddenOptimizerState(model) : undefined);
 }
 
@@ -132,7 +134,7 @@ export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sec
   const model = await modelFromArtifacts(artifacts);
   const state = readPayload(parts.payload, parts.sections).optimizerState ?? [];
   const values = new Map(
-    state.map(({ name, section }) => [name, new Float32Array(fromLittleEndian((parts.sections.get(section) as Uint8Array).slice(), 'float32').buffer)]),
+    state.map(({ name, section }) => [name, new Float32Array(new Uint8Array(fromLittleEndian(parts.sections.get(section) as Uint8Array, 'float32')).buffer)]),
   );
   restoreHiddenOptimizerState(model, values);
   return model;

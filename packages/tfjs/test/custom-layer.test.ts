@@ -40,6 +40,14 @@ class Unregistered extends tfl.layers.Layer {
   }
 }
 
+/** Named but never registered: its bytes could not be restored anywhere. */
+class NeverRegistered extends tfl.layers.Layer {
+  static className = 'NeverRegisteredAtSave';
+  override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    return Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
+  }
+}
+
 class Nameless extends tfl.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return Array.isArray(inputs) ? (inputs[0] as tf.Tensor) : inputs;
@@ -90,6 +98,12 @@ describe('custom layers', () => {
     const before = tf.memory().numTensors;
     await expectCode(modelFromBytes(renamed), 'UNKNOWN_CLASS', 'tf.serialization.registerClass(NeverRegistered)');
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses to save a model whose custom class is not registered (UNKNOWN_CLASS), since no process could restore it', async () => {
+    const model = withLayer(new NeverRegistered({}));
+    await expectCode(modelToBytes(model), 'UNKNOWN_CLASS', 'tf.serialization.registerClass(NeverRegisteredAtSave)');
+    model.dispose();
   });
 
   it('refuses to save a layer without a static className (SERIALIZATION_FAILED)', async () => {

@@ -33,7 +33,8 @@ describe('optimizer state', () => {
     await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, shuffle: false });
     const bytes = await modelToBytes(model, { includeOptimizer: true });
     expect(((await inspect(bytes)).header.summary as { optimizer: boolean }).optimizer).toBe(true);
-    const restored = await modelFromBytes(bytes);
+    // Bytes as a Node Buffer, as fs.readFile gives them (Buffer#slice returns views, not copies).
+    const restored = await modelFromBytes(Buffer.from(bytes));
     await model.trainOnBatch(x, y);
     await restored.trainOnBatch(x, y);
     const a = weightBytes(model);
