@@ -31,7 +31,7 @@ export function missingPythonDeps(): string | null {
 /** Evaluates a Python expression with the reader imported as `r` and `args` (JSON) bound; returns its JSON value. */
 export function pythonEval(expression: string, args: unknown): unknown {
   const script = `import json, sys; sys.path.insert(0, ${JSON.stringify(dirname(READER))}); import modelbundle_reader as r; args = json.load(sys.stdin); print(json.dumps(${expression}))`;
-  const result = spawnSync(PYTHON, ['-c', script], { input: JSON.stringify(args), encoding: 'utf8' });
+  const result = spawnSync(PYTHON, ['-B', '-c', script], { input: JSON.stringify(args), encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`Python failed: ${result.stderr || result.error}`);
   return JSON.parse(result.stdout);
 }

@@ -426,14 +426,6 @@ def _check_fields(header):
         raise _FieldError("sections", f"must have at most {LIMITS['sections']} entries", limit=True)
 
 
-def _value_span(data, start):
-    """Byte length of the single MessagePack value at `start` (already scanned, so well formed)."""
-    unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=len(data) + 1)
-    unpacker.feed(bytes(data[start:]))
-    unpacker.skip()
-    return unpacker.tell()
-
-
 def _metadata_bytes(header_bytes):
     """Encoded size of the header's `metadata` value, measured on the header's own bytes."""
     unpacker = msgpack.Unpacker(raw=False, strict_map_key=False, max_buffer_size=len(header_bytes) + 1)
