@@ -1,9 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, runScript, scratchDir } from './helpers.js';
+import { PACKAGE_DIR, REPO_ROOT, runScript, scratchDir } from './helpers.js';
 
-// Every code block of the guide runs here, in order, each file in a new node process, so the guide cannot drift.
+// Every code block of the guide (and the package README) runs here, in order, each file in a new node process, so the guide cannot drift.
 const GUIDE = join(REPO_ROOT, 'docs', 'guides', 'saving-and-reloading.md');
 
 interface Block {
@@ -61,4 +61,10 @@ describe('docs/guides/saving-and-reloading.md', () => {
       await runScript(join(scratch.dir, block.file!), block.code);
     }
   }, 300_000);
+
+  it("runs the package README's example", async () => {
+    const readme = codeBlocks(await readFile(join(PACKAGE_DIR, 'README.md'), 'utf8'));
+    expect(readme).toHaveLength(1);
+    await runScript(join(scratch.dir, 'readme.mjs'), readme[0]!.code);
+  });
 });
