@@ -18,14 +18,19 @@ const BUNDLE_PATH = join(DEMO_DIR, 'penguins.mbundle');
 
 async function main(): Promise<void> {
   const registry = await cliRegistry();
-  const bundle = (await reuseBundle()) ?? (await fitAndSave());
-  const server = await serve({
-    bundle,
+  const options = {
     registry,
     port: Number(process.env.PORT ?? 8080),
     host: process.env.HOST ?? '127.0.0.1',
     logLevel: (process.env.LOG_LEVEL ?? 'warn') as LogLevel,
     onShutdown: () => process.exit(0),
+  };
+  const saved = await reuseBundle();
+  const server = await serve({ bundle: saved ?? (await fitAndSave()), ...options }).catch(async (error) => {
+    // A bundle saved by an older release may no longer restore: fit a fresh one, once.
+    if (!saved || !isModelBundleError(error)) throw error;
+    process.stdout.write(`The saved demo model cannot be restored (${error.message}); fitting it again.\n`);
+    return serve({ bundle: await fitAndSave(), ...options });
   });
   const row = await exampleRow();
   const say = (text: string) => process.stdout.write(`${text}\n`);
@@ -76,8 +81,7 @@ async function exampleRow(): Promise<Record<string, unknown>> {
 }
 
 main().catch((error) => {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EADDRINUSE') {
+  if ((error as { details?: { errno?: unknown } }).details?.errno === 'EADDRINUSE') {
     process.stderr.write(`Port ${process.env.PORT ?? 8080} is in use. Stop what uses it, or pick another: PORT=9090 pnpm start\n`);
     process.exit(1);
   }

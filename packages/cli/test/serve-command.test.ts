@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { request } from 'node:http';
+import { type AddressInfo, createServer } from 'node:net';
 import { join } from 'node:path';
 import { writeBundle } from '@modelbundle/core/node';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -25,8 +27,7 @@ function serveCli(args: string[]): RunningCli {
 describe('modelbundle serve', () => {
   it('serves the bundle, logs requests, and on SIGTERM finishes the request in flight, then exits 0', async () => {
     const proc = serveCli(['slow.mbundle', '--port', '0', '--log-level', 'info']);
-    const [, url] = await proc.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)/);
-    expect(proc.stdout()).toContain('Docs: ');
+    const [, url] = await proc.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)\n.*Docs: .*\n/);
     expect(await (await fetch(`${url}/ping`)).json()).toEqual({ status: 'ok' });
 
     const inFlight = post(`${url}/predict`, '[{"x1": 1, "x2": 1, "group": "b"}]');
@@ -47,6 +48,19 @@ describe('modelbundle serve', () => {
     proc.child.kill('SIGINT');
     expect(await proc.exited).toBe(0);
     expect(proc.stdout().trim().split('\n')).toHaveLength(2);
+  });
+
+  it('exits 27 (IO_ERROR) when the port is taken', async () => {
+    const blocker = createServer().listen(0, '127.0.0.1');
+    await once(blocker, 'listening');
+    const { port } = blocker.address() as AddressInfo;
+    try {
+      const proc = serveCli(['slow.mbundle', '--port', String(port)]);
+      expect(await proc.exited).toBe(27);
+      expect(proc.stderr()).toContain(`127.0.0.1:${port}: the port is already in use`);
+    } finally {
+      blocker.close();
+    }
   });
 
   it('exits 27 (IO_ERROR) when the bundle is missing', async () => {

@@ -4,4 +4,4 @@ export { buildOpenApi, type OpenApiSource } from './openapi.js';
 export { exampleRow, type JsonSchema, ptypeToRowSchema } from './ptype-schema.js';
 export { type PredictRequest, parsePredictRequest } from './request-rows.js';
 export { type RunningServer, type ServeOptions, serve } from './serve.js';
-export { createServer, DEFAULT_BODY_LIMIT, type LogLevel, type ServerOptions } from './server.js';
+export { createServer, DEFAULT_BODY_LIMIT, DEFAULT_MAX_ROWS, DEFAULT_REQUEST_TIMEOUT, type LogLevel, type ServerOptions } from './server.js';

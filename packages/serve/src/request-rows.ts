@@ -9,9 +9,10 @@ export interface PredictRequest {
 /**
  * Reads a predict request body: a JSON array of rows, or
  * `{ "instances": [...], "type"?: "..." }`. The `type` query parameter wins
- * over the body's. Anything else is INVALID_INPUT naming what was found.
+ * over the body's. Anything else is INVALID_INPUT naming what was found;
+ * more than `maxRows` rows is LIMIT_EXCEEDED.
  */
-export function parsePredictRequest(body: unknown, queryType: unknown, types: readonly string[]): PredictRequest {
+export function parsePredictRequest(body: unknown, queryType: unknown, types: readonly string[], maxRows = Number.POSITIVE_INFINITY): PredictRequest {
   const envelope = isPlainObject(body) ? body : undefined;
   const rows = Array.isArray(body) ? body : envelope?.instances;
   if (!Array.isArray(rows)) {
@@ -21,6 +22,13 @@ export function parsePredictRequest(body: unknown, queryType: unknown, types: re
     );
   }
   if (rows.length === 0) throw new ModelBundleError('INVALID_INPUT', 'The request holds no rows; send at least one row to predict.');
+  if (rows.length > maxRows) {
+    throw new ModelBundleError(
+      'LIMIT_EXCEEDED',
+      `The request holds ${rows.length} rows; the limit is ${maxRows} per request. Split the rows over several requests, or start the server with a larger row limit.`,
+      { details: { rows: rows.length, maxRows } },
+    );
+  }
   rows.forEach((row, i) => {
     if (!isPlainObject(row)) {
       throw new ModelBundleError('INVALID_INPUT', `Row ${i} is ${describe(row)}; expected an object mapping column names to values.`, {

@@ -1,3 +1,4 @@
+import { ModelBundleError } from '@modelbundle/core';
 import type { FastifyInstance } from 'fastify';
 import { createServer, type ServerOptions } from './server.js';
 
@@ -30,7 +31,12 @@ export interface RunningServer {
 export async function serve(options: ServeOptions): Promise<RunningServer> {
   const app = await createServer(options);
   const host = options.host ?? '127.0.0.1';
-  await app.listen({ port: options.port ?? 8080, host });
+  try {
+    await app.listen({ port: options.port ?? 8080, host });
+  } catch (error) {
+    await app.close();
+    throw listenError(error, host, options.port ?? 8080);
+  }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
   const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
@@ -56,4 +62,21 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
   for (const signal of signals) process.on(signal, onSignal);
   return { app, url, close };
+}
+
+/** Port taken or not allowed: say so and what to do, instead of a bare errno. */
+function listenError(error: unknown, host: string, port: number): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE' || code === 'EACCES' || code === 'EADDRNOTAVAIL') {
+    const why = code === 'EADDRINUSE' ? 'is already in use' : code === 'EACCES' ? 'needs privileges this process lacks' : 'is not an address of this machine';
+    return new ModelBundleError(
+      'IO_ERROR',
+      `Cannot listen on ${host}:${port}: the ${code === 'EADDRNOTAVAIL' ? 'host' : 'port'} ${why}. Pick another port (or 0 for any free one) or host.`,
+      {
+        cause: error,
+        details: { host, port, errno: code },
+      },
+    );
+  }
+  return error;
 }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Registry } from '@modelbundle/core';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { clientErrorHandler } from './client-error.js';
 import { docsPage } from './docs-page.js';
 import { errorResponse } from './errors.js';
 import { type LoadedModel, loadModel, type ModelSource } from './load-model.js';
@@ -21,10 +22,22 @@ export type ServerOptions = ModelSource & {
   logger?: FastifyBaseLogger;
   /** Largest accepted request body in bytes (default 1 MiB); larger bodies get 413. */
   bodyLimit?: number;
+  /** Most rows accepted in one predict request (default 10,000); more get 413. */
+  maxRows?: number;
+  /**
+   * Longest time in milliseconds a client may take to send a whole request,
+   * headers and body (default 30 s; 0 turns the limit off). A client that
+   * stalls gets 408 and its connection is closed, so it cannot hold a socket forever.
+   */
+  requestTimeout?: number;
 };
 
 /** The default request body limit: 1 MiB. */
 export const DEFAULT_BODY_LIMIT = 1024 * 1024;
+/** The default number of rows accepted in one predict request. */
+export const DEFAULT_MAX_ROWS = 10_000;
+/** The default time a client has to send a whole request: 30 s. */
+export const DEFAULT_REQUEST_TIMEOUT = 30_000;
 
 /**
  * Creates (without starting) an HTTP server for any bundle whose serializer
@@ -35,22 +48,32 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024;
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const model = await loadModel(options, options.registry);
   const bodyLimit = options.bodyLimit ?? DEFAULT_BODY_LIMIT;
+  const requestTimeout = options.requestTimeout ?? DEFAULT_REQUEST_TIMEOUT;
   const app = Fastify({
     ...(options.logger
       ? { loggerInstance: options.logger }
       : { logger: (options.logLevel ?? 'info') === 'silent' ? false : { level: options.logLevel ?? 'info' } }),
     bodyLimit,
+    requestTimeout,
+    // Node checks for timed-out requests every 30 s by default; check often enough to keep the limit.
+    ...(requestTimeout > 0
+      ? {
+          http: { connectionsCheckingInterval: Math.min(1000, Math.max(50, Math.floor(requestTimeout / 4))), headersTimeout: Math.min(60_000, requestTimeout) },
+        }
+      : {}),
+    // Requests the HTTP parser refuses (timed out, malformed) get the usual JSON error body too.
+    clientErrorHandler: clientErrorHandler(requestTimeout),
     // Close idle keep-alive sockets at once on shutdown; requests in flight finish first.
     forceCloseConnections: 'idle',
     return503OnClosing: true,
   }) as unknown as FastifyInstance;
   // Rows are JSON only: any other content type (text/plain included) gets 415.
   app.removeContentTypeParser('text/plain');
-  addRoutes(app, model, bodyLimit);
+  addRoutes(app, model, bodyLimit, options.maxRows ?? DEFAULT_MAX_ROWS);
   return app;
 }
 
-function addRoutes(app: FastifyInstance, model: LoadedModel, bodyLimit: number): void {
+function addRoutes(app: FastifyInstance, model: LoadedModel, bodyLimit: number, maxRows: number): void {
   const { header, predictor } = model;
   const types = [...predictor.types];
   const openapi = buildOpenApi({ header, types, bodyLimit });
@@ -100,7 +123,7 @@ function addRoutes(app: FastifyInstance, model: LoadedModel, bodyLimit: number):
   }));
   app.get('/prototype', async () => ({ ptype: header.ptype, schema: rowSchema, example: exampleRow(rowSchema) }));
   app.post('/predict', async (request) => {
-    const { rows, type } = parsePredictRequest(request.body, (request.query as Record<string, unknown>).type, types);
+    const { rows, type } = parsePredictRequest(request.body, (request.query as Record<string, unknown>).type, types, maxRows);
     const predictions = await predictor.predict(rows, type === undefined ? {} : { type });
     return { predictions };
   });

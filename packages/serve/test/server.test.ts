@@ -189,3 +189,13 @@ function rawPost(target: string, body: string): Promise<{ status: number; body: 
     req.end(body);
   });
 }
+
+describe('listening', () => {
+  it('reports a port in use as IO_ERROR naming the port', async () => {
+    const port = Number(new URL(server.url).port);
+    await expect(serve({ path: await linearBundleFile(), registry: linearRegistry(), port, logLevel: 'silent', signals: false })).rejects.toMatchObject({
+      code: 'IO_ERROR',
+      message: expect.stringContaining(`127.0.0.1:${port}: the port is already in use`),
+    });
+  });
+});
