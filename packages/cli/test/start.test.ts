@@ -31,7 +31,7 @@ function start(): RunningCli {
 describe('pnpm start (packages/cli/dist/start.js)', () => {
   it('fits the demo once, serves it, and its printed curl example and docs page predict', async () => {
     const first = start();
-    const [, url] = await first.waitFor(/Serving the penguin-species model at (http:\S+)[^]*Stop with Ctrl\+C/, 120_000);
+    const [, url] = await first.waitFor(/Serving the penguin-species model at (http:\S+)[\s\S]*Stop with Ctrl\+C/, 120_000);
     expect(first.stdout()).toContain('Fitting the demo workflow');
     expect(first.stdout()).toContain(`Docs (try it in a browser):  ${url}/`);
 
