@@ -40,6 +40,8 @@ describe('package entry points', () => {
     expect(manifest.version).toBe(TFJS_PLUGIN_VERSION);
     expect((manifest.peerDependenciesMeta as Record<string, unknown>)['@tensorflow/tfjs-node']).toEqual({ optional: true });
     expect(Object.keys(manifest.dependencies as object)).not.toContain('@tensorflow/tfjs-node');
+    // Listed in peerDependencies, pnpm would install it in this workspace (it installs a project's own peers).
+    expect(manifest.peerDependencies).toBeUndefined();
     expect(tfjsPlugin.serializers.map((s) => [s.kind, s.package, s.pluginExport])).toEqual([
       ['tfjs.sequential', '@modelbundle/tfjs', 'tfjsPlugin'],
       ['tfjs.functional', '@modelbundle/tfjs', 'tfjsPlugin'],
