@@ -52,6 +52,7 @@ describe('the Python reader (a second implementation of docs/FORMAT.md)', () => 
       expect(r.ok, v.name).toBe(false);
       expect(r.error?.code, v.name).toBe(v.expected.error);
       if (v.expected.region) expect(r.error?.details.region, v.name).toBe(v.expected.region);
+      if (v.expected.details) expect(r.error?.details, v.name).toMatchObject(v.expected.details);
     }
   });
 

@@ -141,8 +141,8 @@ function addValid(name, description, bytes, header, sections, extra = {}) {
 }
 
 /** An invalid vector: the code a reader must raise, and the region named where the spec requires one. */
-function bad(name, description, bytes, error, region) {
-  invalid.push({ name, bytes, expected: { description, valid: false, error, ...(region ? { region } : {}) } });
+function bad(name, description, bytes, error, region, details) {
+  invalid.push({ name, bytes, expected: { description, valid: false, error, ...(region ? { region } : {}), ...(details ? { details } : {}) } });
 }
 
 // --- Valid ---------------------------------------------------------------------------------
@@ -382,12 +382,16 @@ bad(
   'Format 2.0 in 12 bytes: refused for its version before its length.',
   mutate(base.slice(0, 12), (_b, v) => v.setUint16(8, 2, true)),
   'UNSUPPORTED_FORMAT',
+  undefined,
+  { upgradeTo: '2.0.0' },
 );
 bad(
   'major-2',
   'A whole bundle whose prefix says format 2.0.',
   mutate(base, (_b, v) => v.setUint16(8, 2, true)),
   'UNSUPPORTED_FORMAT',
+  undefined,
+  { upgradeTo: '2.0.0' },
 );
 bad(
   'major-0',

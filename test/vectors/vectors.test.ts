@@ -11,12 +11,12 @@ import { type InvalidExpectation, loadVectors, toJson, type ValidExpectation, VE
 const valid = loadVectors<ValidExpectation>('valid');
 const invalid = loadVectors<InvalidExpectation>('invalid');
 
-async function failure(promise: Promise<unknown>): Promise<{ code: string; region?: unknown }> {
+async function failure(promise: Promise<unknown>): Promise<{ code: string; region?: unknown; details: Record<string, unknown> }> {
   try {
     await promise;
   } catch (error) {
     if (!isModelBundleError(error)) throw error;
-    return { code: error.code, region: error.details.region };
+    return { code: error.code, region: error.details.region, details: error.details };
   }
   throw new Error('expected the bundle to be refused, but it was read');
 }
@@ -75,9 +75,10 @@ describe('conformance vectors', () => {
 
   describe.each(invalid)('invalid/$name', (v) => {
     it(`is refused with ${v.expected.error}`, async () => {
-      const { code, region } = await failure(decodeBundle(v.bytes));
+      const { code, region, details } = await failure(decodeBundle(v.bytes));
       expect(code).toBe(v.expected.error);
       if (v.expected.region) expect(region).toBe(v.expected.region);
+      if (v.expected.details) expect(details).toMatchObject(v.expected.details);
     });
   });
 });

@@ -24,6 +24,8 @@ export interface InvalidExpectation {
   valid: false;
   error: string;
   region?: string;
+  /** Facts the error's details must include (e.g. `upgradeTo` for a newer major). */
+  details?: Record<string, unknown>;
 }
 
 /** One vector: its name, file path, bytes and expected outcome. */
