@@ -41,7 +41,8 @@ export interface TopologyDocument {
 /** Checks an untrusted payload and returns it typed. Sizes are checked against the sections. */
 export function readPayload(payload: Record<string, unknown>, sections: ReadonlyMap<string, Uint8Array>): TfjsPayload {
   // Callers pass what a file holds (workflows passes its payload.model), which may be no object at all.
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) throw malformed(`the tfjs payload is ${JSON.stringify(payload) ?? 'missing'}; expected a map`);
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
+    throw malformed(`the tfjs payload is ${JSON.stringify(payload) ?? 'missing'}; expected a map`);
   const { topology, weights, optimizer } = payload;
   if (typeof topology !== 'string' || !sections.has(topology)) {
     throw malformed(`payload.topology is ${JSON.stringify(topology)}; expected the name of a section that holds the model topology`);
