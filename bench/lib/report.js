@@ -1,1 +1,139 @@
-export async function writeReport() {}
+// Renders bench/results/{full,scale}.json as the tables of docs/PERFORMANCE.md,
+// between the `<!-- bench:NAME -->` and `<!-- /bench:NAME -->` markers.
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+const MB = 1e6;
+const mib = (b) => `${(b / 2 ** 20).toFixed(1)} MiB`;
+const ratio = (r) => `**${r.median.toFixed(2)}x** (${r.min.toFixed(2)}–${r.max.toFixed(2)})`;
+const ms = (s) => `${s.median} (${s.min}–${s.max})`;
+const met = (ok) => (ok ? 'met' : '**missed**');
+
+function machineTable(r) {
+  const m = r.machine;
+  return [
+    '| | |',
+    '|---|---|',
+    `| CPU | ${m.cpu}, ${m.cores} cores |`,
+    `| Memory | ${m.memoryGiB} GiB (${m.freeMemoryGiB} GiB free at start) |`,
+    `| Node | ${m.node} (${m.platform}) |`,
+    `| tfjs backend | ${r.backend} (both sides of every comparison) |`,
+    `| Load average (1/5/15 min) | ${m.loadavg.join(' / ')} at start, ${m.loadavgAtEnd.join(' / ')} at end |`,
+    `| Runs | ${r.runs} measured after ${r.warmup} warm-up, per contender, interleaved |`,
+    `| Taken | ${r.started} to ${r.finished} |`,
+  ].join('\n');
+}
+
+function ioTable(rows, op) {
+  const head = `| Workload | Params | Tensors | Weights | ours ms | tfjs ms | floor ms | ours / tfjs | target | ours / floor | target |\n|---|---:|---:|---:|---:|---:|---:|---:|---|---:|---|`;
+  const vsTfjs = op === 'save' ? ['saveVsTfjs', '≤ 0.9x'] : ['loadVsTfjs', '≤ 1.0x'];
+  const vsFloor = op === 'save' ? 'saveVsFloor' : 'loadVsFloor';
+  const body = rows.map((r) => {
+    const c = r[op];
+    return `| ${r.workload} | ${(r.params / 1e6).toFixed(2)}M | ${r.tensors} | ${(r.weightBytes / MB).toFixed(1)} MB | ${ms(c.ms.ours)} | ${ms(c.ms.tfjs)} | ${ms(c.ms.floor)} | ${ratio(c.ratio['ours/tfjs'])} | ${vsTfjs[1]} ${met(r.targets[vsTfjs[0]].met)} | ${ratio(c.ratio['ours/floor'])} | ≤ 1.3x ${met(r.targets[vsFloor].met)} |`;
+  });
+  return [head, ...body].join('\n');
+}
+
+function sizeTable(rows) {
+  const head =
+    '| Workload | Tensors | Bundle bytes | tfjs files (model.json + weights.bin) | Bundle − tfjs files | Bundle − raw weights − topology | Budget (4 KiB + 64 B/tensor) | |\n|---|---:|---:|---:|---:|---:|---:|---|';
+  const body = rows.map(
+    (r) =>
+      `| ${r.workload} | ${r.tensors} | ${r.size.bundleBytes} | ${r.size.tfjsBytes} | ${r.size.overheadOverTfjs} | ${r.size.overheadOverRaw} | ${r.size.budget} | ${met(r.targets.overhead.met)} |`,
+  );
+  return [head, ...body].join('\n');
+}
+
+function rssTable(rows) {
+  const head =
+    '| Workload | Path | Largest tensor | RSS, model built | Peak RSS while saving | Extra | Extra / largest tensor | Target (≤ 1.3) |\n|---|---|---:|---:|---:|---:|---:|---|';
+  const body = rows.map(
+    (r) =>
+      `| ${r.workload} | ${r.contender} | ${mib(r.largestTensorBytes)} | ${mib(r.rssBefore)} | ${mib(r.peakRss)} | ${mib(r.extraOverBefore)} | ${r.extraInLargestTensors} | ${r.error ? `failed: ${r.error}` : met(r.target.met)} |`,
+  );
+  return [head, ...body].join('\n');
+}
+
+function inspectTable(rows) {
+  const head = '| File size | Bytes read | inspectFile ms, median (min–max) | Target (< 5 ms) |\n|---:|---:|---:|---|';
+  return [head, ...rows.map((r) => `| ${mib(r.fileBytes)} | ${r.bytesRead} | ${ms(r.ms)} | ${met(r.target.met)} |`)].join('\n');
+}
+
+function predictTable(p) {
+  return [
+    `Batch of ${p.rows} rows, ${p.features} features; first predict on the copy (restores the model): ${p.firstPredictWithRestoreMs} ms.`,
+    '',
+    '| | ms, median (min–max) |\n|---|---:|',
+    ...Object.entries(p.ms).map(([k, v]) => `| ${k} | ${ms(v)} |`),
+    '',
+    `workflow / raw: ${ratio(p.ratio['workflow/raw'])}, target ≤ 1.05x: ${met(p.target.met)}; workflow / raw+bake: ${ratio(p.ratio['workflow/raw+bake'])}.`,
+  ].join('\n');
+}
+
+function serveTable(s) {
+  return [
+    `POST /predict, ${s.rowsPerRequest} rows per request, ${s.connections} connections, ${s.secondsPerRun} s per run, ${s.runs} runs each, alternating.`,
+    '',
+    '| Server | requests/s | p50 ms | p99 ms |\n|---|---:|---:|---:|',
+    `| @modelbundle/serve | ${ms(s.requestsPerSecond.ours)} | ${ms(s.latencyP50Ms.ours)} | ${ms(s.latencyP99Ms.ours)} |`,
+    `| bare Fastify + model.predict | ${ms(s.requestsPerSecond.bare)} | ${ms(s.latencyP50Ms.bare)} | ${ms(s.latencyP99Ms.bare)} |`,
+    '',
+    `Throughput ours / bare: ${ratio(s.throughputRatio)}, target ≥ 0.9x: ${met(s.target.met)}.`,
+  ].join('\n');
+}
+
+function scaleTable(r) {
+  const s = r.suites.scale;
+  const row = (name, x) =>
+    `| ${name} | ${x.error ? `fails: \`${x.error.slice(0, 160)}\`` : `${(x.ms / 1000).toFixed(1)} s`} | ${mib(x.rssBefore ?? 0)} | ${mib(x.peakRss)} |`;
+  return [
+    `Model: ${s.save_ours.tensors} tensors, ${(s.save_ours.weightBytes / 2 ** 30).toFixed(2)} GiB of weights, largest tensor ${mib(s.save_ours.largestTensorBytes)}; bundle file ${(s.bundleBytes / 2 ** 30).toFixed(2)} GiB. Machine load average at start: ${r.machine.loadavg.join(' / ')}.`,
+    '',
+    '| Step | Time | RSS before | Peak RSS |\n|---|---:|---:|---:|',
+    row('save, ours (bundle)', s.save_ours),
+    row("save, tfjs's own (model.json + weights.bin)", s.save_tfjs),
+    row('save, floor (raw bytes)', s.save_floor),
+    `| inspect | ${s.inspect.ms} ms (${s.inspect.bytesRead} bytes read) | | |`,
+    `| load, ours (fresh process) | ${s.load_ours.error ? `fails: ${s.load_ours.error}` : `${(s.load_ours.ms / 1000).toFixed(1)} s, weights checked: ${s.load_ours.weightsChecked}`} | | ${mib(s.load_ours.peakRss)} |`,
+  ].join('\n');
+}
+
+function replace(doc, name, body) {
+  const start = `<!-- bench:${name} -->`;
+  const end = `<!-- /bench:${name} -->`;
+  const i = doc.indexOf(start);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < 0) return doc;
+  return `${doc.slice(0, i + start.length)}\n${body}\n${doc.slice(j)}`;
+}
+
+async function readJson(path) {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rewrites the generated tables of `docPath` from the recorded results. */
+export async function writeReport(docPath, benchDir) {
+  let doc = await readFile(docPath, 'utf8');
+  const full = await readJson(join(benchDir, 'results/full.json'));
+  const scale = await readJson(join(benchDir, 'results/scale.json'));
+  if (full) {
+    const s = full.suites;
+    doc = replace(doc, 'machine', machineTable(full));
+    if (s.saveLoad) {
+      doc = replace(doc, 'save', ioTable(s.saveLoad, 'save'));
+      doc = replace(doc, 'load', ioTable(s.saveLoad, 'load'));
+      doc = replace(doc, 'size', sizeTable(s.saveLoad));
+    }
+    if (s.rss) doc = replace(doc, 'rss', rssTable(s.rss));
+    if (s.inspect) doc = replace(doc, 'inspect', inspectTable(s.inspect));
+    if (s.predict) doc = replace(doc, 'predict', predictTable(s.predict));
+    if (s.serve) doc = replace(doc, 'serve', serveTable(s.serve));
+  }
+  if (scale?.suites.scale) doc = replace(doc, 'scale', scaleTable(scale));
+  await writeFile(docPath, doc);
+}

@@ -6,23 +6,16 @@ import * as tfl from '@tensorflow/tfjs-layers';
 /** A tfjs layers model as `model.save` describes it: topology, weight specs and weight bytes. */
 export type ModelArtifacts = tf.io.ModelArtifacts;
 
-const SAVED: tf.io.SaveResult = { modelArtifactsInfo: { dateSaved: new Date(0), modelTopologyType: 'JSON' } };
-
 /**
- * The artifacts of a live model, through tfjs's own `save` (so the topology
- * and weight order are exactly what tfjs writes). A layer that cannot be
- * serialized gives SERIALIZATION_FAILED naming it.
+ * The artifacts of a live model, with the topology and weight order exactly
+ * as tfjs's own `save` writes them. A layer that cannot be serialized gives
+ * SERIALIZATION_FAILED naming it.
  */
 export async function artifactsFromModel(model: LayersModel, includeOptimizer: boolean): Promise<ModelArtifacts> {
   assertSerializableLayers(model);
   let artifacts: ModelArtifacts | undefined;
   try {
-    await model.save(
-      tf.io.withSaveHandler(async (a) => {
-        artifacts = a;
-        return SAVED;
-      }),
-    );
+    artifacts = await liveArtifacts(model);
     if (artifacts && model.optimizer) {
       // tfjs keeps the training config only with the optimizer state; keep it always, so the restored model is compiled alike.
       artifacts.trainingConfig = (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
@@ -37,6 +30,36 @@ export async function artifactsFromModel(model: LayersModel, includeOptimizer: b
   }
   if (!artifacts) throw new ModelBundleError('INTERNAL', 'model.save() finished without handing its artifacts to the save handler.');
   return artifacts;
+}
+
+/**
+ * What `model.save` hands its IOHandler, built the same way (topology from
+ * `toJSON`, weights in `model.weights` order under their original names),
+ * except that each weight keeps its own buffer: tfjs's save joins all
+ * weights into one new buffer, a full extra copy that also caps a model at
+ * 4 GiB (the largest typed array). On the cpu backend the buffers are the
+ * tensors' own storage (tensors are immutable), so nothing is copied.
+ */
+async function liveArtifacts(model: LayersModel): Promise<ModelArtifacts> {
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const weightData: ArrayBuffer[] = [];
+  for (const w of model.weights) {
+    const tensor = w.read();
+    const values = (await tensor.data()) as Float32Array | Int32Array | Uint8Array;
+    weightSpecs.push({ name: w.originalName, shape: [...tensor.shape], dtype: tensor.dtype as tf.io.WeightsManifestEntry['dtype'] });
+    const whole = values.byteOffset === 0 && values.byteLength === values.buffer.byteLength;
+    weightData.push((whole ? values.buffer : values.slice().buffer) as ArrayBuffer);
+  }
+  const metadata = model.getUserDefinedMetadata();
+  return {
+    modelTopology: model.toJSON(null, false) as tf.io.ModelArtifacts['modelTopology'],
+    format: 'layers-model',
+    generatedBy: `TensorFlow.js tfjs-layers v${tfl.version_layers}`,
+    convertedBy: null,
+    weightSpecs,
+    weightData,
+    ...(metadata ? { userDefinedMetadata: metadata as Record<string, object> } : {}),
+  };
 }
 
 /**

@@ -19,6 +19,15 @@ export class ChunkReader {
     this.byteLength = total;
   }
 
+  /** Bytes [start, end) without a copy when they lie in one chunk (the usual case: one chunk per tensor), else {@link slice}. */
+  view(start: number, end: number): Uint8Array {
+    for (const [i, chunk] of this.#chunks.entries()) {
+      const from = this.#starts[i] as number;
+      if (start >= from && end <= from + chunk.byteLength) return chunk.subarray(start - from, end - from);
+    }
+    return this.slice(start, end);
+  }
+
   /** A new buffer holding bytes [start, end). */
   slice(start: number, end: number): Uint8Array {
     const out = new Uint8Array(end - start);

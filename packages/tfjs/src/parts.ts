@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
 import { currentBackend, ensureBackend } from './backend.js';
-import { ChunkReader, concatBytes } from './chunks.js';
+import { ChunkReader } from './chunks.js';
 import { assertClassesRegistered, customClassNames, topologyClassNames } from './classes.js';
 import { fromLittleEndian, isWeightDtype, tensorByteLength, toLittleEndian } from './dtypes.js';
 import { readPayload, readTopology, type TfjsPayload, type TopologyDocument, type WeightEntry } from './manifest.js';
@@ -113,8 +113,16 @@ export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'secti
   const payload = readPayload(parts.payload, parts.sections);
   const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
   assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)]);
-  // One buffer, as tfjs decodes weights from contiguous bytes (its multi-buffer reader is unreliable in 4.22).
-  const weightData = concatBytes(payload.weights.map((w) => fromLittleEndian(parts.sections.get(w.section) as Uint8Array, w.dtype)));
+  // One exact ArrayBuffer per tensor, never one joined buffer: a joined copy
+  // would cost a full extra copy and cap the model at 4 GiB. tfjs reads each
+  // list item's whole `.buffer` (it ignores view offsets), so a section that
+  // is a view into a larger buffer (decodeBundle) is copied; one read by
+  // readBundle is its own buffer and is passed as is.
+  const weightData = payload.weights.map((w) => {
+    const bytes = fromLittleEndian(parts.sections.get(w.section) as Uint8Array, w.dtype);
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    return (own ? bytes.buffer : new Uint8Array(bytes).buffer) as ArrayBuffer; // not .slice(): on a Node Buffer it is a view
+  });
   return {
     modelTopology: doc.modelTopology,
     weightSpecs: payload.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype, ...(w.group ? { group: w.group as tf.io.WeightGroup } : {}) })),
@@ -159,7 +167,8 @@ function weightTensors(artifacts: ModelArtifacts): [tf.io.WeightsManifestEntry, 
         `The weight data ends at byte ${data.byteLength}, but weight "${spec.name}" needs bytes ${offset} to ${offset + length}. The weights do not match their manifest.`,
       );
     }
-    const bytes = toLittleEndian(data.slice(offset, offset + length), spec.dtype as WeightEntry['dtype']);
+    // A view, not a copy: sections are hashed and streamed to disk one by one, so saving needs no second copy of the weights.
+    const bytes = toLittleEndian(data.view(offset, offset + length), spec.dtype as WeightEntry['dtype']);
     offset += length;
     return [spec, bytes];
   });
