@@ -64,7 +64,13 @@ async function fitAndSave(): Promise<Bundle> {
   const workflow = await fitDemo();
   const registry = await cliRegistry();
   const bundle = await registry.bundle(workflow, {
-    metadata: { name: 'penguin-species', description: 'Palmer penguins species classifier (demo)', dataset: 'Palmer penguins (CC0)' },
+    metadata: {
+      name: 'penguin-species',
+      description: 'Palmer penguins species classifier (demo)',
+      dataset: 'Palmer penguins (CC0)',
+      // Shown by the docs page, /prototype and /openapi.json as the example request.
+      example: await exampleRow(),
+    },
   });
   await mkdir(DEMO_DIR, { recursive: true });
   await writeBundle(BUNDLE_PATH, bundle);

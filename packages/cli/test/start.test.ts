@@ -48,6 +48,9 @@ describe('pnpm start (packages/cli/dist/start.js)', () => {
     const page = await browser.context.newPage();
     await page.goto(`${url}/`);
     await page.waitForSelector('body[data-ready="true"]');
+    // The form starts from the real penguin stored in the bundle's metadata.example.
+    expect(await page.inputValue('#col-Island')).toBe('Torgersen');
+    expect(await page.inputValue('#col-Flipper\\ Length\\ \\(mm\\)')).toBe('181');
     await page.selectOption('#col-Island', 'Biscoe');
     await page.fill('#col-Flipper\\ Length\\ \\(mm\\)', '230');
     await page.fill('#col-Body\\ Mass\\ \\(g\\)', '5500');

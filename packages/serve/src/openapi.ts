@@ -1,5 +1,5 @@
 import type { Header } from '@modelbundle/core';
-import { exampleRow, type JsonSchema, ptypeToRowSchema } from './ptype-schema.js';
+import { bundleExample, type JsonSchema, ptypeToRowSchema } from './ptype-schema.js';
 
 /** What the OpenAPI document is generated from: the bundle's header and its predictor's types. */
 export interface OpenApiSource {
@@ -25,7 +25,7 @@ const errorSchema: JsonSchema = {
 /** Builds the OpenAPI 3.1 document of a server for one bundle, with the input rows described by the bundle's ptype. */
 export function buildOpenApi({ header, types, bodyLimit }: OpenApiSource): Record<string, unknown> {
   const row = ptypeToRowSchema(header.ptype);
-  const example = exampleRow(row);
+  const example = bundleExample(header.metadata, row);
   const title = typeof header.metadata.name === 'string' ? header.metadata.name : `${header.kind} model`;
   const errors = (statuses: Record<string, string>) =>
     Object.fromEntries(

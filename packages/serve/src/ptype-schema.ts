@@ -29,6 +29,15 @@ export function ptypeToRowSchema(ptype: unknown): JsonSchema {
   return { type: 'object', properties, required: columns.map((c) => c.name), additionalProperties: false };
 }
 
+/**
+ * The example row to show for a bundle: the row its writer stored in
+ * `metadata.example` (a real input reads better than zeros), else one built
+ * from the row schema.
+ */
+export function bundleExample(metadata: Record<string, unknown>, schema: JsonSchema): Record<string, unknown> {
+  return isRecord(metadata.example) ? metadata.example : exampleRow(schema);
+}
+
 /** An example row built from a row schema (first level, zero or the middle of a range), for docs and `curl` examples. */
 export function exampleRow(schema: JsonSchema): Record<string, unknown> {
   const properties = isRecord(schema.properties) ? schema.properties : {};

@@ -6,7 +6,7 @@ import { docsPage } from './docs-page.js';
 import { errorResponse } from './errors.js';
 import { type LoadedModel, loadModel, type ModelSource } from './load-model.js';
 import { buildOpenApi } from './openapi.js';
-import { exampleRow, ptypeToRowSchema } from './ptype-schema.js';
+import { bundleExample, ptypeToRowSchema } from './ptype-schema.js';
 import { parsePredictRequest } from './request-rows.js';
 
 /** Log levels, quietest last. */
@@ -121,7 +121,7 @@ function addRoutes(app: FastifyInstance, model: LoadedModel, bodyLimit: number, 
     summary: header.summary,
     types,
   }));
-  app.get('/prototype', async () => ({ ptype: header.ptype, schema: rowSchema, example: exampleRow(rowSchema) }));
+  app.get('/prototype', async () => ({ ptype: header.ptype, schema: rowSchema, example: bundleExample(header.metadata, rowSchema) }));
   app.post('/predict', async (request) => {
     const { rows, type } = parsePredictRequest(request.body, (request.query as Record<string, unknown>).type, types, maxRows);
     const predictions = await predictor.predict(rows, type === undefined ? {} : { type });

@@ -1,4 +1,4 @@
-import { exampleRow, ptypeToRowSchema } from '@modelbundle/serve';
+import { bundleExample, exampleRow, ptypeToRowSchema } from '@modelbundle/serve';
 import { describe, expect, it } from 'vitest';
 
 describe('ptypeToRowSchema', () => {
@@ -56,5 +56,14 @@ describe('ptypeToRowSchema', () => {
     const schema = ptypeToRowSchema([{ name: 'age', type: 'integer', min: 10, max: 20 }]);
     expect(schema.properties).toEqual({ age: { type: 'integer', minimum: 10, maximum: 20 } });
     expect(exampleRow(schema)).toEqual({ age: 15 });
+  });
+});
+
+describe('bundleExample', () => {
+  it('prefers the row stored in metadata.example', () => {
+    const schema = ptypeToRowSchema([{ name: 'a', type: 'number' }]);
+    expect(bundleExample({ example: { a: 42 } }, schema)).toEqual({ a: 42 });
+    expect(bundleExample({ example: 'not a row' }, schema)).toEqual({ a: 0 });
+    expect(bundleExample({}, schema)).toEqual({ a: 0 });
   });
 });
