@@ -4,7 +4,7 @@ import { payloadV1toV2 } from './migrations.js';
 import { LinearModel } from './model.js';
 import { linearPredictor, linearPtype } from './predictor.js';
 
-/** This package's name and version, recorded in bundles for autoload and the `requires` check. */
+/** This package's name (recorded in bundles, for autoload) and version (reported as `runtime`). */
 export const PACKAGE_NAME = 'modelbundle-plugin-linear';
 export const PACKAGE_VERSION = '2.0.0';
 
@@ -35,7 +35,8 @@ export const linearSerializer = {
       ],
       summary: { task: model.task, features: model.features.length, parameters: model.features.length + 1 },
       ptype: linearPtype(model),
-      requires: { [PACKAGE_NAME]: '^2.0.0' },
+      // No `requires`: the model needs no runtime library, and whether this plugin can read the
+      // payload is decided by its version, `reads` and `migrations`, not by a package range.
     };
   },
 

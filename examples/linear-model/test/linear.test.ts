@@ -129,6 +129,20 @@ describe('payload 1.x bundles (committed, written by releases 1.x) still load', 
     expect((await inspect(encodeBundle(await reg.bundle(model)))).header.serializer.version).toBe('2.0.0');
   });
 
+  it.each(fixtures)('%s loads under the strict requirements policy, without warnings', async (file) => {
+    const warnings: string[] = [];
+    const onWarning = (warning: Error) => warnings.push(warning.message);
+    process.on('warning', onWarning);
+    try {
+      const model = await registry().unbundle<LinearModel>(new Uint8Array(readFileSync(join(dir, file))), { requirements: 'strict' });
+      expect(model).toBeInstanceOf(LinearModel);
+      await new Promise((done) => setImmediate(done));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
+
   it('a damaged 1.x payload fails with SERIALIZATION_FAILED, not a crash', async () => {
     const bytes = new Uint8Array(readFileSync(join(dir, fixtures[0] as string)));
     const bundle = await registry().bundle(fittedRegression());
