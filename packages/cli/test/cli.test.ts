@@ -1,8 +1,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBundle, ErrorCodes } from '@modelbundle/core';
+import { createBundle, createRegistry, ErrorCodes } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { createTable, linearPlugin } from '../../serve/test/fixtures/linear-plugin/index.js';
 import { linearBundle } from '../../serve/test/helpers.js';
 import { DENSE_TFJS_DIR, projectDir, runCli } from './helpers.js';
 
@@ -144,6 +145,7 @@ describe('verify', () => {
   it.each([
     ['a damaged header', 'header.mbundle', flipByte(200), 'CORRUPT', 'header'],
     ['a truncated file', 'short.mbundle', (b: Uint8Array) => b.subarray(0, b.length - 10), 'TRUNCATED', undefined],
+    ['a newer format major', 'v2.mbundle', setMajor(2), 'UNSUPPORTED_FORMAT', undefined],
     ['not a bundle', 'text.mbundle', () => new TextEncoder().encode('just some text, not a bundle at all'.repeat(5)), 'NOT_A_BUNDLE', undefined],
   ] as const)('exits with the code of %s', async (_, name, change, code, region) => {
     const result = await cli('verify', await damaged(name, change), '--json');
@@ -200,6 +202,16 @@ describe('predict', () => {
     expect(result.code).toBe(ErrorCodes.UNKNOWN_KIND.exit);
     expect(result.stderr).toContain('"alien.model"');
   });
+
+  it('exits 26 (NO_PREDICTOR) for a bundle whose kind cannot predict, in predict and serve alike', async () => {
+    const table = await createRegistry({ autoload: false }).registerPlugin(linearPlugin).bundle(createTable());
+    await writeBundle(join(cwd, 'table.mbundle'), table);
+    const predicted = await cli('predict', 'table.mbundle', '-i', 'rows.json');
+    expect(predicted.code).toBe(ErrorCodes.NO_PREDICTOR.exit);
+    expect(predicted.stderr).toContain('"example.table" cannot predict');
+    const served = await cli('serve', 'table.mbundle', '--port', '0');
+    expect(served.code).toBe(ErrorCodes.NO_PREDICTOR.exit);
+  });
 });
 
 describe('import and export (TensorFlow.js files)', () => {
@@ -252,6 +264,14 @@ function draft(fields: { kind?: string; requires?: Record<string, string> }) {
 function flipByte(at: number) {
   return (bytes: Uint8Array) => {
     bytes[at] = (bytes[at] as number) ^ 1;
+    return bytes;
+  };
+}
+
+/** A change that writes `major` into the prefix's format major (bytes 8..9, little-endian). */
+function setMajor(major: number) {
+  return (bytes: Uint8Array) => {
+    new DataView(bytes.buffer, bytes.byteOffset).setUint16(8, major, true);
     return bytes;
   };
 }
