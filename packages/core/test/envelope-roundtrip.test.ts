@@ -99,6 +99,16 @@ describe('envelope round trips', () => {
     expect(f32[0]).toBe(0x7f);
   });
 
+  it('gives plain Uint8Array views for a Node Buffer input, so slice() copies as the standard says', async () => {
+    const buffer = Buffer.from(await encodeBundleWith([['a', pattern(16)]]));
+    const section = (await decodeBundle(buffer)).sections.get('a') as Uint8Array;
+    expect(section.constructor).toBe(Uint8Array);
+    expect(section.buffer).toBe(buffer.buffer);
+    const copy = section.slice(0, 4);
+    copy[0] = 0xff;
+    expect(section[0]).not.toBe(0xff);
+  });
+
   it('accepts an ArrayBuffer, a Uint8Array with an offset and a DataView', async () => {
     const bytes = await encodeBundleWith([['a', pattern(33)]]);
     const padded = new Uint8Array(bytes.length + 64);

@@ -33,9 +33,13 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Views any binary input as a Uint8Array without copying. */
+/**
+ * Views any binary input as a plain Uint8Array without copying. A Node Buffer
+ * becomes a plain view too: Buffer's `slice` shares memory where Uint8Array's
+ * copies, and section consumers must get the standard behaviour.
+ */
 export function asUint8Array(input: ArrayBuffer | ArrayBufferView): Uint8Array {
-  if (input instanceof Uint8Array) return input;
+  if (input instanceof Uint8Array && input.constructor === Uint8Array) return input;
   if (ArrayBuffer.isView(input)) return new Uint8Array(input.buffer, input.byteOffset, input.byteLength);
   return new Uint8Array(input);
 }
