@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBundle, inspect, isModelBundleError, verifySignature } from '@modelbundle/core';
-import { inspectFile } from '@modelbundle/core/node';
+import { inspectFile, readBundle } from '@modelbundle/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type InvalidExpectation, loadVectors, toJson, type ValidExpectation, VECTORS_DIR } from './vectors.js';
 
@@ -57,6 +57,12 @@ describe('conformance vectors', () => {
       expect(sections).toEqual(v.expected.sections);
     });
 
+    it('reads the same from its file', async () => {
+      const bundle = await readBundle(v.path);
+      expect(toJson(bundle.header)).toEqual(v.expected.header);
+      expect([...bundle.sections.keys()]).toEqual(v.expected.sections.map((s) => s.name));
+    });
+
     it('inspects from its head alone, reading 128 + headerLength bytes', async () => {
       const head = await inspect(v.bytes);
       expect(toJson(head.header)).toEqual(v.expected.header);
@@ -79,6 +85,12 @@ describe('conformance vectors', () => {
       expect(code).toBe(v.expected.error);
       if (v.expected.region) expect(region).toBe(v.expected.region);
       if (v.expected.details) expect(details).toMatchObject(v.expected.details);
+    });
+
+    it(`is refused with ${v.expected.error} when read from its file`, async () => {
+      const { code, region } = await failure(readBundle(v.path));
+      expect(code).toBe(v.expected.error);
+      if (v.expected.region) expect(region).toBe(v.expected.region);
     });
   });
 });
