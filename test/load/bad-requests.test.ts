@@ -131,6 +131,13 @@ const catalogue: BadRequest[] = [
     code: 'INVALID_INPUT',
     message: /is a string \("x{20,80}…\), expected a number/,
   },
+  {
+    name: 'a 600 KB string where a level belongs',
+    bytes: post(withRow({ Island: 'y'.repeat(600_000) })),
+    status: 400,
+    code: 'INVALID_INPUT',
+    message: /"Island" in row 0 is "y{20,80}…, not one of/,
+  },
   // Hostile structure.
   { name: '__proto__ key', bytes: post('[{"__proto__": {"polluted": true}}]'), status: 400, code: 'INVALID_INPUT', message: /not valid JSON/ },
   {

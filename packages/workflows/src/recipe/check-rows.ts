@@ -37,7 +37,7 @@ export function checkRows(ptype: Ptype, rows: unknown, unseenLevels: UnseenLevel
       if (typeof v !== column.type) mistyped.push(`"${column.name}" in row ${i} is ${describe(v)} (${preview(v)}), expected a ${column.type}`);
       else if (typeof v === 'number' && !Number.isFinite(v)) notFinite.push(`"${column.name}" in row ${i} is ${v}`);
       else if (unseenLevels === 'error' && column.levels && !column.levels.includes(v as string)) {
-        unseen.push(`"${column.name}" in row ${i} is "${v}", not one of [${column.levels.join(', ')}]`);
+        unseen.push(`"${column.name}" in row ${i} is ${preview(v)}, not one of [${column.levels.join(', ')}]`);
       }
     }
   }
