@@ -87,6 +87,16 @@ describe('conformance vectors', () => {
       if (v.expected.details) expect(details).toMatchObject(v.expected.details);
     });
 
+    it('is refused by inspection with the same code, unless only its sections are bad', async () => {
+      const outcome = await inspectFile(v.path).then(
+        () => null,
+        (error: unknown) => (isModelBundleError(error) ? error.code : error),
+      );
+      // Inspection stops after the header (checks 1-15); only section-table, padding and digest checks remain.
+      if (outcome === null) expect(['MALFORMED', 'CORRUPT']).toContain(v.expected.error);
+      else expect(outcome).toBe(v.expected.error);
+    });
+
     it(`is refused with ${v.expected.error} when read from its file`, async () => {
       const { code, region } = await failure(readBundle(v.path));
       expect(code).toBe(v.expected.error);
