@@ -36,6 +36,8 @@ type WorkerMessage =
 /** A stuck worker is terminated after this long on one case (cases over 1 s are already findings). */
 const HANG_MS = 10_000;
 const REGRESSIONS = resolve(process.cwd(), 'test/security/regressions');
+/** Known findings whose fix has not landed; not saved again. */
+const REGRESSIONS_OPEN = resolve(process.cwd(), 'test/security/regressions-open');
 
 async function context(): Promise<TargetContext> {
   const corpus = await buildCorpus(SERIALIZERS);
@@ -103,6 +105,7 @@ function parseArgs(argv: string[]): { cases: number; seed: number; workers: numb
 async function save(finding: Finding, minimized: Uint8Array, seed: number): Promise<string> {
   const slug = finding.target.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
   const name = `fuzz-${finding.kind}-${slug}-${createHash('sha256').update(minimized).digest('hex').slice(0, 10)}`;
+  if (existsSync(join(REGRESSIONS_OPEN, `${name}.bin`))) return `${name} (known, in regressions-open/)`;
   await mkdir(REGRESSIONS, { recursive: true });
   await writeFile(join(REGRESSIONS, `${name}.bin`), minimized);
   const meta = {
