@@ -18,6 +18,7 @@ type VerifyResult = {
   headerDigest?: string;
   sections?: unknown;
   error?: { code: string; details: { region?: string } };
+  inspectError?: string | null;
 };
 
 const valid = loadVectors<ValidExpectation>('valid');
@@ -53,6 +54,9 @@ describe('the Python reader (a second implementation of docs/FORMAT.md)', () => 
       expect(r.error?.code, v.name).toBe(v.expected.error);
       if (v.expected.region) expect(r.error?.details.region, v.name).toBe(v.expected.region);
       if (v.expected.details) expect(r.error?.details, v.name).toMatchObject(v.expected.details);
+      // Inspection stops after the header: it raises the same code, or nothing when only sections are bad.
+      if (r.inspectError === null) expect(['MALFORMED', 'CORRUPT'], v.name).toContain(v.expected.error);
+      else expect(r.inspectError, v.name).toBe(v.expected.error);
     }
   });
 

@@ -811,11 +811,17 @@ def _jsonable(value):
 
 
 def verify_result(path):
-    """One file's outcome: its header and section digests, or the error code it raises."""
+    """One file's outcome: its header and section digests, or the error code it raises
+    (and the code inspection alone raises, `inspectError`, or None when the head is sound)."""
+    try:
+        inspect_file(path)
+        inspect_error = None
+    except ModelBundleError as e:
+        inspect_error = e.code
     try:
         bundle = read_file(path)
     except ModelBundleError as e:
-        return {"file": path, "ok": False, "error": e.to_json()}
+        return {"file": path, "ok": False, "error": e.to_json(), "inspectError": inspect_error}
     return {
         "file": path,
         "ok": True,
