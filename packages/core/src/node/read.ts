@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { type Bundle, type Inspection, readHead, verifySections } from '../envelope/bundle.js';
 import { isAllZero, toHex } from '../envelope/bytes.js';
 import { PREFIX_BYTES } from '../envelope/constants.js';
+import type { SectionEntry } from '../envelope/header.js';
 import { checkSectionTable, dataStart } from '../envelope/layout.js';
 import { decodePrefix } from '../envelope/prefix.js';
 import { ModelBundleError } from '../errors.js';
@@ -66,12 +67,6 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
     let pos = PREFIX_BYTES + prefix.headerLength;
     if (header.sections.length > 0) assertZero(head.subarray(pos, headEnd), 'header');
     pos = header.sections.length > 0 ? base : pos;
-    for (const entry of header.sections) {
-      const start = base + entry.offset;
-      if (start > pos) assertZero(await readExactly(handle, pos, start - pos), `section:${entry.name}`);
-      sections.set(entry.name, await readExactly(handle, start, entry.length));
-      pos = start + entry.length;
-    }
     const bundle: Bundle = {
       header,
       sections,
@@ -79,7 +74,27 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
       headerDigest: prefix.headerDigest,
       ...(prefix.signature ? { signature: prefix.signature } : {}),
     };
-    if (options.verify !== false) await verifySections(bundle);
+    // Section i is hashed on this thread while section i + 1 is read on the
+    // thread pool, so verifying costs little more than reading.
+    const entries = header.sections;
+    const readSection = async (entry: SectionEntry, from: number): Promise<Uint8Array> => {
+      const start = base + entry.offset;
+      if (start > from) assertZero(await readExactly(handle, from, start - from), `section:${entry.name}`);
+      return readExactly(handle, start, entry.length);
+    };
+    let next = entries[0] ? readSection(entries[0], pos) : undefined;
+    for (const [i, entry] of entries.entries()) {
+      const data = (await next) as Uint8Array;
+      const following = entries[i + 1];
+      next = following ? readSection(following, base + entry.offset + entry.length) : undefined;
+      sections.set(entry.name, data);
+      if (options.verify === false) continue;
+      await verifySections({ ...bundle, header: { ...header, sections: [entry] } }).catch(async (e) => {
+        await next?.catch(() => {}); // let the read in flight finish before the file is closed
+        throw e;
+      });
+    }
+    await next;
     return bundle;
   } catch (e) {
     throw ioError('read', path, e);
