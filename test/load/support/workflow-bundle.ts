@@ -14,7 +14,7 @@ export function workflowsRegistry(): Registry {
 /** A fitted penguin-species workflow written as a bundle file, and rows to predict. */
 export interface PenguinBundle {
   path: string;
-  /** Penguins without their species, including rows with missing measurements. */
+  /** Penguins without their species, some with missing values. */
   rows: Record<string, unknown>[];
   cleanup(): Promise<void>;
 }
@@ -30,7 +30,10 @@ export async function penguinBundle(): Promise<PenguinBundle> {
   const dir = await mkdtemp(join(tmpdir(), 'modelbundle-load-'));
   const path = join(dir, 'penguins.mbundle');
   await writeBundle(path, await workflowsRegistry().bundle(workflow, { metadata: { name: 'penguins' } }));
-  // The first rows hold missing values (null), the last ones too.
-  const rows = [...penguins.slice(0, 6), ...penguins.slice(-2)].map(({ Species: _, ...row }) => row);
+  // Eight penguins from the three islands; five have missing measurements or sex (null).
+  const rows = [0, 3, 8, 47, 150, 246, 300, 339].map((i) => {
+    const { Species: _, ...row } = penguins[i]!;
+    return row;
+  });
   return { path, rows, cleanup: () => rm(dir, { recursive: true, force: true }) };
 }
