@@ -1,5 +1,6 @@
 import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PenguinBundle, penguinBundle } from './support/workflow-bundle.js';
@@ -83,7 +84,7 @@ describe(`POST /predict under ${CONNECTIONS} connections for ${SECONDS} s`, () =
 
     const rssGrowth = (after.rss - before.rss) / before.rss;
     console.log(
-      `load: ${SECONDS} s, ${CONNECTIONS} connections, ${bundle.rows.length} rows per request, backend ${after.backend}: ` +
+      `load: ${SECONDS} s, ${CONNECTIONS} connections, ${bundle.rows.length} rows per request, backend ${after.backend}, machine load average ${loadavg()[0]!.toFixed(1)}: ` +
         `${run.requests.total} requests, ${run.requests.average.toFixed(0)} req/s, p50 ${run.latency.p50} ms, p99 ${run.latency.p99} ms, max ${run.latency.max} ms; ` +
         `errors ${run.errors}, timeouts ${run.timeouts}, mismatches ${run.mismatches}, non-2xx ${run.non2xx}; ` +
         `RSS ${mib(before.rss)} -> ${mib(after.rss)} MiB (${(rssGrowth * 100).toFixed(1)}%); numTensors ${before.numTensors} -> ${after.numTensors}`,
