@@ -2,7 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { dockerCommand } from './commands/docker.js';
 import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
-import { serveCommand } from './commands/serve.js';
+import { type ServeCommandOptions, serveCommand } from './commands/serve.js';
 import { exportCommand, importCommand } from './commands/tfjs-files.js';
 import { verifyCommand } from './commands/verify.js';
 import { reportError, USAGE_EXIT } from './errors.js';
@@ -96,7 +96,9 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .option('-H, --host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
     .addOption(new Option('--log-level <level>', 'request log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
     .option('--body-limit <bytes>', 'largest request body in bytes (default 1048576)', parsePositiveInt)
-    .action((file: string, opts: { port: number; host: string; logLevel: 'info'; bodyLimit?: number }) => schedule(() => serveCommand(file, opts), false));
+    .option('--max-rows <n>', 'most rows in one predict request (default 10000)', parsePositiveInt)
+    .option('--request-timeout <ms>', 'time a client has to send a whole request (default 30000)', parsePositiveInt)
+    .action((file: string, opts: ServeCommandOptions) => schedule(() => serveCommand(file, opts), false));
 
   program
     .command('docker')
@@ -119,6 +121,6 @@ function parsePort(value: string): number {
 
 function parsePositiveInt(value: string): number {
   const n = Number(value);
-  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number of bytes.');
+  if (!Number.isSafeInteger(n) || n < 1) throw new InvalidArgumentError('expected a positive whole number.');
   return n;
 }

@@ -41,10 +41,19 @@ describe('modelbundle serve', () => {
     expect(proc.stdout()).toContain('shutting down');
   });
 
-  it('logs nothing per request with --log-level silent', async () => {
-    const proc = serveCli(['slow.mbundle', '--port', '0', '--log-level', 'silent']);
+  it('logs nothing per request with --log-level silent, and applies --max-rows', async () => {
+    const proc = serveCli(['slow.mbundle', '--port', '0', '--log-level', 'silent', '--max-rows', '1']);
     const [, url] = await proc.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)/);
     await fetch(`${url}/ping`);
+    const twoRows = await fetch(`${url}/predict`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        { x1: 1, x2: 1, group: 'a' },
+        { x1: 2, x2: 1, group: 'a' },
+      ]),
+    });
+    expect(twoRows.status).toBe(413);
     proc.child.kill('SIGINT');
     expect(await proc.exited).toBe(0);
     expect(proc.stdout().trim().split('\n')).toHaveLength(2);

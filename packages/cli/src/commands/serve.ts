@@ -9,6 +9,8 @@ export interface ServeCommandOptions {
   host: string;
   logLevel: LogLevel;
   bodyLimit?: number;
+  maxRows?: number;
+  requestTimeout?: number;
 }
 
 /** Serves a bundle over HTTP until SIGTERM or SIGINT, then finishes requests in flight and exits 0. */
@@ -21,6 +23,8 @@ export async function serveCommand(file: string, options: ServeCommandOptions): 
     host: options.host,
     logLevel: options.logLevel,
     ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
+    ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
     // Requests in flight have finished: end now, even if a backend's thread pool would keep the process up.
     onShutdown: () => process.exit(process.exitCode ?? 0),
   });
