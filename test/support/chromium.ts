@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type BrowserContext, chromium } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium } from 'playwright-core';
 
 /** Where scripts/system-deps.sh installs Debian's Chromium. */
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -43,4 +43,13 @@ export async function launchChromium(): Promise<HeadlessChromium> {
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Launches the system Chromium headless as a Browser, for tests that want
+ * several isolated contexts (`browser.newContext()`). Playwright gives every
+ * launch its own fresh temporary profile and deletes it on `browser.close()`.
+ */
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
 }

@@ -1,6 +1,6 @@
 import { type RunningServer, serve } from '@modelbundle/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type HeadlessChromium, launchChromium } from '../../../test/support/chromium.js';
+import { type HeadlessChromium, launchBrowser, launchChromium } from '../../../test/support/chromium.js';
 import { linearBundleFile, linearRegistry } from './helpers.js';
 
 let server: RunningServer;
@@ -42,14 +42,19 @@ describe('the docs page in headless Chromium', () => {
     expect(problems).toEqual([]);
   });
 
-  it('shows the server’s 400 message when a row is wrong', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(`${server.url}/`);
-    await page.waitForSelector('body[data-ready="true"]');
-    await page.fill('#body', '[{"x1": 1, "group": "a"}]');
-    await page.click('#send');
-    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('HTTP'));
-    expect(await page.textContent('#status')).toContain('HTTP 400');
-    expect(await page.textContent('#response')).toContain('missing columns: x2');
+  it('shows the server’s 400 message when a row is wrong (in a plain launched browser too)', async () => {
+    const plain = await launchBrowser();
+    try {
+      const page = await plain.newPage();
+      await page.goto(`${server.url}/`);
+      await page.waitForSelector('body[data-ready="true"]');
+      await page.fill('#body', '[{"x1": 1, "group": "a"}]');
+      await page.click('#send');
+      await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('HTTP'));
+      expect(await page.textContent('#status')).toContain('HTTP 400');
+      expect(await page.textContent('#response')).toContain('missing columns: x2');
+    } finally {
+      await plain.close();
+    }
   });
 });
