@@ -14,7 +14,7 @@ import { cliRegistry } from './registry.js';
 const ROOT = resolve(fileURLToPath(new URL('../../../', import.meta.url)));
 /** Where the fitted demo bundle is kept between runs (git-ignored); MODELBUNDLE_DEMO_DIR moves it. */
 const DEMO_DIR = resolve(process.env.MODELBUNDLE_DEMO_DIR ?? join(ROOT, '.cache', 'demo'));
-const BUNDLE_PATH = join(DEMO_DIR, 'penguins.mbundle');
+const BUNDLE_PATH = join(DEMO_DIR, 'penguins.mbnd');
 
 async function main(): Promise<void> {
   const registry = await cliRegistry();

@@ -12,8 +12,8 @@ let bundleBytes: Uint8Array;
 
 beforeAll(async () => {
   cwd = await projectDir();
-  await writeBundle(join(cwd, 'linear.mbundle'), await linearBundle());
-  bundleBytes = new Uint8Array(await readFile(join(cwd, 'linear.mbundle')));
+  await writeBundle(join(cwd, 'linear.mbnd'), await linearBundle());
+  bundleBytes = new Uint8Array(await readFile(join(cwd, 'linear.mbnd')));
   await writeFile(
     join(cwd, 'rows.json'),
     JSON.stringify([
@@ -47,9 +47,9 @@ describe('usage', () => {
   it.each([
     [['frobnicate'], "unknown command 'frobnicate'"],
     [['inspect'], "missing required argument 'file'"],
-    [['predict', 'linear.mbundle'], "required option '-i, --input <path>' not specified"],
-    [['serve', 'linear.mbundle', '--port', 'http'], 'expected a port number'],
-    [['export', 'linear.mbundle', 'out', '--format', 'onnx'], 'Allowed choices are tfjs'],
+    [['predict', 'linear.mbnd'], "required option '-i, --input <path>' not specified"],
+    [['serve', 'linear.mbnd', '--port', 'http'], 'expected a port number'],
+    [['export', 'linear.mbnd', 'out', '--format', 'onnx'], 'Allowed choices are tfjs'],
   ])('exits 2 on wrong usage: %j', async (args, message) => {
     const result = await cli(...args);
     expect(result.code).toBe(2);
@@ -59,7 +59,7 @@ describe('usage', () => {
 
 describe('inspect', () => {
   it('describes the header in words', async () => {
-    const result = await cli('inspect', 'linear.mbundle');
+    const result = await cli('inspect', 'linear.mbnd');
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/kind\s+example\.linear/);
     expect(result.stdout).toMatch(/serializer\s+modelbundle-example-linear 1\.0\.0/);
@@ -69,7 +69,7 @@ describe('inspect', () => {
   });
 
   it('prints the documented --json document, reading only prefix and header', async () => {
-    const result = await cli('inspect', 'linear.mbundle', '--json');
+    const result = await cli('inspect', 'linear.mbnd', '--json');
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(Object.keys(report)).toEqual([
@@ -104,11 +104,11 @@ describe('inspect', () => {
   });
 
   it('reports unmet requirements, and --strict exits with REQUIREMENT_UNMET', async () => {
-    await writeBundle(join(cwd, 'needs.mbundle'), await createBundle(draft({ requires: { 'modelbundle-not-installed': '^3.0.0' } })));
-    const plain = await cli('inspect', 'needs.mbundle');
+    await writeBundle(join(cwd, 'needs.mbnd'), await createBundle(draft({ requires: { 'modelbundle-not-installed': '^3.0.0' } })));
+    const plain = await cli('inspect', 'needs.mbnd');
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/modelbundle-not-installed\s+\^3\.0\.0\s+installed none\s+NOT SATISFIED/);
-    const strict = await cli('inspect', 'needs.mbundle', '--strict');
+    const strict = await cli('inspect', 'needs.mbnd', '--strict');
     expect(strict.code).toBe(ErrorCodes.REQUIREMENT_UNMET.exit);
     expect(strict.stderr).toContain('modelbundle-not-installed@^3.0.0 (installed: none)');
   });
@@ -121,13 +121,13 @@ describe('verify', () => {
   };
 
   it('exits 0 for an intact bundle', async () => {
-    const result = await cli('verify', 'linear.mbundle');
+    const result = await cli('verify', 'linear.mbnd');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('linear.mbundle: intact');
+    expect(result.stdout).toContain('linear.mbnd: intact');
   });
 
   it('exits 12 (CORRUPT) naming the damaged section, in words and in --json', async () => {
-    const file = await damaged('flipped.mbundle', (b) => {
+    const file = await damaged('flipped.mbnd', (b) => {
       b[b.length - 1] = (b[b.length - 1] as number) ^ 0xff;
       return b;
     });
@@ -143,10 +143,10 @@ describe('verify', () => {
   });
 
   it.each([
-    ['a damaged header', 'header.mbundle', flipByte(200), 'CORRUPT', 'header'],
-    ['a truncated file', 'short.mbundle', (b: Uint8Array) => b.subarray(0, b.length - 10), 'TRUNCATED', undefined],
-    ['a newer format major', 'v2.mbundle', setMajor(2), 'UNSUPPORTED_FORMAT', undefined],
-    ['not a bundle', 'text.mbundle', () => new TextEncoder().encode('just some text, not a bundle at all'.repeat(5)), 'NOT_A_BUNDLE', undefined],
+    ['a damaged header', 'header.mbnd', flipByte(200), 'CORRUPT', 'header'],
+    ['a truncated file', 'short.mbnd', (b: Uint8Array) => b.subarray(0, b.length - 10), 'TRUNCATED', undefined],
+    ['a newer format major', 'v2.mbnd', setMajor(2), 'UNSUPPORTED_FORMAT', undefined],
+    ['not a bundle', 'text.mbnd', () => new TextEncoder().encode('just some text, not a bundle at all'.repeat(5)), 'NOT_A_BUNDLE', undefined],
   ] as const)('exits with the code of %s', async (_, name, change, code, region) => {
     const result = await cli('verify', await damaged(name, change), '--json');
     expect(result.code).toBe(ErrorCodes[code].exit);
@@ -156,7 +156,7 @@ describe('verify', () => {
   });
 
   it('exits 27 (IO_ERROR) for a missing file', async () => {
-    const result = await cli('verify', 'missing.mbundle');
+    const result = await cli('verify', 'missing.mbnd');
     expect(result.code).toBe(ErrorCodes.IO_ERROR.exit);
     expect(result.stderr).toContain('check the path');
   });
@@ -165,14 +165,14 @@ describe('verify', () => {
 describe('predict', () => {
   it('predicts rows from JSON, CSV and stdin alike', async () => {
     const expected = '.pred\n0.5\n16.5\n';
-    expect(await cli('predict', 'linear.mbundle', '--input', 'rows.json')).toMatchObject({ code: 0, stdout: expected });
-    expect(await cli('predict', 'linear.mbundle', '--input', 'rows.csv')).toMatchObject({ code: 0, stdout: expected });
-    const stdin = await runCli(['predict', 'linear.mbundle', '-i', '-'], { cwd, input: 'x1,x2,group\n1,2,a\n3,0,b\n' });
+    expect(await cli('predict', 'linear.mbnd', '--input', 'rows.json')).toMatchObject({ code: 0, stdout: expected });
+    expect(await cli('predict', 'linear.mbnd', '--input', 'rows.csv')).toMatchObject({ code: 0, stdout: expected });
+    const stdin = await runCli(['predict', 'linear.mbnd', '-i', '-'], { cwd, input: 'x1,x2,group\n1,2,a\n3,0,b\n' });
     expect(stdin).toMatchObject({ code: 0, stdout: expected });
   });
 
   it('honours --type and prints { predictions } with --json', async () => {
-    const result = await runCli(['predict', 'linear.mbundle', '-i', '-', '--type', 'prob', '--json'], {
+    const result = await runCli(['predict', 'linear.mbnd', '-i', '-', '--type', 'prob', '--json'], {
       cwd,
       input: '{"instances": [{"x1": 0, "x2": 0.5, "group": "a"}]}',
     });
@@ -181,45 +181,45 @@ describe('predict', () => {
   });
 
   it('exits 25 (INVALID_INPUT) for rows that do not match, with the error as JSON under --json', async () => {
-    const result = await runCli(['predict', 'linear.mbundle', '-i', '-', '--json'], { cwd, input: '[{"x1": 1, "group": "a"}]' });
+    const result = await runCli(['predict', 'linear.mbnd', '-i', '-', '--json'], { cwd, input: '[{"x1": 1, "group": "a"}]' });
     expect(result.code).toBe(ErrorCodes.INVALID_INPUT.exit);
     expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'INVALID_INPUT' });
     expect(JSON.parse(result.stdout).error.message).toContain('missing columns: x2');
-    const badJson = await runCli(['predict', 'linear.mbundle', '-i', '-', '--format', 'json'], { cwd, input: '[{' });
+    const badJson = await runCli(['predict', 'linear.mbnd', '-i', '-', '--format', 'json'], { cwd, input: '[{' });
     expect(badJson.code).toBe(ErrorCodes.INVALID_INPUT.exit);
     expect(badJson.stderr).toContain('is not valid JSON');
   });
 
   it('exits 2 for an unsupported --type', async () => {
-    const result = await cli('predict', 'linear.mbundle', '-i', 'rows.json', '--type', 'class');
+    const result = await cli('predict', 'linear.mbnd', '-i', 'rows.json', '--type', 'class');
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('expected one of: numeric, prob');
   });
 
   it('exits 16 (UNKNOWN_KIND) for a kind no installed plugin provides', async () => {
-    await writeBundle(join(cwd, 'alien.mbundle'), await createBundle(draft({ kind: 'alien.model' })));
-    const result = await cli('predict', 'alien.mbundle', '-i', 'rows.json');
+    await writeBundle(join(cwd, 'alien.mbnd'), await createBundle(draft({ kind: 'alien.model' })));
+    const result = await cli('predict', 'alien.mbnd', '-i', 'rows.json');
     expect(result.code).toBe(ErrorCodes.UNKNOWN_KIND.exit);
     expect(result.stderr).toContain('"alien.model"');
   });
 
   it('exits 26 (NO_PREDICTOR) for a bundle whose kind cannot predict, in predict and serve alike', async () => {
     const table = await createRegistry({ autoload: false }).registerPlugin(linearPlugin).bundle(createTable());
-    await writeBundle(join(cwd, 'table.mbundle'), table);
-    const predicted = await cli('predict', 'table.mbundle', '-i', 'rows.json');
+    await writeBundle(join(cwd, 'table.mbnd'), table);
+    const predicted = await cli('predict', 'table.mbnd', '-i', 'rows.json');
     expect(predicted.code).toBe(ErrorCodes.NO_PREDICTOR.exit);
     expect(predicted.stderr).toContain('"example.table" cannot predict');
-    const served = await cli('serve', 'table.mbundle', '--port', '0');
+    const served = await cli('serve', 'table.mbnd', '--port', '0');
     expect(served.code).toBe(ErrorCodes.NO_PREDICTOR.exit);
   });
 });
 
 describe('import and export (TensorFlow.js files)', () => {
   it('imports a sharded tfjs model, predicts with it, and exports the same weights', async () => {
-    const imported = await cli('import', join(DENSE_TFJS_DIR, 'model.json'), '-o', 'dense.mbundle');
+    const imported = await cli('import', join(DENSE_TFJS_DIR, 'model.json'), '-o', 'dense.mbnd');
     expect(imported.code).toBe(0);
     expect(imported.stdout).toContain('tfjs.sequential');
-    const predicted = await runCli(['predict', 'dense.mbundle', '-i', '-', '--json'], {
+    const predicted = await runCli(['predict', 'dense.mbnd', '-i', '-', '--json'], {
       cwd,
       input: '[{"dense_input": [1, 1, 1]}, {"dense_input": [2, 0, -1]}]',
     });
@@ -227,7 +227,7 @@ describe('import and export (TensorFlow.js files)', () => {
     // y0 = x0 + 2·x1 + 3·x2 + 0.5 and y1 = −x0 + 0.25·x2 − 1, from the weights in the shards.
     expect(JSON.parse(predicted.stdout)).toEqual({ predictions: [{ dense: [6.5, -1.75] }, { dense: [-0.5, -3.25] }] });
 
-    const exported = await cli('export', 'dense.mbundle', '--format', 'tfjs', 'exported');
+    const exported = await cli('export', 'dense.mbnd', '--format', 'tfjs', 'exported');
     expect(exported.code).toBe(0);
     const modelJson = JSON.parse(await readFile(join(cwd, 'exported', 'model.json'), 'utf8'));
     const original = Buffer.concat([
@@ -240,7 +240,7 @@ describe('import and export (TensorFlow.js files)', () => {
   });
 
   it('exits 27 (IO_ERROR) when the model.json is missing', async () => {
-    const result = await cli('import', 'nowhere/model.json', '-o', 'x.mbundle');
+    const result = await cli('import', 'nowhere/model.json', '-o', 'x.mbnd');
     expect(result.code).toBe(ErrorCodes.IO_ERROR.exit);
   });
 });

@@ -15,7 +15,7 @@ let server: RunningCli | undefined;
 
 beforeAll(async () => {
   cwd = await projectDir();
-  await writeBundle(join(cwd, 'linear.mbundle'), await linearBundle());
+  await writeBundle(join(cwd, 'linear.mbnd'), await linearBundle());
 });
 afterAll(() => {
   if (server?.child.exitCode === null) server.child.kill('SIGKILL');
@@ -23,18 +23,18 @@ afterAll(() => {
 
 describe('modelbundle docker', () => {
   it('writes a Dockerfile, a package.json pinning exactly what the bundle requires, the entry point and the bundle', async () => {
-    const result = await runCli(['docker', 'linear.mbundle', 'deploy', '--json'], { cwd });
+    const result = await runCli(['docker', 'linear.mbnd', 'deploy', '--json'], { cwd });
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toEqual({
       dir: 'deploy',
-      files: ['package.json', 'server.mjs', 'Dockerfile', '.dockerignore', 'model.mbundle'],
+      files: ['package.json', 'server.mjs', 'Dockerfile', '.dockerignore', 'model.mbnd'],
       dependencies: { '@modelbundle/core': '0.1.0', '@modelbundle/serve': '0.1.0', 'modelbundle-example-linear': '1.0.0' },
     });
     const dockerfile = await readFile(join(cwd, 'deploy', 'Dockerfile'), 'utf8');
     expect(dockerfile).toContain('RUN npm install --omit=dev');
     expect(dockerfile).toContain('CMD ["node", "server.mjs"]');
     expect(dockerfile).toContain('EXPOSE 8080');
-    expect(await readFile(join(cwd, 'deploy', 'model.mbundle'))).toEqual(await readFile(join(cwd, 'linear.mbundle')));
+    expect(await readFile(join(cwd, 'deploy', 'model.mbnd'))).toEqual(await readFile(join(cwd, 'linear.mbnd')));
   });
 
   it('installs from the npm registry and serves the bundle with plain node', async () => {

@@ -24,24 +24,24 @@ beforeAll(async () => {
     summary: {},
     payload: {},
   };
-  await writeBundle(join(cwd, 'large.mbundle'), await createBundle(draft, [['blob', blob]]));
+  await writeBundle(join(cwd, 'large.mbnd'), await createBundle(draft, [['blob', blob]]));
 });
 
 describe('progress bar for large reads', () => {
   it('stays off when stderr is not a terminal', async () => {
-    const result = await runCli(['verify', 'large.mbundle'], { cwd });
+    const result = await runCli(['verify', 'large.mbnd'], { cwd });
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
   });
 
   // util-linux `script` runs the command on a pseudo-terminal, as a user's shell would.
   it.runIf(existsSync('/usr/bin/script'))('shows on a terminal, without colour blocks under NO_COLOR', async () => {
-    const command = `node ${CLI} verify large.mbundle`;
+    const command = `node ${CLI} verify large.mbnd`;
     const colour = await exec('script', ['-qec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '' } });
     expect(colour.stdout).toContain('reading');
     expect(colour.stdout).toContain('of 40.0 MiB');
     expect(colour.stdout).toContain('\u2588');
-    expect(colour.stdout).toContain('large.mbundle: intact');
+    expect(colour.stdout).toContain('large.mbnd: intact');
     const plain = await exec('script', ['-qec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
     expect(plain.stdout).toContain('of 40.0 MiB');
     expect(plain.stdout).not.toContain('\u2588');

@@ -12,7 +12,7 @@ const running: RunningCli[] = [];
 
 beforeAll(async () => {
   cwd = await projectDir();
-  await writeBundle(join(cwd, 'slow.mbundle'), await linearBundle({ latencyMs: 700 }));
+  await writeBundle(join(cwd, 'slow.mbnd'), await linearBundle({ latencyMs: 700 }));
 });
 afterEach(() => {
   for (const proc of running.splice(0)) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
@@ -26,7 +26,7 @@ function serveCli(args: string[]): RunningCli {
 
 describe('modelbundle serve', () => {
   it('serves the bundle, logs requests, and on SIGTERM finishes the request in flight, then exits 0', async () => {
-    const proc = serveCli(['slow.mbundle', '--port', '0', '--log-level', 'info']);
+    const proc = serveCli(['slow.mbnd', '--port', '0', '--log-level', 'info']);
     const [, url] = await proc.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)\n.*Docs: .*\n/);
     expect(await (await fetch(`${url}/ping`)).json()).toEqual({ status: 'ok' });
 
@@ -42,7 +42,7 @@ describe('modelbundle serve', () => {
   });
 
   it('logs nothing per request with --log-level silent, and applies --max-rows', async () => {
-    const proc = serveCli(['slow.mbundle', '--port', '0', '--log-level', 'silent', '--max-rows', '1']);
+    const proc = serveCli(['slow.mbnd', '--port', '0', '--log-level', 'silent', '--max-rows', '1']);
     const [, url] = await proc.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)/);
     await fetch(`${url}/ping`);
     const twoRows = await fetch(`${url}/predict`, {
@@ -64,7 +64,7 @@ describe('modelbundle serve', () => {
     await once(blocker, 'listening');
     const { port } = blocker.address() as AddressInfo;
     try {
-      const proc = serveCli(['slow.mbundle', '--port', String(port)]);
+      const proc = serveCli(['slow.mbnd', '--port', String(port)]);
       expect(await proc.exited).toBe(27);
       expect(proc.stderr()).toContain(`127.0.0.1:${port}: the port is already in use`);
     } finally {
@@ -73,9 +73,9 @@ describe('modelbundle serve', () => {
   });
 
   it('exits 27 (IO_ERROR) when the bundle is missing', async () => {
-    const proc = serveCli(['missing.mbundle', '--port', '0']);
+    const proc = serveCli(['missing.mbnd', '--port', '0']);
     expect(await proc.exited).toBe(27);
-    expect(proc.stderr()).toContain('missing.mbundle');
+    expect(proc.stderr()).toContain('missing.mbnd');
   });
 });
 

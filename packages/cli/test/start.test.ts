@@ -67,7 +67,7 @@ describe('pnpm start (packages/cli/dist/start.js)', () => {
   }, 180_000);
 
   it('reuses the saved bundle on the next run', async () => {
-    const bundle = join(demoDir, 'penguins.mbundle');
+    const bundle = join(demoDir, 'penguins.mbnd');
     const before = await stat(bundle);
     const second = start();
     const [, url] = await second.waitFor(/Serving the penguin-species model at (http:\S+)/);

@@ -17,7 +17,7 @@ beforeAll(async () => {
   cwd = await projectDir();
   const workflow = await fitDemo({ epochs: 2 });
   const registry = createRegistry({ autoload: false }).registerPlugin(tfjsPlugin).registerPlugin(workflowsPlugin);
-  await writeBundle(join(cwd, 'penguins.mbundle'), await registry.bundle(workflow));
+  await writeBundle(join(cwd, 'penguins.mbnd'), await registry.bundle(workflow));
   // Rows 0..5 of the data, one with missing measurements (row 3), as a CSV a user would export.
   const rows = (await loadPenguins()).slice(0, 6).map((p) => Object.fromEntries(COLUMNS.map((c) => [c, p[c]])));
   expected = await predict(workflow, rows, { type: 'prob' });
@@ -27,14 +27,14 @@ beforeAll(async () => {
 
 describe('a fitted workflow bundle through the command line', () => {
   it('predicts a CSV with missing cells exactly as the live workflow does', async () => {
-    const result = await runCli(['predict', 'penguins.mbundle', '--input', 'penguins.csv', '--type', 'prob', '--json'], { cwd });
+    const result = await runCli(['predict', 'penguins.mbnd', '--input', 'penguins.csv', '--type', 'prob', '--json'], { cwd });
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout).predictions).toEqual(expected);
   });
 
   it('inspects it: requirements satisfied by the packages the command line ships', async () => {
-    const result = await runCli(['inspect', 'penguins.mbundle', '--json', '--strict'], { cwd });
+    const result = await runCli(['inspect', 'penguins.mbnd', '--json', '--strict'], { cwd });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.kind).toBe('workflows.fitted');
@@ -43,7 +43,7 @@ describe('a fitted workflow bundle through the command line', () => {
   });
 
   it('exits 25 naming a missing and a mistyped column', async () => {
-    const result = await runCli(['predict', 'penguins.mbundle', '-i', '-', '--json'], {
+    const result = await runCli(['predict', 'penguins.mbnd', '-i', '-', '--json'], {
       cwd,
       input: JSON.stringify([{ 'Beak Length (mm)': 40, 'Beak Depth (mm)': 18, 'Flipper Length (mm)': 190, 'Body Mass (g)': 'heavy', Sex: 'MALE' }]),
     });

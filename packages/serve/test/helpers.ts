@@ -21,7 +21,7 @@ export async function linearBundle(options: Partial<Omit<LinearModel, 'type'>> =
 /** Writes a linear bundle to a fresh temp directory and returns its path. */
 export async function linearBundleFile(options: Partial<Omit<LinearModel, 'type'>> = {}): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'modelbundle-serve-'));
-  const path = join(dir, 'linear.mbundle');
+  const path = join(dir, 'linear.mbnd');
   await writeBundle(path, await linearBundle(options));
   return path;
 }

@@ -13,7 +13,7 @@ export interface DockerOptions {
 }
 
 /** The name the bundle gets inside the deployment directory. */
-export const DEPLOYED_BUNDLE = 'model.mbundle';
+export const DEPLOYED_BUNDLE = 'model.mbnd';
 
 /**
  * Writes a deployment directory for a bundle, as vetiver does: a Dockerfile,
