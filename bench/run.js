@@ -31,7 +31,7 @@ const runs = Number(args.runs ?? (quick ? 5 : 7));
 const warmup = quick ? 1 : 2;
 const backend = String(args.backend ?? 'cpu');
 const only = args.only ? new Set(String(args.only).split(',')) : undefined;
-const want = (suite) => (mode === 'scale' ? suite === 'scale' : !only || only.has(suite));
+const want = (suite) => (mode === 'scale' ? suite === 'scale' : suite !== 'scale' && (!only || only.has(suite)));
 const log = (...m) => console.error(`[bench ${new Date().toISOString().slice(11, 19)}]`, ...m);
 
 await useBackend(backend);

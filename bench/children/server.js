@@ -14,18 +14,19 @@ const serveEntry = createRequire(import.meta.url).resolve('../../packages/serve/
 const requireFromServe = createRequire(serveEntry);
 let app;
 if (which === 'ours') {
-  const { createServer } = await import('@modelbundle/serve');
+  // Not a root dependency: imported from its package's build, as the lead app would from node_modules.
+  const { createServer } = await import(new URL('../../packages/serve/dist/index.js', import.meta.url).href);
   app = await createServer({ path, registry: createRegistry({ autoload: false }).registerPlugin(tfjsPlugin), logLevel: 'silent' });
 } else {
   const { default: Fastify } = await import(requireFromServe.resolve('fastify'));
   const model = await modelFromBytes(await readBundle(path));
   app = Fastify({ logger: false });
   app.post('/predict', async (request) => {
-    const rows = request.body.rows;
-    const out = tf.tidy(() => model.predict(tf.tensor2d(rows)));
+    // The same request and response shapes as @modelbundle/serve: { instances: [{ x: [...] }] } in, [{ y: [...] }] out.
+    const out = tf.tidy(() => model.predict(tf.tensor2d(request.body.instances.map((row) => row.x))));
     const values = await out.array();
     out.dispose();
-    return { predictions: values.map((v) => ({ [model.outputNames[0]]: v })) };
+    return { predictions: values.map((y) => ({ y })) };
   });
 }
 await app.listen({ port: 0, host: '127.0.0.1' });

@@ -30,10 +30,13 @@ function convnet() {
   return model;
 }
 
+// The default orthogonal recurrent initializer calls tensor.flatten(), a
+// chained op that only the @tensorflow/tfjs umbrella package registers; with
+// tfjs-core + tfjs-layers alone it throws. The initializer is irrelevant here.
 function lstm() {
   const model = tfl.sequential({ name: 'lstm' });
-  model.add(tfl.layers.lstm({ inputShape: [50, 64], units: 256, returnSequences: true }));
-  model.add(tfl.layers.lstm({ units: 256 }));
+  model.add(tfl.layers.lstm({ inputShape: [50, 64], units: 256, returnSequences: true, recurrentInitializer: 'glorotUniform' }));
+  model.add(tfl.layers.lstm({ units: 256, recurrentInitializer: 'glorotUniform' }));
   model.add(tfl.layers.dense({ units: 10, activation: 'softmax' }));
   return model;
 }

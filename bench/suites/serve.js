@@ -43,19 +43,15 @@ function load(url, body, seconds) {
  * measured one at a time in alternating rounds. Loopback only.
  */
 export async function serveSuite({ quick, runs, backend }) {
-  const model = tfl.sequential({
-    layers: [
-      tfl.layers.dense({ inputShape: [32], units: 256, activation: 'relu' }),
-      tfl.layers.dense({ units: 256, activation: 'relu' }),
-      tfl.layers.dense({ units: 4 }),
-    ],
-  });
+  const x = tfl.input({ shape: [32], name: 'x' });
+  const hidden = tfl.layers.dense({ units: 256, activation: 'relu' }).apply(tfl.layers.dense({ units: 256, activation: 'relu' }).apply(x));
+  const model = tfl.model({ inputs: x, outputs: tfl.layers.dense({ units: 4, name: 'y' }).apply(hidden) });
   const dir = await mkdtemp(join(tmpdir(), 'modelbundle-bench-'));
   const path = join(dir, 'serve.mbnd');
   await writeBundle(path, await modelToBundle(model));
   model.dispose();
-  const rows = Array.from({ length: 16 }, (_, r) => Array.from({ length: 32 }, (_, c) => Math.sin(r * 32 + c)));
-  const body = JSON.stringify({ rows });
+  const rows = Array.from({ length: 16 }, (_, r) => ({ x: Array.from({ length: 32 }, (_, c) => Math.sin(r * 32 + c)) }));
+  const body = JSON.stringify({ instances: rows });
   const seconds = quick ? 1 : 3;
   const servers = {};
   try {
