@@ -2,6 +2,7 @@ import { ModelBundleError } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { buildGuarded } from './initializer-guard.js';
 
 /** A tfjs layers model as `model.save` describes it: topology, weight specs and weight bytes. */
 export type ModelArtifacts = tf.io.ModelArtifacts;
@@ -97,12 +98,20 @@ function assertSerializableLayers(model: LayersModel): void {
 }
 
 /**
- * Builds a model from validated artifacts with tfjs's own loader, so the
- * training config and optimizer weights are restored as tfjs does it.
+ * Builds a model from validated artifacts with tfjs's own loader (training
+ * config included), its initializers guarded by the weight specs, then loads
+ * the model and optimizer weights.
  */
 export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<LayersModel> {
   try {
-    const model = await tfl.loadLayersModel(tf.io.fromMemory(artifacts));
+    // A topology that lies about shapes fails here, before allocating.
+    const model = await buildGuarded(artifacts);
+    try {
+      await loadWeights(model, artifacts);
+    } catch (cause) {
+      model.dispose();
+      throw cause;
+    }
     // tfjs compiles a loaded model with an optimizer it made but marks it as not owned, so
     // model.dispose() would leak the optimizer's variables. This model is the only user.
     if (model.optimizer) (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
@@ -114,5 +123,25 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<Lay
       `TensorFlow.js could not rebuild the model: ${(cause as Error).message}. The bundle may need a newer @tensorflow/tfjs-layers or a custom class registered with tf.serialization.registerClass(...).`,
       { cause },
     );
+  }
+}
+
+/** Sets every model weight (strictly: each one the model has, no other) and the optimizer's state, as tfjs's loader does. */
+async function loadWeights(model: LayersModel, artifacts: ModelArtifacts): Promise<void> {
+  if (artifacts.weightData === undefined) return;
+  const specs = artifacts.weightSpecs ?? [];
+  const tensors = tf.io.decodeWeights(artifacts.weightData, specs);
+  try {
+    const modelWeights: tf.NamedTensorMap = {};
+    const optimizerWeights: { name: string; tensor: tf.Tensor }[] = [];
+    for (const spec of specs) {
+      const tensor = tensors[spec.name] as tf.Tensor;
+      if (spec.group === 'optimizer') optimizerWeights.push({ name: spec.name, tensor });
+      else modelWeights[spec.name] = tensor;
+    }
+    model.loadWeights(modelWeights, true);
+    if (model.optimizer && optimizerWeights.length > 0) await model.optimizer.setWeights(optimizerWeights);
+  } finally {
+    tf.dispose(Object.values(tensors));
   }
 }
