@@ -30,7 +30,7 @@ const linearSerializer: Serializer<Linear> = {
     types: ['numeric'],
     async predict(rows) {
       if (rows.length === 0) throw new ModelBundleError('INVALID_INPUT', 'no rows given; expected at least one');
-      return rows.map((row) => ({ y: (row.x as number[]).reduce((sum, v, i) => sum + v * (model.weights[i] ?? 0), model.bias) }));
+      return rows.map((row) => ({ y: (row as { x: number[] }).x.reduce((sum, v, i) => sum + v * (model.weights[i] ?? 0), model.bias) }));
     },
   }),
 };

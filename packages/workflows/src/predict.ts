@@ -33,7 +33,7 @@ export function predictionTypes(data: Pick<FittedWorkflowData, 'mode'>): Predict
  * predicts. Throws INVALID_INPUT for bad rows and MODEL_NOT_CAPTURED when a
  * copy holds no model bytes.
  */
-export async function predict(workflow: unknown, rows: readonly Record<string, unknown>[], options: PredictOptions = {}): Promise<PredictionRow[]> {
+export async function predict(workflow: unknown, rows: readonly unknown[], options: PredictOptions = {}): Promise<PredictionRow[]> {
   const data = readFitted(workflow);
   const types = predictionTypes(data);
   const type = options.type ?? types[0]!;

@@ -48,8 +48,12 @@ export interface Predictor {
   readonly ptype: unknown;
   /** The prediction types this model supports (for example numeric, class, prob). */
   readonly types: readonly string[];
-  /** Predicts one output row per input row. Bad rows throw `INVALID_INPUT`. */
-  predict(rows: readonly Record<string, unknown>[], options?: { type?: string }): Promise<Record<string, unknown>[]>;
+  /**
+   * Predicts one output row per input row. A row is whatever the ptype
+   * describes: usually an object of named columns, for some models a plain
+   * array of numbers. Bad rows throw `INVALID_INPUT`.
+   */
+  predict(rows: readonly unknown[], options?: { type?: string }): Promise<Record<string, unknown>[]>;
 }
 
 /**
