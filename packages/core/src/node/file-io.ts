@@ -30,6 +30,51 @@ export async function writeFully(handle: FileHandle, data: Uint8Array): Promise<
   }
 }
 
+const BATCH_BYTES = 8 * 1024 * 1024;
+const BATCH_CHUNKS = 1024; // IOV_MAX on Linux
+
+/**
+ * Writes chunks in order at the current end of the file. Small chunks (a
+ * model's many small tensors, alignment padding) go out together in one
+ * writev call instead of one write each; large ones are written on their own.
+ */
+export async function writeChunks(handle: FileHandle, chunks: Iterable<Uint8Array>): Promise<void> {
+  let batch: Uint8Array[] = [];
+  let batchBytes = 0;
+  const flush = async () => {
+    if (batch.length === 1) await writeFully(handle, batch[0] as Uint8Array);
+    else if (batch.length > 1) {
+      const { bytesWritten } = await handle.writev(batch);
+      if (bytesWritten < batchBytes) await writeFully(handle, concatFrom(batch, bytesWritten)); // a short write: finish the rest
+    }
+    batch = [];
+    batchBytes = 0;
+  };
+  for (const chunk of chunks) {
+    if (chunk.byteLength >= BATCH_BYTES) {
+      await flush();
+      await writeFully(handle, chunk);
+      continue;
+    }
+    if (batchBytes + chunk.byteLength > BATCH_BYTES || batch.length === BATCH_CHUNKS) await flush();
+    batch.push(chunk);
+    batchBytes += chunk.byteLength;
+  }
+  await flush();
+}
+
+/** The bytes of `chunks` after the first `skip`, in one buffer. */
+function concatFrom(chunks: readonly Uint8Array[], skip: number): Uint8Array {
+  const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+  const out = new Uint8Array(total - skip);
+  let pos = -skip;
+  for (const c of chunks) {
+    if (pos + c.byteLength > 0) out.set(pos >= 0 ? c : c.subarray(-pos), Math.max(pos, 0));
+    pos += c.byteLength;
+  }
+  return out;
+}
+
 /** Wraps a Node file system error in IO_ERROR with the path and what to do. */
 export function ioError(action: string, path: string, cause: unknown): ModelBundleError {
   if (cause instanceof ModelBundleError) return cause;
