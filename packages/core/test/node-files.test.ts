@@ -165,6 +165,24 @@ describe('writeBundle', () => {
     expect(await readdir(dir)).toEqual(['m.mbnd']);
   });
 
+  it('reports progress per chunk, in 8 MiB slices of a large section, ending at the file size', async () => {
+    const bundle = await createBundle(draft(), [
+      ['small', pattern(1000)],
+      ['large', pattern(20 * 1024 * 1024, 3)],
+    ]);
+    const calls: [number, number][] = [];
+    const path = join(dir, 'progress.mbnd');
+    await writeBundle(path, bundle, { onProgress: (written, total) => calls.push([written, total]) });
+    const size = (await stat(path)).size;
+    expect(size).toBe(encodeBundle(bundle).byteLength);
+    expect(calls.every(([, total]) => total === size)).toBe(true);
+    expect(calls.at(-1)).toEqual([size, size]);
+    const steps = calls.map(([written], i) => written - (calls[i - 1]?.[0] ?? 0));
+    expect(steps.every((step) => step > 0 && step <= 8 * 1024 * 1024)).toBe(true);
+    // prefix, header, padding, small, padding, then the 20 MiB section as 8 + 8 + 4 MiB
+    expect(steps.slice(-3)).toEqual([8 * 1024 * 1024, 8 * 1024 * 1024, 4 * 1024 * 1024]);
+  });
+
   it('replaces an existing file', async () => {
     const path = join(dir, 'm.mbnd');
     await writeBundle(path, await sample());

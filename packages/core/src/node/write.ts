@@ -2,9 +2,23 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { type Bundle, bundleChunks } from '../envelope/bundle.js';
-import { ioError, writeFully } from './file-io.js';
+import { fileLength } from '../envelope/layout.js';
+import { ioError, writeChunks, writeFully } from './file-io.js';
 
 const TEMP_SUFFIX = '.mbtmp';
+/** Large sections are written (and reported) in slices of this size, so progress moves smoothly. */
+const PROGRESS_SLICE = 8 * 1024 * 1024;
+
+/** Options for {@link writeBundle}. */
+export interface WriteBundleOptions {
+  /**
+   * Called after each chunk (prefix, header, padding, or a slice of at most
+   * 8 MiB of a section) reaches the temp file, with the bytes written so far
+   * and the final file size. The last call has `written === total`, before
+   * the fsync and rename.
+   */
+  onProgress?: (written: number, total: number) => void;
+}
 
 /**
  * Writes a bundle atomically: to a temp file beside the target, fsync, then
@@ -13,7 +27,8 @@ const TEMP_SUFFIX = '.mbtmp';
  * Sections are streamed one by one; the file is never built in memory.
  * Temp files left by writers that died are removed by the next write.
  */
-export async function writeBundle(path: string, bundle: Bundle): Promise<void> {
+export async function writeBundle(path: string, bundle: Bundle, options: WriteBundleOptions = {}): Promise<void> {
+  const { onProgress } = options;
   const dir = dirname(path);
   const base = basename(path);
   await removeStaleTemps(dir, base);
@@ -21,7 +36,20 @@ export async function writeBundle(path: string, bundle: Bundle): Promise<void> {
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      for (const chunk of bundleChunks(bundle)) await writeFully(handle, chunk);
+      if (!onProgress) {
+        await writeChunks(handle, bundleChunks(bundle));
+      } else {
+        const total = fileLength(bundle.headerBytes.length, bundle.header.sections);
+        let written = 0;
+        for (const chunk of bundleChunks(bundle)) {
+          for (let start = 0; start < chunk.byteLength; start += PROGRESS_SLICE) {
+            const slice = chunk.subarray(start, Math.min(start + PROGRESS_SLICE, chunk.byteLength));
+            await writeFully(handle, slice);
+            written += slice.byteLength;
+            onProgress(written, total);
+          }
+        }
+      }
       await handle.sync();
     } finally {
       await handle.close();
