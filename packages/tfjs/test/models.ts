@@ -25,12 +25,19 @@ export function convModel(): tfl.Sequential {
   });
 }
 
+/**
+ * Recurrent layers default to the Orthogonal initializer, whose QR step calls
+ * chained tensor ops that only the `@tensorflow/tfjs` union package registers;
+ * with tfjs-core and tfjs-layers alone (this package's dependencies) it throws.
+ */
+export const RECURRENT_INIT = { recurrentInitializer: 'glorotUniform' } as const;
+
 export function recurrentModel(): tfl.Sequential {
   return tfl.sequential({
     layers: [
       tfl.layers.embedding({ inputDim: 10, outputDim: 3, inputLength: 4 }),
-      tfl.layers.lstm({ units: 3, returnSequences: true }),
-      tfl.layers.gru({ units: 2 }),
+      tfl.layers.lstm({ units: 3, returnSequences: true, ...RECURRENT_INIT }),
+      tfl.layers.gru({ units: 2, ...RECURRENT_INIT }),
       tfl.layers.dense({ units: 1 }),
     ],
   });

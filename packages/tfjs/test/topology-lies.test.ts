@@ -9,7 +9,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installAllocationGuard, measureAllocation } from '../../../test/fuzz/alloc-guard.js';
 import { forgeBundle, sectionTable, takeApart } from '../../../test/security/support/forge.js';
-import { convModel, multiModel, nestedModel, weightBytes } from './models.js';
+import { convModel, multiModel, nestedModel, RECURRENT_INIT, weightBytes } from './models.js';
 
 /**
  * A topology section that lies about a layer's size, beside honest weights:
@@ -98,8 +98,7 @@ async function topologyBytes(bytes: Uint8Array): Promise<Uint8Array> {
   return sections[index] as Uint8Array;
 }
 
-// Orthogonal (tfjs's default recurrent initializer) is not used here: its QR step needs ops this test setup may lack.
-const recurrent = { recurrentInitializer: 'glorotUniform' } as const;
+const recurrent = RECURRENT_INIT;
 // The last column: tfjs itself adds `"dtype"` to an Embedding's config on load, so those topologies change once, with or without guards.
 const shapes: [string, () => tfl.LayersModel, boolean][] = [
   ['conv2d + pooling + batch norm (moving statistics) + dropout', convModel, true],
