@@ -74,22 +74,38 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
       headerDigest: prefix.headerDigest,
       ...(prefix.signature ? { signature: prefix.signature } : {}),
     };
-    // Section i is hashed on this thread while section i + 1 is read on the
+    // Sections are read in groups: a large section alone, into a buffer of
+    // its own; a run of small ones in one read (each then copied out into
+    // its own buffer), so a model of many small tensors costs few reads.
+    // Group i is hashed on this thread while group i + 1 is read on the
     // thread pool, so verifying costs little more than reading.
-    const entries = header.sections;
-    const readSection = async (entry: SectionEntry, from: number): Promise<Uint8Array> => {
-      const start = base + entry.offset;
-      if (start > from) assertZero(await readExactly(handle, from, start - from), `section:${entry.name}`);
-      return readExactly(handle, start, entry.length);
+    const groups = groupSections(header.sections);
+    const readGroup = async (group: SectionEntry[], from: number): Promise<Uint8Array[]> => {
+      const first = group[0] as SectionEntry;
+      const last = group[group.length - 1] as SectionEntry;
+      const start = base + first.offset;
+      if (group.length === 1 && first.length >= SMALL_SECTION) {
+        if (start > from) assertZero(await readExactly(handle, from, start - from), `section:${first.name}`);
+        return [await readExactly(handle, start, first.length)];
+      }
+      const run = await readExactly(handle, from, base + last.offset + last.length - from);
+      let end = 0;
+      return group.map((entry) => {
+        const at = base + entry.offset - from;
+        assertZero(run.subarray(end, at), `section:${entry.name}`);
+        end = at + entry.length;
+        return run.slice(at, end);
+      });
     };
-    let next = entries[0] ? readSection(entries[0], pos) : undefined;
-    for (const [i, entry] of entries.entries()) {
-      const data = (await next) as Uint8Array;
-      const following = entries[i + 1];
-      next = following ? readSection(following, base + entry.offset + entry.length) : undefined;
-      sections.set(entry.name, data);
+    const groupEnd = (group: SectionEntry[]) => base + (group.at(-1) as SectionEntry).offset + (group.at(-1) as SectionEntry).length;
+    let next = groups[0] ? readGroup(groups[0], pos) : undefined;
+    for (const [i, group] of groups.entries()) {
+      const data = (await next) as Uint8Array[];
+      const following = groups[i + 1];
+      next = following ? readGroup(following, groupEnd(group)) : undefined;
+      group.forEach((entry, k) => sections.set(entry.name, data[k] as Uint8Array));
       if (options.verify === false) continue;
-      await verifySections({ ...bundle, header: { ...header, sections: [entry] } }).catch(async (e) => {
+      await verifySections({ ...bundle, header: { ...header, sections: group } }).catch(async (e) => {
         await next?.catch(() => {}); // let the read in flight finish before the file is closed
         throw e;
       });
@@ -101,6 +117,36 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
   } finally {
     await handle.close();
   }
+}
+
+/** Sections below this size are read together with their neighbours. */
+const SMALL_SECTION = 256 * 1024;
+/** The most bytes one grouped read of small sections covers. */
+const GROUP_BYTES = 4 * 1024 * 1024;
+
+/** Splits the section table into read groups: each large section alone, runs of small ones together. */
+function groupSections(entries: readonly SectionEntry[]): SectionEntry[][] {
+  const groups: SectionEntry[][] = [];
+  let run: SectionEntry[] = [];
+  let runBytes = 0;
+  for (const entry of entries) {
+    if (entry.length >= SMALL_SECTION) {
+      if (run.length > 0) groups.push(run);
+      groups.push([entry]);
+      run = [];
+      runBytes = 0;
+      continue;
+    }
+    if (runBytes + entry.length > GROUP_BYTES && run.length > 0) {
+      groups.push(run);
+      run = [];
+      runBytes = 0;
+    }
+    run.push(entry);
+    runBytes += entry.length + 64;
+  }
+  if (run.length > 0) groups.push(run);
+  return groups;
 }
 
 function assertZero(bytes: Uint8Array, region: string): void {
