@@ -51,6 +51,8 @@ export const WORKLOADS = {
   'mlp-1m': { quick: true, build: () => mlp('mlp_1m', 784, [1024, 256, 10]) },
   'mlp-10m': { quick: true, build: () => mlp('mlp_10m', 1024, [2048, 2048, 2048, 10]) },
   'mlp-100m': { quick: false, build: () => mlp('mlp_100m', 4096, [8192, 8192, 10]) },
+  // Many small tensors: shows the per-tensor costs (header entries, padding, per-section I/O).
+  'mlp-deep': { quick: true, build: () => mlp('mlp_deep', 64, [...Array.from({ length: 99 }, () => 64), 10]) },
   convnet: { quick: true, build: convnet },
   lstm: { quick: true, build: lstm },
 };

@@ -99,6 +99,41 @@ function scaleTable(r) {
   ].join('\n');
 }
 
+function targetsTable(full, scale) {
+  const s = full.suites;
+  const rows = [];
+  const list = (key) => {
+    const met = s.saveLoad.filter((r) => r.targets[key].met).map((r) => r.workload);
+    const missed = s.saveLoad.filter((r) => !r.targets[key].met).map((r) => `${r.workload} (${r.targets[key].value})`);
+    return `${met.length ? `met: ${met.join(', ')}` : ''}${met.length && missed.length ? '; ' : ''}${missed.length ? `**missed**: ${missed.join(', ')}` : ''}`;
+  };
+  if (s.saveLoad) {
+    rows.push(`| save ≤ 0.9x tfjs's own | ${list('saveVsTfjs')} |`);
+    rows.push(`| save ≤ 1.3x floor | ${list('saveVsFloor')} |`);
+    rows.push(`| load ≤ 1.0x tfjs's own | ${list('loadVsTfjs')} |`);
+    rows.push(`| load ≤ 1.3x floor | ${list('loadVsFloor')} |`);
+    rows.push(`| overhead ≤ 4 KiB + 64 B/tensor (bytes over tfjs's files) | ${list('overhead')} |`);
+  }
+  if (s.inspect)
+    rows.push(
+      `| inspect < 5 ms at every size | ${s.inspect.every((r) => r.target.met) ? 'met' : '**missed**'}: ${s.inspect.map((r) => `${mib(r.fileBytes)} ${r.ms.median} ms`).join(', ')} |`,
+    );
+  if (s.rss) {
+    const ours = s.rss.filter((r) => r.contender === 'ours');
+    rows.push(
+      `| peak RSS while saving ≤ model + 1.3x largest tensor | ${ours.every((r) => r.target.met) ? 'met' : '**missed**'}: extra ${ours.map((r) => `${r.workload} ${r.extraInLargestTensors}x`).join(', ')} of the largest tensor |`,
+    );
+  }
+  if (s.predict) rows.push(`| predict after restore ≤ 1.05x raw | ${met(s.predict.target.met)}: ${s.predict.target.value}x |`);
+  if (s.serve) rows.push(`| serving ≥ 0.9x bare route | ${met(s.serve.target.met)}: ${s.serve.target.value}x |`);
+  const sc = scale?.suites.scale;
+  if (sc)
+    rows.push(
+      `| > 4 GiB saves and loads | ${!sc.save_ours.error && sc.load_ours.weightsChecked ? 'met' : '**missed**'}: ${(sc.bundleBytes / 2 ** 30).toFixed(2)} GiB bundle; tfjs's own: ${sc.save_tfjs.error ? 'fails' : 'works'} |`,
+    );
+  return ['| Target | Result |', '|---|---|', ...rows].join('\n');
+}
+
 function replace(doc, name, body) {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
@@ -124,6 +159,7 @@ export async function writeReport(docPath, benchDir) {
   if (full) {
     const s = full.suites;
     doc = replace(doc, 'machine', machineTable(full));
+    doc = replace(doc, 'targets', targetsTable(full, scale));
     if (s.saveLoad) {
       doc = replace(doc, 'save', ioTable(s.saveLoad, 'save'));
       doc = replace(doc, 'load', ioTable(s.saveLoad, 'load'));
