@@ -3,10 +3,12 @@ import { dockerCommand } from './commands/docker.js';
 import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
 import { type ServeCommandOptions, serveCommand } from './commands/serve.js';
+import { type KeygenOptions, keygenCommand, type SignOptions, signCommand } from './commands/signing.js';
 import { exportCommand, importCommand } from './commands/tfjs-files.js';
-import { verifyCommand } from './commands/verify.js';
+import { type VerifyOptions, verifyCommand } from './commands/verify.js';
 import { reportError, USAGE_EXIT } from './errors.js';
 import { cliVersion } from './installed.js';
+import { collect } from './trust.js';
 
 type Action = () => Promise<number>;
 
@@ -54,10 +56,31 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
 
   program
     .command('verify')
-    .description('Check every digest of a bundle; exit 0 when intact, else the failure’s code (12 damaged, 11 truncated, ...).')
+    .description(
+      'Check every digest of a bundle, and its signature with --public-key; exit 0 when intact, else the failure’s code (12 damaged, 11 truncated, 19 signature, ...).',
+    )
     .argument('<file>', 'bundle file')
+    .option('--public-key <path>', 'require a signature by this public key (repeat to trust several)', collect)
     .option('--json', 'print a JSON document (see docs/guides/cli.md)')
-    .action((file: string, opts: { json?: boolean }) => schedule(() => verifyCommand(file, opts), opts.json === true));
+    .action((file: string, opts: VerifyOptions) => schedule(() => verifyCommand(file, opts), opts.json === true));
+
+  program
+    .command('keygen')
+    .description('Make an Ed25519 key pair for signing bundles: <name>.key (private, mode 0600) and <name>.pub.')
+    .argument('[dir]', 'directory to write the keys into', '.')
+    .option('-n, --name <name>', 'file name of the keys, without extension', 'modelbundle')
+    .option('-f, --force', 'replace existing key files')
+    .option('--json', 'print a JSON document')
+    .action((dir: string, opts: KeygenOptions) => schedule(() => keygenCommand(dir, opts), opts.json === true));
+
+  program
+    .command('sign')
+    .description('Sign a bundle with a private key, in place (only the prefix is rewritten) or into a new file.')
+    .argument('<file>', 'bundle file')
+    .requiredOption('-k, --key <path>', 'private key file (from modelbundle keygen)')
+    .option('-o, --output <file>', 'write the signed bundle here and leave <file> as it is')
+    .option('--json', 'print a JSON document')
+    .action((file: string, opts: SignOptions) => schedule(() => signCommand(file, opts), opts.json === true));
 
   program
     .command('predict')
@@ -66,8 +89,9 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .requiredOption('-i, --input <path>', 'rows: a .json file (array or {"instances": [...]}), a .csv file with a heading, or - for stdin')
     .option('-t, --type <type>', 'prediction type, e.g. numeric, class or prob (default: the model’s first)')
     .addOption(new Option('--format <format>', 'input format, when the extension does not tell').choices(['json', 'csv']))
+    .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
     .option('--json', 'print {"predictions": [...]} instead of CSV')
-    .action((file: string, opts: { input: string; type?: string; json?: boolean; format?: 'json' | 'csv' }) =>
+    .action((file: string, opts: { input: string; type?: string; json?: boolean; format?: 'json' | 'csv'; publicKey?: string[] }) =>
       schedule(() => predictCommand(file, opts), opts.json === true),
     );
 
@@ -98,6 +122,7 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .option('--body-limit <bytes>', 'largest request body in bytes (default 1048576)', parsePositiveInt)
     .option('--max-rows <n>', 'most rows in one predict request (default 10000)', parsePositiveInt)
     .option('--request-timeout <ms>', 'time a client has to send a whole request (default 30000)', parsePositiveInt)
+    .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
     .action((file: string, opts: ServeCommandOptions) => schedule(() => serveCommand(file, opts), false));
 
   program

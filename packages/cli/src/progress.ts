@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
 import { type Bundle, decodeBundle, ModelBundleError } from '@modelbundle/core';
-import { readBundle } from '@modelbundle/core/node';
+import { readBundle, writeBundle } from '@modelbundle/core/node';
 import cliProgress from 'cli-progress';
 import { colorEnabled, formatBytes } from './output.js';
 
@@ -54,4 +54,19 @@ export async function readBundleFile(path: string, verify = true): Promise<Bundl
     await handle.close();
   }
   return decodeBundle(bytes, { verify });
+}
+
+/** Writes a bundle file atomically, with a progress bar for large files on a terminal. */
+export async function writeBundleFile(path: string, bundle: Bundle): Promise<void> {
+  let bar: ReturnType<typeof progressBar> | undefined;
+  try {
+    await writeBundle(path, bundle, {
+      onProgress: (written, total) => {
+        bar ??= progressBar('writing', total);
+        bar.update(written);
+      },
+    });
+  } finally {
+    bar?.stop();
+  }
 }

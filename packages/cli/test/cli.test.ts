@@ -30,7 +30,7 @@ describe('usage', () => {
   it('prints help for the program and every command, exit 0', async () => {
     const root = await cli('--help');
     expect(root.code).toBe(0);
-    for (const command of ['inspect', 'verify', 'predict', 'export', 'import', 'serve', 'docker']) {
+    for (const command of ['inspect', 'verify', 'keygen', 'sign', 'predict', 'export', 'import', 'serve', 'docker']) {
       expect(root.stdout).toContain(command);
       const help = await cli(command, '--help');
       expect(help.code, command).toBe(0);

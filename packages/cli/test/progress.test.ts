@@ -25,9 +25,10 @@ beforeAll(async () => {
     payload: {},
   };
   await writeBundle(join(cwd, 'large.mbnd'), await createBundle(draft, [['blob', blob]]));
+  expect((await runCli(['keygen', 'keys'], { cwd })).code).toBe(0);
 });
 
-describe('progress bar for large reads', () => {
+describe('progress bar for large reads and writes', () => {
   it('stays off when stderr is not a terminal', async () => {
     const result = await runCli(['verify', 'large.mbnd'], { cwd });
     expect(result.code).toBe(0);
@@ -46,5 +47,21 @@ describe('progress bar for large reads', () => {
     expect(plain.stdout).toContain('of 40.0 MiB');
     expect(plain.stdout).not.toContain('\u2588');
     expect(plain.stdout).not.toContain(`${String.fromCharCode(27)}[32m`); // no green "ok" marks
+  });
+
+  it('stays off for a write when stderr is not a terminal', async () => {
+    const result = await runCli(['sign', 'large.mbnd', '--key', 'keys/modelbundle.key', '-o', 'signed-pipe.mbnd'], { cwd });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe('');
+  });
+
+  it.runIf(existsSync('/usr/bin/script'))('shows while sign -o writes a large bundle on a terminal', async () => {
+    const command = `node ${CLI} sign large.mbnd --key keys/modelbundle.key -o signed-tty.mbnd`;
+    const result = await exec('script', ['-qec', command, '/dev/null'], { cwd, env: { ...process.env, NO_COLOR: '1' } });
+    expect(result.stdout).toContain('reading');
+    expect(result.stdout).toContain('writing');
+    expect(result.stdout).toContain('of 40.0 MiB');
+    expect(result.stdout).toContain('Signed signed-tty.mbnd');
+    expect((await runCli(['verify', 'signed-tty.mbnd', '--public-key', 'keys/modelbundle.pub'], { cwd })).code).toBe(0);
   });
 });

@@ -4,6 +4,7 @@ import { type InputFormat, readInputRows } from '../input-rows.js';
 import { out, outJson } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
+import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
 
 /** Options of `modelbundle predict`. */
 export interface PredictOptions {
@@ -11,11 +12,15 @@ export interface PredictOptions {
   type?: string;
   json?: boolean;
   format?: InputFormat;
+  /** Public key files; when given, the bundle must be signed by one of them. */
+  publicKey?: string[];
 }
 
 /** Restores any predicting bundle and predicts the input rows: CSV on stdout, or `{ "predictions": [...] }` with --json. */
 export async function predictCommand(file: string, options: PredictOptions): Promise<number> {
+  const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(file);
+  await requireTrustedSignature(bundle, keys);
   const model = await loadModel({ bundle }, await cliRegistry(bundle.header));
   const rows = await readInputRows(options.input, ptypeToRowSchema(model.header.ptype), options.format);
   const types = model.predictor.types;

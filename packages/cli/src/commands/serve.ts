@@ -2,6 +2,7 @@ import { type LogLevel, serve } from '@modelbundle/serve';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
+import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
 
 /** Options of `modelbundle serve`. */
 export interface ServeCommandOptions {
@@ -11,11 +12,15 @@ export interface ServeCommandOptions {
   bodyLimit?: number;
   maxRows?: number;
   requestTimeout?: number;
+  /** Public key files; when given, the bundle must be signed by one of them. */
+  publicKey?: string[];
 }
 
 /** Serves a bundle over HTTP until SIGTERM or SIGINT, then finishes requests in flight and exits 0. */
 export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
+  const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(file);
+  const trusted = await requireTrustedSignature(bundle, keys);
   const server = await serve({
     bundle,
     registry: await cliRegistry(bundle.header),
@@ -28,6 +33,7 @@ export async function serveCommand(file: string, options: ServeCommandOptions): 
     // Requests in flight have finished: end now, even if a backend's thread pool would keep the process up.
     onShutdown: () => process.exit(process.exitCode ?? 0),
   });
+  if (trusted) out(`Signature verified: signed by ${trusted.fingerprint}`);
   out(`Serving ${file} at ${server.url}`);
   out(`Docs: ${server.url}/   OpenAPI: ${server.url}/openapi.json`);
   return 0;

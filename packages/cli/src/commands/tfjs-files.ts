@@ -1,7 +1,6 @@
 import { ModelBundleError } from '@modelbundle/core';
-import { writeBundle } from '@modelbundle/core/node';
 import { out, outJson } from '../output.js';
-import { readBundleFile } from '../progress.js';
+import { readBundleFile, writeBundleFile } from '../progress.js';
 
 /** Options of `modelbundle export`. */
 export interface ExportOptions {
@@ -34,7 +33,7 @@ export interface ImportOptions {
 export async function importCommand(modelJson: string, options: ImportOptions): Promise<number> {
   const { importTfjs } = await import('@modelbundle/tfjs/node');
   const bundle = await importTfjs(modelJson);
-  await writeBundle(options.output, bundle);
+  await writeBundleFile(options.output, bundle);
   const size = bundle.header.sections.reduce((sum, s) => Math.max(sum, s.offset + s.length), 0);
   if (options.json) outJson({ file: options.output, kind: bundle.header.kind, sections: bundle.header.sections.length });
   else out(`Wrote ${options.output} (${bundle.header.kind}, ${bundle.header.sections.length} sections, ${size} data bytes).`);

@@ -2,10 +2,13 @@ import { type Bundle, ModelBundleError, sha256, toHex } from '@modelbundle/core'
 import { toModelBundleError } from '../errors.js';
 import { out, outJson, paint } from '../output.js';
 import { readBundleFile } from '../progress.js';
+import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
 
 /** Options of `modelbundle verify`. */
 export interface VerifyOptions {
   json?: boolean;
+  /** Public key files; when given, the bundle must be signed by one of them. */
+  publicKey?: string[];
 }
 
 /** One section's digest check. */
@@ -25,24 +28,31 @@ export interface VerifyReport {
   /** The prefix and header checks (magic, lengths, header digest, header rules). */
   header: { ok: boolean; sha256: string | null };
   sections: SectionCheck[];
-  /** Whether the prefix carries a signature, and whether it was checked. */
-  signature: { present: boolean; checked: boolean; valid: boolean | null };
-  /** Why the bundle is not intact: code, message and details (region names the damaged place). */
+  /**
+   * Whether the prefix carries a signature, whether it was checked (only with
+   * --public-key, and only once every digest matched), whether it verified,
+   * and the fingerprint of the key that verified it.
+   */
+  signature: { present: boolean; checked: boolean; valid: boolean | null; fingerprint: string | null };
+  /** Why the check failed (damage, or an untrusted signature): code, message and details (region names the damaged place). */
   error: { code: string; message: string; details: Record<string, unknown> } | null;
 }
 
 /**
  * Checks every digest of a bundle file: the header digest in the prefix,
  * then each section's SHA-256, all of them (not just the first damaged).
- * Exit 0 when intact, otherwise the code of the failure (CORRUPT 12, TRUNCATED 11, ...).
+ * With public keys, then checks that one of them signed it.
+ * Exit 0 when intact (and trusted), otherwise the code of the failure
+ * (CORRUPT 12, TRUNCATED 11, SIGNATURE_INVALID 19, ...).
  */
 export async function verifyCommand(file: string, options: VerifyOptions): Promise<number> {
+  const keys = await readTrustedKeys(options.publicKey);
   const report: VerifyReport = {
     file,
     intact: false,
     header: { ok: false, sha256: null },
     sections: [],
-    signature: { present: false, checked: false, valid: null },
+    signature: { present: false, checked: false, valid: null, fingerprint: null },
     error: null,
   };
   let failure: ModelBundleError | undefined;
@@ -59,11 +69,23 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
         { details: { region: `section:${damaged[0]?.name}`, sections: damaged.map((s) => s.name) } },
       );
     }
-    // Signature checks (with a trusted public key) belong here, after the digests they sign.
+    // Damage is reported as damage (12): a signature is only worth checking over intact bytes.
+    if (!failure && keys) {
+      report.signature.checked = true;
+      try {
+        const check = await requireTrustedSignature(bundle, keys);
+        report.signature.valid = true;
+        report.signature.fingerprint = check?.fingerprint ?? null;
+      } catch (error) {
+        const untrusted = toModelBundleError(error);
+        if (untrusted.code === 'SIGNATURE_INVALID') report.signature.valid = false;
+        failure = untrusted;
+      }
+    }
   } catch (error) {
     failure = toModelBundleError(error);
   }
-  report.intact = failure === undefined;
+  report.intact = failure === undefined || report.signature.valid === false;
   report.error = failure ? failure.toJSON() : null;
   if (options.json) outJson(report);
   else printReport(report);
@@ -86,10 +108,18 @@ function printReport(r: VerifyReport): void {
   const mark = (ok: boolean) => (ok ? paint(s, 'green', 'ok     ') : paint(s, 'red', 'DAMAGED'));
   out(`${mark(r.header.ok)} header${r.header.sha256 ? ` sha256 ${r.header.sha256}` : ''}`);
   for (const section of r.sections) out(`${mark(section.ok)} section ${section.name} (${section.length} bytes)`);
-  out(`signature: ${r.signature.present ? 'present (not checked)' : 'none'}`);
+  out(`signature: ${signatureLine(r.signature)}`);
   out(
-    r.intact
-      ? paint(s, 'green', `${r.file}: intact`)
-      : paint(s, 'red', `${r.file}: damaged${r.error?.details.region ? ` at ${String(r.error.details.region)}` : ''}`),
+    r.intact && r.signature.valid === false
+      ? paint(s, 'red', `${r.file}: intact, but not signed by a trusted key`)
+      : r.intact
+        ? paint(s, 'green', `${r.file}: intact`)
+        : paint(s, 'red', `${r.file}: damaged${r.error?.details.region ? ` at ${String(r.error.details.region)}` : ''}`),
   );
+}
+
+function signatureLine(signature: VerifyReport['signature']): string {
+  if (signature.valid) return paint(process.stdout, 'green', `valid, signed by ${signature.fingerprint}`);
+  if (signature.valid === false) return paint(process.stdout, 'red', signature.present ? 'NOT TRUSTED' : 'none (a signature was required)');
+  return signature.present ? 'present (not checked: pass --public-key to check it)' : 'none';
 }
