@@ -1,6 +1,7 @@
 import { type Bundle, type BundleSource, createRegistry, encodeBundle, ModelBundleError, type Serializer, type UnbundleOptions } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelArtifacts } from './artifacts.js';
+import { buildGuarded } from './initializer-guard.js';
 import { artifactsFromParts, partsFromArtifacts } from './parts.js';
 import { serializerIdentity, type TfjsKind } from './serializer.js';
 
@@ -36,7 +37,13 @@ export function bundleIOHandler(options: BundleIOHandlerOptions): tf.io.IOHandle
   }
   if (options.source !== undefined) {
     const source = options.source;
-    handler.load = async () => bundleToArtifacts(typeof source === 'function' ? await source() : source, options);
+    handler.load = async () => {
+      const artifacts = await bundleToArtifacts(typeof source === 'function' ? await source() : source, options);
+      // tfjs's loader initializes top-level layers with plain zeros of whatever size the topology says. Build the
+      // model once under the weight-manifest guards first, so a topology that lies fails before tfjs allocates.
+      (await buildGuarded({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs ?? [] })).dispose();
+      return artifacts;
+    };
   }
   return handler;
 }

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect, ModelBundleError } from '@modelbundle/core';
-import { bundleToArtifacts, ensureBackend, modelFromBytes, modelToBytes } from '@modelbundle/tfjs';
+import { bundleIOHandler, bundleToArtifacts, ensureBackend, modelFromBytes, modelToBytes } from '@modelbundle/tfjs';
 import { exportTfjs } from '@modelbundle/tfjs/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -79,6 +79,25 @@ describe('a topology that disagrees with its weights', () => {
     expect(largest).toBeLessThan(64 * 1024);
     expect(tf.memory().numBytes - memory.numBytes).toBeLessThan(1024);
     expect(elapsed).toBeLessThan(1000);
+  });
+
+  it('keeps each restore to its own budget when restores run at once', async () => {
+    const source = convModel();
+    const honest = await modelToBytes(source);
+    source.dispose();
+    const lie = await lyingBundle(denseInput(), (t) => t.replace('"units":2', '"units":3'));
+    const results = await Promise.allSettled([modelFromBytes(honest), modelFromBytes(lie), modelFromBytes(honest)]);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(((results[1] as PromiseRejectedResult).reason as ModelBundleError).code).toBe('MALFORMED');
+    for (const r of results) if (r.status === 'fulfilled') r.value.dispose();
+  });
+
+  it("is refused the same way by tfjs's own loader through bundleIOHandler", async () => {
+    const bytes = await lyingBundle(denseInput(), (t) => t.replace('"units":2', '"units":100000000'));
+    const { largest, result } = await measureAllocation(() => tfl.loadLayersModel(bundleIOHandler({ source: bytes })));
+    expect(result.status).toBe('rejected');
+    expect(((result as PromiseRejectedResult).reason as ModelBundleError).code).toBe('MALFORMED');
+    expect(largest).toBeLessThan(64 * 1024);
   });
 
   it('names the layer, the shape asked for and what the weights justify', async () => {
@@ -166,6 +185,17 @@ describe('a restored model keeps its own initializers', () => {
       model.dispose();
       restored.dispose();
     }
+  });
+
+  it("loads an honest bundle through tfjs's own loader, the guarded trial build leaving no tensor behind", async () => {
+    const model = convModel();
+    const bytes = await modelToBytes(model);
+    const before = tf.memory().numTensors;
+    const loaded = await tfl.loadLayersModel(bundleIOHandler({ source: bytes }));
+    expect(weightBytes(loaded)).toEqual(weightBytes(model));
+    loaded.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    model.dispose();
   });
 
   it('builds a restored model with the real initializers again later (a new layer from its config)', async () => {
