@@ -96,34 +96,76 @@ function registerGuard(): void {
   registered = true;
 }
 
-const INITIALIZER_KEY = /_initializer$/;
+/** `kernel_initializer` as tfjs writes it, or `kernelInitializer` as tfjs reads it after camel-casing keys. */
+const INITIALIZER_KEY = /(_i|I)nitializer$/;
 const MAX_DEPTH = 256;
 
-/** A copy of the topology with every initializer wrapped in a guard that draws on `budget`. */
+/** A copy of the topology with every initializer, defaults included, wrapped in a guard that draws on `budget`. */
 function guardTopology(topology: unknown, budget: number): unknown {
   const visit = (value: unknown, layer: string, depth: number): unknown => {
-    if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return value;
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > MAX_DEPTH) {
+      throw new ModelBundleError(
+        'LIMIT_EXCEEDED',
+        `The model topology nests deeper than ${MAX_DEPTH} levels; no real model does. The bundle is damaged or hostile.`,
+      );
+    }
     if (Array.isArray(value)) return value.map((item) => visit(item, layer, depth + 1));
     const record = value as Record<string, unknown>;
-    const config = record.config as Record<string, unknown> | undefined;
-    const here = typeof record.class_name === 'string' && typeof config?.name === 'string' ? config.name : layer;
+    const config = record.config;
+    const isClass = typeof record.class_name === 'string' && typeof config === 'object' && config !== null && !Array.isArray(config);
+    const here = isClass && typeof (config as { name?: unknown }).name === 'string' ? ((config as { name: string }).name as string) : layer;
     const out: Record<string, unknown> = {};
     for (const [key, item] of Object.entries(record)) {
-      out[key] = INITIALIZER_KEY.test(key) && isInitializerIdentifier(item) ? guardConfig(item, budget, here, key) : visit(item, here, depth + 1);
+      if (INITIALIZER_KEY.test(key) && item !== null && item !== undefined) out[key] = guardConfig(item, budget, here, key);
+      else if (key === 'config' && isClass)
+        out[key] = visit(withDefaultInitializers(record.class_name as string, item as Record<string, unknown>), here, depth + 1);
+      else out[key] = visit(item, here, depth + 1);
     }
     return out;
   };
   return visit(topology, '(model)', 0);
 }
 
-function isInitializerIdentifier(value: unknown): boolean {
-  if (typeof value === 'string') return true;
-  const record = value as { class_name?: unknown; config?: unknown } | null;
-  return typeof record === 'object' && record !== null && typeof record.class_name === 'string';
+/**
+ * A layer's config with the initializers it leaves out (or sets to null) written in, as the layer
+ * class's defaults: tfjs would otherwise use those defaults unguarded. The defaults come from a
+ * layer of that class made from the config's plain values (a layer allocates nothing until built).
+ */
+function withDefaultInitializers(className: string, config: Record<string, unknown>): Record<string, unknown> {
+  const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
+  if (!entry) return config;
+  const [cls, fromConfig] = entry;
+  // Containers build their layers when made; their layers' own configs are filled in one by one.
+  if (!(cls.prototype instanceof tfl.layers.Layer) || cls.prototype instanceof tfl.LayersModel) return config;
+  let full: tf.serialization.ConfigDict;
+  try {
+    full = (fromConfig(cls, probeConfig(config)) as unknown as tfl.layers.Layer).getConfig();
+  } catch {
+    return config; // wrappers without their inner layer, or odd values: tfjs judges the real config itself
+  }
+  const filled = { ...config };
+  for (const [key, value] of Object.entries(full)) {
+    if (!INITIALIZER_KEY.test(key) || value === null || value === undefined) continue;
+    const snake = key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+    if ((filled[key] ?? filled[snake]) === null || (filled[key] ?? filled[snake]) === undefined) filled[snake] = JSON.parse(JSON.stringify(value)); // as JSON: tfjs's key conversion fails on undefined fields
+  }
+  return filled;
+}
+
+/** The plain values of a layer config the way tfjs reads them (camel-cased keys and strings); nested objects are left out. */
+function probeConfig(config: Record<string, unknown>): tf.serialization.ConfigDict {
+  const camel = (text: string): string => text.replace(/_([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
+  const out: tf.serialization.ConfigDict = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) continue;
+    out[key === 'name' ? key : camel(key)] = (typeof value === 'string' && key !== 'name' ? camel(value) : value) as tf.serialization.ConfigDictValue;
+  }
+  return out;
 }
 
 function guardConfig(original: unknown, budget: number, name: string, role: string): { class_name: string; config: Record<string, unknown> } {
-  return { class_name: GUARD_CLASS, config: { original, budget, name, role: role.replace(/_/g, ' ') } };
+  return { class_name: GUARD_CLASS, config: { original, budget, name, role: role.replace(/_|(?=I)/g, ' ').toLowerCase() } };
 }
 
 /** Model weights (not optimizer state) a manifest lists: the most a topology may initialize. */

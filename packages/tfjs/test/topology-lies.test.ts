@@ -53,6 +53,29 @@ const lies: [string, () => tfl.LayersModel, (topology: string) => string][] = [
         .replace(/"kernel_initializer":\{"class_name":"VarianceScaling","config":\{[^}]*\}\}/, '"kernel_initializer":"zeros"'),
   ],
   [
+    'a lying Dense that leaves its kernel initializer out (the default would run)',
+    denseInput,
+    (t) => t.replace('"units":2', '"units":100000000').replace(/"kernel_initializer":\{"class_name":"VarianceScaling","config":\{[^}]*\}\},/, ''),
+  ],
+  [
+    'a lying Dense whose kernel initializer is null',
+    denseInput,
+    (t) =>
+      t
+        .replace('"units":2', '"units":100000000')
+        .replace(/"kernel_initializer":\{"class_name":"VarianceScaling","config":\{[^}]*\}\}/, '"kernel_initializer":null'),
+  ],
+  [
+    'a lying Dense whose initializer key is camel-cased as tfjs reads it',
+    denseInput,
+    (t) => t.replace('"units":2', '"units":100000000').replace('"kernel_initializer":{"class_name"', '"kernelInitializer":{"className"'),
+  ],
+  [
+    'a lying LSTM without any initializer keys',
+    () => tfl.sequential({ layers: [tfl.layers.lstm({ units: 2, inputShape: [3, 2], ...RECURRENT_INIT })] }),
+    (t) => t.replace('"units":2', '"units":20000').replace(/"(kernel|recurrent|bias)_initializer":\{"class_name":"\w+","config":\{[^}]*\}\},/g, ''),
+  ],
+  [
     'many layers each within the largest weight but together over the total',
     () => tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [4] }), tfl.layers.dense({ units: 1 })] }),
     (t) => t.replace('"units":1,', '"units":4,'),
@@ -74,7 +97,7 @@ describe('a topology that disagrees with its weights', () => {
     expect(result.status).toBe('rejected');
     const error = (result as PromiseRejectedResult).reason as ModelBundleError;
     expect(error).toBeInstanceOf(ModelBundleError);
-    expect(error.code).toBe('MALFORMED');
+    expect(error.code, error.message).toBe('MALFORMED');
     expect(error.message).toMatch(/the topology disagrees with its weights; the bundle is damaged or hostile/);
     expect(largest).toBeLessThan(64 * 1024);
     expect(tf.memory().numBytes - memory.numBytes).toBeLessThan(1024);
@@ -196,6 +219,21 @@ describe('a restored model keeps its own initializers', () => {
     loaded.dispose();
     expect(tf.memory().numTensors).toBe(before);
     model.dispose();
+  });
+
+  it('restores an honest topology that leaves initializers out, with the layer defaults tfjs would use', async () => {
+    const model = tfl.sequential({ layers: [tfl.layers.lstm({ units: 2, inputShape: [3, 2], ...RECURRENT_INIT }), tfl.layers.dense({ units: 1 })] });
+    const weights = weightBytes(model);
+    const bytes = await lyingBundle(model, (t) => t.replace(/"(kernel|recurrent|bias)_initializer":\{"class_name":"\w+","config":\{[^}]*\}\},/g, ''));
+    const restored = await modelFromBytes(bytes);
+    expect(weightBytes(restored)).toEqual(weights);
+    const lstm = restored.layers[0]?.getConfig() as Record<string, { className: string }>;
+    expect([lstm.kernelInitializer?.className, lstm.recurrentInitializer?.className, lstm.biasInitializer?.className]).toEqual([
+      'VarianceScaling',
+      'Orthogonal',
+      'Zeros',
+    ]);
+    restored.dispose();
   });
 
   it('builds a restored model with the real initializers again later (a new layer from its config)', async () => {
