@@ -103,7 +103,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
       const data = (await next) as Uint8Array[];
       const following = groups[i + 1];
       next = following ? readGroup(following, groupEnd(group)) : undefined;
-      group.forEach((entry, k) => sections.set(entry.name, data[k] as Uint8Array));
+      for (const [k, entry] of group.entries()) sections.set(entry.name, data[k] as Uint8Array);
       if (options.verify === false) continue;
       await verifySections({ ...bundle, header: { ...header, sections: group } }).catch(async (e) => {
         await next?.catch(() => {}); // let the read in flight finish before the file is closed
