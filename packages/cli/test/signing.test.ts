@@ -41,6 +41,13 @@ describe('keygen', () => {
     expect(await readFile(join(cwd, report.publicKey), 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
   });
 
+  it('takes a plain file name for --name (exit 2 otherwise)', async () => {
+    const result = await cli('keygen', 'keys', '--name', '../escape');
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('is not a file name');
+    await expect(stat(join(cwd, 'escape.key'))).rejects.toThrow();
+  });
+
   it('refuses to overwrite either key file without --force, and replaces both with it', async () => {
     const before = await readFile(join(cwd, 'keys/alice.key'), 'utf8');
     const refused = await cli('keygen', 'keys', '--name', 'alice');

@@ -14,6 +14,12 @@ export interface KeygenOptions {
 
 /** Writes `<name>.key` (private, mode 0600) and `<name>.pub` into `dir`; refuses to replace either without --force. */
 export async function keygenCommand(dir: string, options: KeygenOptions): Promise<number> {
+  if (options.name === '' || /[/\\]/.test(options.name)) {
+    throw new ModelBundleError(
+      'INVALID_ARGUMENT',
+      `--name "${options.name}" is not a file name; expected a name without "/" or "\\" (give the directory as the argument).`,
+    );
+  }
   if (!options.force) {
     // Check both first: a refusal must not leave a new private key beside an old public one.
     for (const path of [join(dir, `${options.name}.key`), join(dir, `${options.name}.pub`)]) {
