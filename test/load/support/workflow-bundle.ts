@@ -28,7 +28,7 @@ export async function penguinBundle(): Promise<PenguinBundle> {
   const spec = { ...demoSpec, fit: { ...demoSpec.fit, epochs: 2 } };
   const workflow = await fitWorkflow(spec, penguins, { outcome: 'Species', unseenLevels: 'error' });
   const dir = await mkdtemp(join(tmpdir(), 'modelbundle-load-'));
-  const path = join(dir, 'penguins.mbundle');
+  const path = join(dir, 'penguins.mbnd');
   await writeBundle(path, await workflowsRegistry().bundle(workflow, { metadata: { name: 'penguins' } }));
   // Eight penguins from the three islands; five have missing measurements or sex (null).
   const rows = [0, 3, 8, 47, 150, 246, 300, 339].map((i) => {
