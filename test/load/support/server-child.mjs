@@ -5,7 +5,7 @@
 import { createRegistry } from '@modelbundle/core';
 import { workflowsPlugin } from '@modelbundle/workflows';
 import * as tf from '@tensorflow/tfjs-core';
-import { createServer } from '../../../packages/serve/dist/index.js';
+import { createServer } from '@modelbundle/serve';
 
 const [path] = process.argv.slice(2);
 const registry = createRegistry({ autoload: false }).registerPlugin(workflowsPlugin);
