@@ -22,12 +22,12 @@ export async function predictSuite({ quick, runs }) {
   const penguins = await loadPenguins();
   const spec = sequentialSpec({
     mode: 'classification',
-    blocks: [{ block: 'dense', repeat: 2, args: { units: quick ? 64 : 256 } }],
+    blocks: [{ block: 'dense', repeat: 2, args: { units: 64 } }],
     fit: { epochs: 1, batchSize: 64, seed: 1 },
   });
   const fitted = await fitWorkflow(spec, penguins, { outcome: 'Species' });
   const copy = JSON.parse(JSON.stringify(fitted, workflowReplacer), workflowReviver);
-  const rows = Array.from({ length: quick ? 4 : 16 }, () => penguins).flat();
+  const rows = Array.from({ length: quick ? 4 : 8 }, () => penguins).flat();
   const data = readFitted(fitted);
   const model = liveModelOf(fitted);
   const width = data.recipe.features.length;
