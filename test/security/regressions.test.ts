@@ -35,7 +35,7 @@ describe('fuzzer regression vectors (test/security/regressions)', () => {
     expect(await checkInput(bytes, TARGETS, ctx)).toBeUndefined();
   });
 
-  // Findings still broken (none today): each fails until its fix lands, then this test says to move it.
+  // Still broken (docs/SECURITY.md, "Known open issue"): these fail until the fix lands, then this test says to move them.
   it.each(openVectors)('%s: still fails as recorded (move it to regressions/ once fixed)', async (name) => {
     const bytes = new Uint8Array(await readFile(join(OPEN_DIR, name)));
     const meta = JSON.parse(await readFile(join(OPEN_DIR, name.replace(/\.bin$/, '.json')), 'utf8'));
