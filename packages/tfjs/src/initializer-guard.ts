@@ -168,6 +168,42 @@ function guardConfig(original: unknown, budget: number, name: string, role: stri
   return { class_name: GUARD_CLASS, config: { original, budget, name, role: role.replace(/_|(?=I)/g, ' ').toLowerCase() } };
 }
 
+/** Most elements the zero states of stateful RNN layers may take: 64 MiB of float32 (docs/SECURITY.md). */
+export const MAX_STATE_ELEMENTS = 16 * 1024 * 1024;
+
+/**
+ * Stateful RNN layers allocate zero states of batch x units while being built, outside any
+ * initializer and unrelated to the weights, so no weight budget bounds them: cap them instead.
+ * Counts two states per layer (LSTM's), with the largest batch size the topology names anywhere.
+ */
+function checkStatefulStates(topology: unknown): void {
+  let batch = 0;
+  let stateUnits = 0;
+  const visit = (value: unknown, depth: number): void => {
+    if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return;
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, depth + 1);
+      return;
+    }
+    const record = value as Record<string, unknown>;
+    for (const key of ['batch_input_shape', 'batchInputShape', 'batch_shape', 'batchShape']) {
+      const first = (record[key] as unknown[] | undefined)?.[0];
+      if (typeof first === 'number') batch = Math.max(batch, first);
+    }
+    for (const key of ['batch_size', 'batchSize']) if (typeof record[key] === 'number') batch = Math.max(batch, record[key] as number);
+    if (record.stateful === true && typeof record.units === 'number') stateUnits += 2 * record.units;
+    for (const item of Object.values(record)) visit(item, depth + 1);
+  };
+  visit(topology, 0);
+  if (stateUnits > 0 && batch * stateUnits > MAX_STATE_ELEMENTS) {
+    throw new ModelBundleError(
+      'LIMIT_EXCEEDED',
+      `The model's stateful recurrent layers would hold ${batch} x ${stateUnits} state values, over the limit of ${MAX_STATE_ELEMENTS}. No model needs states that large; the bundle is damaged or hostile.`,
+      { details: { batch, stateUnits, limit: MAX_STATE_ELEMENTS } },
+    );
+  }
+}
+
 /** Model weights (not optimizer state) a manifest lists: the most a topology may initialize. */
 function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
   let largest = 0;
@@ -195,6 +231,7 @@ export async function buildGuarded(artifacts: tf.io.ModelArtifacts): Promise<tfl
   budgets.set(id, budgetFor(artifacts.weightSpecs ?? []));
   try {
     const { weightSpecs: _specs, weightData: _data, ...topologyOnly } = artifacts;
+    checkStatefulStates(artifacts.modelTopology);
     const guarded = guardTopology(artifacts.modelTopology, id) as tf.io.ModelArtifacts['modelTopology'];
     const model = await tfl.loadLayersModel(tf.io.fromMemory({ ...topologyOnly, modelTopology: guarded }));
     restoreInitializers(model);

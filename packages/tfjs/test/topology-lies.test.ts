@@ -133,6 +133,29 @@ describe('a topology that disagrees with its weights', () => {
   });
 });
 
+describe('stateful recurrent layers', () => {
+  const stateful = () => tfl.sequential({ layers: [tfl.layers.simpleRNN({ units: 3, stateful: true, batchInputShape: [4, 2, 2], ...RECURRENT_INIT })] });
+
+  it('round-trips an honest stateful model, states included in its batch size', async () => {
+    const source = stateful();
+    const restored = await modelFromBytes(await modelToBytes(source));
+    expect(restored.inputs[0]?.shape).toEqual([4, 2, 2]);
+    expect(weightBytes(restored)).toEqual(weightBytes(source));
+    source.dispose();
+    restored.dispose();
+  });
+
+  it('refuses states past the limit (batch x units) with LIMIT_EXCEEDED, before allocating them', async () => {
+    const bytes = await lyingBundle(stateful(), (t) => t.replaceAll('[4,2,2]', '[100000000,2,2]'));
+    const { largest, result } = await measureAllocation(() => modelFromBytes(bytes));
+    expect(result.status).toBe('rejected');
+    const error = (result as PromiseRejectedResult).reason as ModelBundleError;
+    expect(error.code, error.message).toBe('LIMIT_EXCEEDED');
+    expect(error.message).toMatch(/stateful recurrent layers would hold 100000000 x 6 state values/);
+    expect(largest).toBeLessThan(64 * 1024);
+  });
+});
+
 /** The topology section of a bundle, as bytes. */
 async function topologyBytes(bytes: Uint8Array): Promise<Uint8Array> {
   const { header, sections } = await takeApart(bytes);
