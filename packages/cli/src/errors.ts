@@ -1,4 +1,4 @@
-import { type ErrorCode, ErrorCodes, ModelBundleError } from '@modelbundle/core';
+import { asModelBundleError, ErrorCodes, ModelBundleError } from '@modelbundle/core';
 import { outJson, paint } from './output.js';
 
 /** Exit code for wrong usage (unknown option, missing argument), as most command lines use. */
@@ -6,14 +6,8 @@ export const USAGE_EXIT = ErrorCodes.INVALID_ARGUMENT.exit;
 
 /** The error as a ModelBundleError, also when a plugin threw one from its own copy of @modelbundle/core. */
 export function toModelBundleError(error: unknown): ModelBundleError {
-  if (error instanceof ModelBundleError) return error;
-  const candidate = error as { name?: unknown; code?: unknown; message?: unknown; details?: unknown };
-  if (candidate?.name === 'ModelBundleError' && typeof candidate.code === 'string' && candidate.code in ErrorCodes) {
-    return new ModelBundleError(candidate.code as ErrorCode, String(candidate.message), {
-      details: (candidate.details as Record<string, unknown>) ?? {},
-      cause: error,
-    });
-  }
+  const known = asModelBundleError(error);
+  if (known) return known;
   const message = error instanceof Error ? error.message : String(error);
   return new ModelBundleError('INTERNAL', `Unexpected failure: ${message}. This is a bug; please report it with the command you ran.`, { cause: error });
 }

@@ -95,3 +95,19 @@ export class ModelBundleError extends Error {
 export function isModelBundleError(error: unknown, code?: ErrorCode): error is ModelBundleError {
   return error instanceof ModelBundleError && (code === undefined || error.code === code);
 }
+
+/**
+ * The error as a {@link ModelBundleError}, also when it was thrown by another
+ * copy of @modelbundle/core (a plugin that brings its own): such an error
+ * fails `instanceof` but keeps its name, code and details. Undefined for any
+ * other error.
+ */
+export function asModelBundleError(error: unknown): ModelBundleError | undefined {
+  if (error instanceof ModelBundleError) return error;
+  const candidate = error as { name?: unknown; code?: unknown; message?: unknown; details?: unknown } | null;
+  if (candidate?.name !== 'ModelBundleError' || typeof candidate.code !== 'string' || !(candidate.code in ErrorCodes)) return undefined;
+  return new ModelBundleError(candidate.code as ErrorCode, String(candidate.message), {
+    details: (candidate.details as Record<string, unknown>) ?? {},
+    cause: error,
+  });
+}

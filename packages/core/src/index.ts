@@ -17,7 +17,7 @@ export { sha256 } from './envelope/digest.js';
 export type { Header, SectionEntry } from './envelope/header.js';
 export { decodePrefix, type Prefix } from './envelope/prefix.js';
 export { SIGNATURE_BYTES, SIGNATURE_DOMAIN, signatureMessage } from './envelope/signature.js';
-export { type ErrorCode, ErrorCodes, isModelBundleError, ModelBundleError, type ModelBundleErrorOptions } from './errors.js';
+export { asModelBundleError, type ErrorCode, ErrorCodes, isModelBundleError, ModelBundleError, type ModelBundleErrorOptions } from './errors.js';
 export { loadDeclaredPlugin, type PluginLoader, type PluginLoaderContext } from './registry/autoload.js';
 export { bundle, defaultRegistry, registerPlugin, registerSerializer, unbundle } from './registry/default.js';
 export { type BundleOptions, createRegistry, Registry, type RegistryOptions, type UnbundleOptions } from './registry/registry.js';

@@ -1,8 +1,26 @@
 import { readFile } from 'node:fs/promises';
-import { CORE_VERSION, type ErrorCode, ErrorCodes, isModelBundleError, ModelBundleError } from '@modelbundle/core';
+import { asModelBundleError, CORE_VERSION, type ErrorCode, ErrorCodes, isModelBundleError, ModelBundleError } from '@modelbundle/core';
 import { describe, expect, it } from 'vitest';
 
 describe('errors', () => {
+  it('recognises a ModelBundleError from another copy of core by name and code, and nothing else', () => {
+    class ForeignError extends Error {
+      override name = 'ModelBundleError';
+      code = 'CORRUPT';
+      details = { region: 'header' };
+    }
+    const foreign = new ForeignError('damaged');
+    const converted = asModelBundleError(foreign);
+    expect(converted).toBeInstanceOf(ModelBundleError);
+    expect(converted?.toJSON()).toEqual({ code: 'CORRUPT', message: 'damaged', details: { region: 'header' } });
+    expect(converted?.cause).toBe(foreign);
+    const own = new ModelBundleError('IO_ERROR', 'x');
+    expect(asModelBundleError(own)).toBe(own);
+    expect(asModelBundleError(new Error('plain'))).toBeUndefined();
+    expect(asModelBundleError(Object.assign(new ForeignError('bad code'), { code: 'NOT_A_CODE' }))).toBeUndefined();
+    expect(asModelBundleError(null)).toBeUndefined();
+  });
+
   const codes = Object.entries(ErrorCodes) as [ErrorCode, { http: number; exit: number }][];
 
   it.each(codes)('%s has an HTTP status and an exit code', (code, { http, exit }) => {

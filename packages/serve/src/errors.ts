@@ -1,4 +1,4 @@
-import { type ErrorCode, ErrorCodes, ModelBundleError } from '@modelbundle/core';
+import { asModelBundleError, type ErrorCode } from '@modelbundle/core';
 import type { FastifyError } from 'fastify';
 
 /** The JSON body of every error response. */
@@ -55,17 +55,4 @@ export function errorResponse(error: unknown, bodyLimit: number, contentType?: s
 
 function reply(status: number, code: ErrorCode, message: string): ErrorResponse {
   return { status, body: { error: { code, message, details: {} } } };
-}
-
-/** The error as a ModelBundleError, also when it comes from another copy of @modelbundle/core (a plugin's own). */
-function asModelBundleError(error: unknown): ModelBundleError | undefined {
-  if (error instanceof ModelBundleError) return error;
-  const candidate = error as { name?: unknown; code?: unknown; message?: unknown; details?: unknown };
-  if (candidate?.name === 'ModelBundleError' && typeof candidate.code === 'string' && candidate.code in ErrorCodes) {
-    return new ModelBundleError(candidate.code as ErrorCode, String(candidate.message), {
-      details: (candidate.details as Record<string, unknown>) ?? {},
-      cause: error,
-    });
-  }
-  return undefined;
 }

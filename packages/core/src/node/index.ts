@@ -1,3 +1,4 @@
+export { ioError } from './file-io.js';
 export { type FileInspection, inspectFile, type ReadBundleOptions, readBundle } from './read.js';
 export { type KeyPairFiles, readPrivateKey, readPublicKey, type SignFileOptions, signFile, verifyFile, writeKeyPair } from './signing.js';
-export { type WriteBundleOptions, writeBundle } from './write.js';
+export { type WriteBundleOptions, writeBundle, writeFileAtomic } from './write.js';

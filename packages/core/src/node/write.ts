@@ -9,7 +9,7 @@ const TEMP_SUFFIX = '.mbtmp';
 /** Large sections are written (and reported) in slices of this size, so progress moves smoothly. */
 const PROGRESS_SLICE = 8 * 1024 * 1024;
 
-/** Options for {@link writeBundle}. */
+/** Options for {@link writeBundle} and {@link writeFileAtomic}. */
 export interface WriteBundleOptions {
   /**
    * Called after each chunk (prefix, header, padding, or a slice of at most
@@ -27,8 +27,19 @@ export interface WriteBundleOptions {
  * Sections are streamed one by one; the file is never built in memory.
  * Temp files left by writers that died are removed by the next write.
  */
-export async function writeBundle(path: string, bundle: Bundle, options: WriteBundleOptions = {}): Promise<void> {
-  const { onProgress } = options;
+export function writeBundle(path: string, bundle: Bundle, options: WriteBundleOptions = {}): Promise<void> {
+  const total = fileLength(bundle.headerBytes.length, bundle.header.sections);
+  return writeFileAtomic(path, bundleChunks(bundle), { ...options, total });
+}
+
+/**
+ * Writes any file atomically, as {@link writeBundle} does: the chunks go to
+ * a temp file beside `path` (removed on failure, or by the next write if
+ * the process died), which is fsynced and renamed over the target.
+ * `total` is the byte count reported to `onProgress`.
+ */
+export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, options: WriteBundleOptions & { total?: number } = {}): Promise<void> {
+  const { onProgress, total = 0 } = options;
   const dir = dirname(path);
   const base = basename(path);
   await removeStaleTemps(dir, base);
@@ -37,11 +48,10 @@ export async function writeBundle(path: string, bundle: Bundle, options: WriteBu
     const handle = await open(temp, 'wx', 0o644);
     try {
       if (!onProgress) {
-        await writeChunks(handle, bundleChunks(bundle));
+        await writeChunks(handle, chunks);
       } else {
-        const total = fileLength(bundle.headerBytes.length, bundle.header.sections);
         let written = 0;
-        for (const chunk of bundleChunks(bundle)) {
+        for (const chunk of chunks) {
           for (let start = 0; start < chunk.byteLength; start += PROGRESS_SLICE) {
             const slice = chunk.subarray(start, Math.min(start + PROGRESS_SLICE, chunk.byteLength));
             await writeFully(handle, slice);

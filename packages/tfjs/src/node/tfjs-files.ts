@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { type Bundle, type BundleOptions, ModelBundleError } from '@modelbundle/core';
-import { readBundle } from '@modelbundle/core/node';
+import { ioError, readBundle, writeFileAtomic } from '@modelbundle/core/node';
 import type * as tf from '@tensorflow/tfjs-core';
 import { artifactsToBundle, bundleToArtifacts } from '../io-handler.js';
 
@@ -30,7 +29,7 @@ export async function exportTfjs(source: Bundle | Uint8Array | string, dir: stri
   const shards = shardViews(weights, shardBytes);
   const paths = shards.map((_, i) => `group1-shard${i + 1}of${shards.length}.bin`);
   await mkdir(dir, { recursive: true }).catch((e) => Promise.reject(ioError('create the directory', dir, e)));
-  for (const [i, shard] of shards.entries()) await writeAtomic(join(dir, paths[i] as string), shard);
+  for (const [i, shard] of shards.entries()) await writeFileAtomic(join(dir, paths[i] as string), shard);
   const modelJson: tf.io.ModelJSON = {
     modelTopology: artifacts.modelTopology as object,
     weightsManifest: [{ paths, weights: artifacts.weightSpecs ?? [] }],
@@ -41,7 +40,7 @@ export async function exportTfjs(source: Bundle | Uint8Array | string, dir: stri
     ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
   };
   const target = join(dir, 'model.json');
-  await writeAtomic(target, new TextEncoder().encode(JSON.stringify(modelJson)));
+  await writeFileAtomic(target, [new TextEncoder().encode(JSON.stringify(modelJson))]);
   return target;
 }
 
@@ -134,29 +133,4 @@ function shardViews(chunks: readonly Uint8Array[], shardBytes: number): Uint8Arr
     }
   }
   return shards;
-}
-
-async function writeAtomic(path: string, data: Uint8Array | Uint8Array[]): Promise<void> {
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'wx', 0o644);
-    try {
-      for (const chunk of Array.isArray(data) ? data : [data]) await handle.write(chunk);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (e) {
-    await unlink(temp).catch(() => {});
-    throw ioError('write', path, e);
-  }
-}
-
-function ioError(action: string, path: string, cause: unknown): ModelBundleError {
-  if (cause instanceof ModelBundleError) return cause;
-  return new ModelBundleError('IO_ERROR', `Could not ${action} "${path}": ${(cause as Error).message}. Check the path and its permissions.`, {
-    cause,
-    details: { path, errno: (cause as NodeJS.ErrnoException).code ?? null },
-  });
 }
