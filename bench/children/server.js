@@ -14,8 +14,7 @@ const serveEntry = createRequire(import.meta.url).resolve('../../packages/serve/
 const requireFromServe = createRequire(serveEntry);
 let app;
 if (which === 'ours') {
-  // Not a root dependency: imported from its package's build, as the lead app would from node_modules.
-  const { createServer } = await import(new URL('../../packages/serve/dist/index.js', import.meta.url).href);
+  const { createServer } = await import('@modelbundle/serve');
   app = await createServer({ path, registry: createRegistry({ autoload: false }).registerPlugin(tfjsPlugin), logLevel: 'silent' });
 } else {
   const { default: Fastify } = await import(requireFromServe.resolve('fastify'));
