@@ -1,6 +1,6 @@
+import { createServer, DEFAULT_REQUEST_TIMEOUT } from '@modelbundle/serve';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServer, DEFAULT_REQUEST_TIMEOUT } from '@modelbundle/serve';
 import { httpBytes, type RawResponse, rawRequest } from './support/raw-http.js';
 import { type PenguinBundle, penguinBundle, workflowsRegistry } from './support/workflow-bundle.js';
 

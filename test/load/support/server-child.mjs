@@ -3,9 +3,9 @@
 // Sends { port } over IPC once listening; answers 'memory' with the tfjs
 // tensor count and the RSS (after a GC); 'close' closes it and exits.
 import { createRegistry } from '@modelbundle/core';
+import { createServer } from '@modelbundle/serve';
 import { workflowsPlugin } from '@modelbundle/workflows';
 import * as tf from '@tensorflow/tfjs-core';
-import { createServer } from '@modelbundle/serve';
 
 const [path] = process.argv.slice(2);
 const registry = createRegistry({ autoload: false }).registerPlugin(workflowsPlugin);
