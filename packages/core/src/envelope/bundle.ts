@@ -132,6 +132,11 @@ export interface Inspection {
  */
 export async function inspect(bytes: ArrayBuffer | ArrayBufferView): Promise<Inspection> {
   const { header, prefix } = await readHead(asUint8Array(bytes));
+  return inspection(header, prefix);
+}
+
+/** The {@link Inspection} of a checked prefix and header; every inspect flavour (bytes, file, URL) returns this. */
+export function inspection(header: Header, prefix: Prefix): Inspection {
   return {
     header,
     fileLength: prefix.fileLength,

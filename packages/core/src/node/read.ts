@@ -1,6 +1,6 @@
 import { open } from 'node:fs/promises';
-import { type Bundle, type Inspection, readHead, verifySections } from '../envelope/bundle.js';
-import { isAllZero, toHex } from '../envelope/bytes.js';
+import { type Bundle, type Inspection, inspection, readHead, verifySections } from '../envelope/bundle.js';
+import { isAllZero } from '../envelope/bytes.js';
 import { PREFIX_BYTES } from '../envelope/constants.js';
 import type { SectionEntry } from '../envelope/header.js';
 import { checkSectionTable, dataStart } from '../envelope/layout.js';
@@ -24,14 +24,7 @@ export async function inspectFile(path: string): Promise<FileInspection> {
     head.set(prefixBytes);
     await readExactly(handle, PREFIX_BYTES, prefix.headerLength, head.subarray(PREFIX_BYTES));
     const { header } = await readHead(head, size);
-    return {
-      header,
-      fileLength: size,
-      headerLength: prefix.headerLength,
-      headerDigest: toHex(prefix.headerDigest),
-      signed: prefix.signature !== undefined,
-      bytesRead: head.length,
-    };
+    return { ...inspection(header, prefix), bytesRead: head.length };
   } catch (e) {
     throw ioError('inspect', path, e);
   } finally {

@@ -1,5 +1,4 @@
-import { type Inspection, readHead } from '../envelope/bundle.js';
-import { toHex } from '../envelope/bytes.js';
+import { type Inspection, inspection, readHead } from '../envelope/bundle.js';
 import { PREFIX_BYTES } from '../envelope/constants.js';
 import { decodePrefix } from '../envelope/prefix.js';
 import { isModelBundleError, ModelBundleError } from '../errors.js';
@@ -68,11 +67,7 @@ export async function inspectUrl(url: string | URL, options: InspectUrlOptions =
     }
     const { header } = await readHead(head.subarray(0, Math.min(head.length, needed)));
     return {
-      header,
-      fileLength: prefix.fileLength,
-      headerLength: prefix.headerLength,
-      headerDigest: toHex(prefix.headerDigest),
-      signed: prefix.signature !== undefined,
+      ...inspection(header, prefix),
       bytesRead,
       requests,
       rangeSupported: ranged,
