@@ -20,7 +20,7 @@ export { SIGNATURE_BYTES, SIGNATURE_DOMAIN, signatureMessage } from './envelope/
 export { asModelBundleError, type ErrorCode, ErrorCodes, isModelBundleError, ModelBundleError, type ModelBundleErrorOptions } from './errors.js';
 export { loadDeclaredPlugin, type PluginLoader, type PluginLoaderContext } from './registry/autoload.js';
 export { bundle, defaultRegistry, registerPlugin, registerSerializer, unbundle } from './registry/default.js';
-export { type BundleOptions, createRegistry, Registry, type RegistryOptions, type UnbundleOptions } from './registry/registry.js';
+export { type BundleOptions, createRegistry, Registry, type RegistryOptions, toBundle, type UnbundleOptions } from './registry/registry.js';
 export { checkRequirements, type RequirementPolicy, type RequirementStatus } from './registry/requirements.js';
 export type {
   BundleParts,

@@ -1,4 +1,5 @@
 import { request as httpRequest } from 'node:http';
+import { encodeBundle, generateKeyPair, signBundle } from '@modelbundle/core';
 import { createServer, type RunningServer, serve } from '@modelbundle/serve';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linearBundle, linearBundleFile, linearRegistry } from './helpers.js';
@@ -197,5 +198,26 @@ describe('listening', () => {
       code: 'IO_ERROR',
       message: expect.stringContaining(`127.0.0.1:${port}: the port is already in use`),
     });
+  });
+});
+
+describe('trusted keys', () => {
+  it('serves a bundle signed by a trusted key and refuses an unsigned or untrusted one before listening', async () => {
+    const { publicKey, privateKey } = await generateKeyPair();
+    const other = await generateKeyPair();
+    const signed = await signBundle(await linearBundle(), privateKey);
+    const app = await createServer({ bundle: encodeBundle(signed), registry: linearRegistry(), trustedKeys: [publicKey], logLevel: 'silent' });
+    const res = await app.inject({ method: 'POST', url: '/predict', payload: [{ x1: 1, x2: 2, group: 'a' }] });
+    expect(res.json()).toEqual({ predictions: [{ '.pred': 0.5 }] });
+    await app.close();
+    for (const [bundle, reason] of [
+      [signed, 'untrusted'],
+      [await linearBundle(), 'unsigned'],
+    ] as const) {
+      await expect(createServer({ bundle, registry: linearRegistry(), trustedKeys: [other.publicKey], logLevel: 'silent' })).rejects.toMatchObject({
+        code: 'SIGNATURE_INVALID',
+        details: { reason },
+      });
+    }
   });
 });

@@ -215,7 +215,12 @@ export function createRegistry(options?: RegistryOptions): Registry {
   return new Registry(options);
 }
 
-async function toBundle(source: BundleSource, skipVerify: boolean): Promise<Bundle> {
+/**
+ * Decodes anything `unbundle` accepts (a Bundle passes through; bytes, a
+ * Blob or a fetch Response are decoded and, unless `skipVerify`, every
+ * section digest is checked) into a {@link Bundle}.
+ */
+export async function toBundle(source: BundleSource, skipVerify = false): Promise<Bundle> {
   if (isBundle(source)) return source;
   if (typeof Blob !== 'undefined' && source instanceof Blob) return decodeBundle(await source.arrayBuffer(), { verify: !skipVerify });
   if (typeof Response !== 'undefined' && source instanceof Response) {
