@@ -5,6 +5,7 @@ import { createBundle, encodeBundle } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeChunks } from '../src/node/file-io.js';
+import { draft } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -33,20 +34,7 @@ describe('writeChunks', () => {
 
   it('gives a bundle of many small sections the same bytes as encodeBundle', async () => {
     const sections = Array.from({ length: 300 }, (_, i) => [`weights/${i}`, filled(i * 4 + 1, i)] as const);
-    const bundle = await createBundle(
-      {
-        kind: 'test.many',
-        serializer: { version: '1.0.0' },
-        producer: { name: 'test', version: '0.0.0' },
-        created: new Date(0).toISOString(),
-        requires: {},
-        metadata: {},
-        ptype: null,
-        summary: {},
-        payload: {},
-      },
-      sections,
-    );
+    const bundle = await createBundle(draft({ kind: 'test.many', producer: { name: 'test', version: '0.0.0' }, created: new Date(0).toISOString() }), sections);
     const path = join(dir, 'many.mbnd');
     await writeBundle(path, bundle);
     expect(Buffer.compare(await readFile(path), Buffer.from(encodeBundle(bundle)))).toBe(0);
