@@ -1,7 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { dockerCommand } from './commands/docker.js';
 import { inspectCommand } from './commands/inspect.js';
-import { predictCommand } from './commands/predict.js';
+import { type PredictOptions, predictCommand } from './commands/predict.js';
 import { type ServeCommandOptions, serveCommand } from './commands/serve.js';
 import { type KeygenOptions, keygenCommand, type SignOptions, signCommand } from './commands/signing.js';
 import { exportCommand, importCommand } from './commands/tfjs-files.js';
@@ -86,14 +86,22 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .command('predict')
     .description('Restore a bundle and predict rows from a JSON or CSV file, or stdin.')
     .argument('<file>', 'bundle file')
-    .requiredOption('-i, --input <path>', 'rows: a .json file (array or {"instances": [...]}), a .csv file with a heading, or - for stdin')
+    .requiredOption(
+      '-i, --input <path>',
+      'rows: a .json file (an array of rows, {"instances": ...}, {"inputs": ...}, {"dataframe_split": ...} or {"dataframe_records": ...}), a .csv file with a heading, or - for stdin',
+    )
     .option('-t, --type <type>', 'prediction type, e.g. numeric, class or prob (default: the model’s first)')
     .addOption(new Option('--format <format>', 'input format, when the extension does not tell').choices(['json', 'csv']))
     .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
+    .option('-o, --output <file>', 'write the predictions to this file: JSON when it ends in .json, else CSV')
+    .addOption(
+      new Option('--unseen-levels <policy>', 'a value that is not one of its column’s levels: error (default) or zero (predict, warn)').choices([
+        'error',
+        'zero',
+      ]),
+    )
     .option('--json', 'print {"predictions": [...]} instead of CSV')
-    .action((file: string, opts: { input: string; type?: string; json?: boolean; format?: 'json' | 'csv'; publicKey?: string[] }) =>
-      schedule(() => predictCommand(file, opts), opts.json === true),
-    );
+    .action((file: string, opts: PredictOptions) => schedule(() => predictCommand(file, opts), opts.json === true));
 
   program
     .command('export')
@@ -114,14 +122,55 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
 
   program
     .command('serve')
-    .description('Serve a bundle over HTTP: POST /predict, GET /ping, /metadata, /prototype, /openapi.json and docs at /.')
+    .description(
+      'Serve a bundle over HTTP: POST /predict and /invocations, GET /healthz, /readyz, /version, /metrics, /metadata, /prototype, /openapi.json and docs at /. Every option can also be set by its MODELBUNDLE_* variable.',
+    )
     .argument('<file>', 'bundle file')
-    .option('-p, --port <port>', 'port (0 picks a free one)', parsePort, 8080)
-    .option('-H, --host <host>', 'interface to listen on (0.0.0.0 for all)', '127.0.0.1')
-    .addOption(new Option('--log-level <level>', 'request log level').choices(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'))
-    .option('--body-limit <bytes>', 'largest request body in bytes (default 1048576)', parsePositiveInt)
-    .option('--max-rows <n>', 'most rows in one predict request (default 10000)', parsePositiveInt)
-    .option('--request-timeout <ms>', 'time a client has to send a whole request (default 30000)', parsePositiveInt)
+    .option('-p, --port <port>', 'port, 0 picks a free one (MODELBUNDLE_PORT; default 8080)', parsePort)
+    .option('-H, --host <host>', 'interface to listen on, 0.0.0.0 for all (MODELBUNDLE_HOST; default 127.0.0.1)')
+    .addOption(
+      new Option('--log-level <level>', 'request log level (MODELBUNDLE_LOG_LEVEL; default info)').choices([
+        'trace',
+        'debug',
+        'info',
+        'warn',
+        'error',
+        'fatal',
+        'silent',
+      ]),
+    )
+    .option(
+      '--body-limit <bytes>',
+      'largest request body in bytes (MODELBUNDLE_BODY_LIMIT; default: max rows of the widest row, at least 1 MiB)',
+      parsePositiveInt,
+    )
+    .option('--max-rows <n>', 'most rows in one predict request (MODELBUNDLE_MAX_ROWS; default 10000)', parsePositiveInt)
+    .option('--request-timeout <ms>', 'time a client has to send a whole request (MODELBUNDLE_REQUEST_TIMEOUT; default 30000)', parsePositiveInt)
+    .addOption(
+      new Option('--unseen-levels <policy>', 'a value outside its column’s levels: error (400) or zero (predict, warn) (MODELBUNDLE_UNSEEN_LEVELS)').choices([
+        'error',
+        'zero',
+      ]),
+    )
+    .option(
+      '--batch-max-rows <n>',
+      'most rows per model call when joining concurrent requests; 0 turns batching off (MODELBUNDLE_BATCH_MAX_ROWS; default 512)',
+      parseWholeNumber,
+    )
+    .option('--batch-max-wait-ms <ms>', 'longest wait for more requests to join a batch (MODELBUNDLE_BATCH_MAX_WAIT_MS; default 0)', parseWholeNumber)
+    .option('--cors-origin <origin>', 'allow browser calls from this origin, * for any (repeat; MODELBUNDLE_CORS_ORIGINS, comma-separated)', collect)
+    .option(
+      '--auth-token-file <path>',
+      'require "Authorization: Bearer <token>", tokens one per line in this file (MODELBUNDLE_AUTH_TOKEN_FILE; or MODELBUNDLE_AUTH_TOKEN)',
+    )
+    .addOption(
+      new Option('--auth-scope <scope>', 'routes that need the token: predict (default) or all but /healthz and /readyz (MODELBUNDLE_AUTH_SCOPE)').choices([
+        'predict',
+        'all',
+      ]),
+    )
+    .option('--tls-key <path>', 'TLS private key (PEM); with --tls-cert the server speaks HTTPS (MODELBUNDLE_TLS_KEY)')
+    .option('--tls-cert <path>', 'TLS certificate (PEM) (MODELBUNDLE_TLS_CERT)')
     .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
     .action((file: string, opts: ServeCommandOptions) => schedule(() => serveCommand(file, opts), false));
 
@@ -142,6 +191,12 @@ function parsePort(value: string): number {
   const port = Number(value);
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535.');
   return port;
+}
+
+function parseWholeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError('expected a whole number (0 or more).');
+  return n;
 }
 
 function parsePositiveInt(value: string): number {

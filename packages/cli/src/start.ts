@@ -5,7 +5,7 @@ import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Bundle, isModelBundleError } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
-import { type LogLevel, serve } from '@modelbundle/serve';
+import { optionsFromSettings, serve, settingsFromEnv } from '@modelbundle/serve';
 import { fitDemo, loadPenguins } from '@modelbundle/workflows/demo';
 import { reportError } from './errors.js';
 import { paint } from './output.js';
@@ -18,11 +18,13 @@ const BUNDLE_PATH = join(DEMO_DIR, 'penguins.mbnd');
 
 async function main(): Promise<void> {
   const registry = await cliRegistry();
+  // The same settings, defaults and MODELBUNDLE_* variables as `modelbundle serve` (PORT and HOST still work too).
+  const settings = settingsFromEnv();
+  settings.port ??= process.env.PORT === undefined ? undefined : Number(process.env.PORT);
+  settings.host ??= process.env.HOST;
   const options = {
     registry,
-    port: Number(process.env.PORT ?? 8080),
-    host: process.env.HOST ?? '127.0.0.1',
-    logLevel: (process.env.LOG_LEVEL ?? 'warn') as LogLevel,
+    ...(await optionsFromSettings(settings)),
     onShutdown: () => process.exit(0),
   };
   const saved = await reuseBundle();
@@ -42,7 +44,7 @@ async function main(): Promise<void> {
   say('Predict from a terminal:');
   say(`  curl -s -X POST '${server.url}/predict?type=prob' -H 'content-type: application/json' -d '${JSON.stringify([row])}'`);
   say('');
-  say('Stop with Ctrl+C. Request logs: LOG_LEVEL=info pnpm start; another port: PORT=9090 pnpm start.');
+  say('Stop with Ctrl+C. Quieter logs: MODELBUNDLE_LOG_LEVEL=warn pnpm start; another port: MODELBUNDLE_PORT=9090 pnpm start.');
 }
 
 /** The bundle from an earlier run, when it is there and intact; a damaged or outdated one is refitted. */
@@ -88,7 +90,9 @@ async function exampleRow(): Promise<Record<string, unknown>> {
 
 main().catch((error) => {
   if ((error as { details?: { errno?: unknown } }).details?.errno === 'EADDRINUSE') {
-    process.stderr.write(`Port ${process.env.PORT ?? 8080} is in use. Stop what uses it, or pick another: PORT=9090 pnpm start\n`);
+    process.stderr.write(
+      `Port ${process.env.MODELBUNDLE_PORT ?? process.env.PORT ?? 8080} is in use. Stop what uses it, or pick another: MODELBUNDLE_PORT=9090 pnpm start\n`,
+    );
     process.exit(1);
   }
   process.exit(reportError(error, false));

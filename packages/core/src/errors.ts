@@ -44,6 +44,23 @@ export const ErrorCodes = {
   IO_ERROR: { http: 500, exit: 27 },
   /** A bug: something that should not happen did. */
   INTERNAL: { http: 500, exit: 1 },
+  // Transport codes: what a server (or the CLI, for files) answers about the request itself.
+  /** The endpoint, file or resource asked for does not exist. */
+  NOT_FOUND: { http: 404, exit: 28 },
+  /** The endpoint exists but not for this HTTP method (the response lists the allowed ones). */
+  METHOD_NOT_ALLOWED: { http: 405, exit: 29 },
+  /** The request body's content type is not one the endpoint reads. */
+  UNSUPPORTED_MEDIA_TYPE: { http: 415, exit: 30 },
+  /** The request (or an operation) did not complete in the time allowed. */
+  TIMEOUT: { http: 408, exit: 31 },
+  /** The request body is larger than the server accepts. */
+  PAYLOAD_TOO_LARGE: { http: 413, exit: 32 },
+  /** The request line and headers are larger than the server accepts. */
+  HEADERS_TOO_LARGE: { http: 431, exit: 33 },
+  /** The request lacks valid credentials (a bearer token) for this endpoint. */
+  UNAUTHORIZED: { http: 401, exit: 34 },
+  /** The service cannot answer yet (the model is still loading) or any more (shutting down). */
+  UNAVAILABLE: { http: 503, exit: 35 },
 } as const satisfies Record<string, { http: number; exit: number }>;
 
 /** One of the keys of {@link ErrorCodes}. */
@@ -110,4 +127,32 @@ export function asModelBundleError(error: unknown): ModelBundleError | undefined
     details: (candidate.details as Record<string, unknown>) ?? {},
     cause: error,
   });
+}
+
+/** Largest error body a transport sends, in bytes (JSON, UTF-8). */
+export const MAX_ERROR_BODY_BYTES = 16 * 1024;
+
+/** The JSON body of every error response a transport sends. */
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details: Record<string, unknown> };
+}
+
+/**
+ * The one error body every transport sends (HTTP responses, `--json` CLI
+ * output): `{ error: { code, message, details } }`, bounded. The message is
+ * cut at 4,000 characters and the details are dropped (noted as
+ * `details.truncated`) when the whole body would pass 16 KiB, so a hostile
+ * input cannot make an error response large.
+ */
+export function errorBody(error: ModelBundleError): ErrorBody {
+  const message = error.message.length > 4_000 ? `${error.message.slice(0, 3_999)}…` : error.message;
+  const body: ErrorBody = { error: { code: error.code, message, details: error.details } };
+  let size: number;
+  try {
+    size = new TextEncoder().encode(JSON.stringify(body)).length;
+  } catch {
+    size = Number.POSITIVE_INFINITY;
+  }
+  if (size > MAX_ERROR_BODY_BYTES) body.error.details = { truncated: true };
+  return body;
 }

@@ -17,7 +17,17 @@ export { sha256 } from './envelope/digest.js';
 export type { Header, SectionEntry } from './envelope/header.js';
 export { decodePrefix, type Prefix } from './envelope/prefix.js';
 export { SIGNATURE_BYTES, SIGNATURE_DOMAIN, signatureMessage } from './envelope/signature.js';
-export { asModelBundleError, type ErrorCode, ErrorCodes, isModelBundleError, ModelBundleError, type ModelBundleErrorOptions } from './errors.js';
+export {
+  asModelBundleError,
+  type ErrorBody,
+  type ErrorCode,
+  ErrorCodes,
+  errorBody,
+  isModelBundleError,
+  MAX_ERROR_BODY_BYTES,
+  ModelBundleError,
+  type ModelBundleErrorOptions,
+} from './errors.js';
 export { loadDeclaredPlugin, type PluginLoader, type PluginLoaderContext } from './registry/autoload.js';
 export { bundle, defaultRegistry, registerPlugin, registerSerializer, unbundle } from './registry/default.js';
 export { type BundleOptions, createRegistry, Registry, type RegistryOptions, toBundle, type UnbundleOptions } from './registry/registry.js';
@@ -33,6 +43,7 @@ export type {
   UnbundleParts,
 } from './registry/serializer.js';
 export { type InspectUrlOptions, inspectUrl, type RangeFetchOptions, type RemoteInspection } from './remote/index.js';
+export * from './rows/index.js';
 export {
   exportPrivateKey,
   exportPublicKey,

@@ -4,8 +4,11 @@ import {
   type Header,
   ModelBundleError,
   type Predictor,
+  type Ptype,
   type Registry,
+  readPtype,
   toBundle,
+  toHex,
   type UnbundleOptions,
 } from '@modelbundle/core';
 import { readBundle } from '@modelbundle/core/node';
@@ -13,7 +16,7 @@ import { readBundle } from '@modelbundle/core/node';
 /**
  * Where the server gets its model: a bundle (or its bytes) in memory, or a
  * bundle file; with `trustedKeys`, only a bundle signed by one of them is
- * served (SIGNATURE_INVALID otherwise).
+ * served (SIGNATURE_INVALID otherwise; core's unbundle checks it).
  */
 export type ModelSource = ({ bundle: BundleSource; path?: undefined } | { path: string; bundle?: undefined }) & Pick<UnbundleOptions, 'trustedKeys'>;
 
@@ -21,6 +24,10 @@ export type ModelSource = ({ bundle: BundleSource; path?: undefined } | { path: 
 export interface LoadedModel {
   header: Header;
   predictor: Predictor;
+  /** The predictor's input prototype, read and bounded by core's readPtype (null: the model describes none). */
+  ptype: Ptype | null;
+  /** The header digest (hex): it covers every byte of the bundle. */
+  digest: string;
   /** The restored value itself, as its serializer returned it. */
   value: unknown;
 }
@@ -28,7 +35,8 @@ export interface LoadedModel {
 /**
  * Reads, verifies and restores a bundle through the registry, and asks its
  * serializer for a predictor. Works for any kind the registry knows (or can
- * autoload); NO_PREDICTOR when the kind cannot predict.
+ * autoload); NO_PREDICTOR when the kind cannot predict, MALFORMED when its
+ * ptype is not one (or breaks a bound).
  */
 export async function loadModel(source: ModelSource, registry: Registry = defaultRegistry): Promise<LoadedModel> {
   let bundle: BundleSource;
@@ -38,5 +46,6 @@ export async function loadModel(source: ModelSource, registry: Registry = defaul
   const decoded = await toBundle(bundle);
   const value = await registry.unbundle(decoded, source.trustedKeys ? { trustedKeys: source.trustedKeys } : {});
   const predictor = registry.predictor(decoded.header.kind, value);
-  return { header: decoded.header, predictor, value };
+  const ptype = readPtype(predictor.ptype ?? decoded.header.ptype);
+  return { header: decoded.header, predictor, ptype, digest: toHex(decoded.headerDigest), value };
 }

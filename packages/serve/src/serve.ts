@@ -1,6 +1,7 @@
 import { ModelBundleError } from '@modelbundle/core';
 import type { FastifyInstance } from 'fastify';
-import { createServer, type ServerOptions } from './server.js';
+import type { ServerOptions } from './options.js';
+import { createServer } from './server.js';
 
 /** Options for {@link serve}: the server's plus where to listen. */
 export type ServeOptions = ServerOptions & {
@@ -17,7 +18,7 @@ export type ServeOptions = ServerOptions & {
 /** A listening server. */
 export interface RunningServer {
   app: FastifyInstance;
-  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  /** Base URL, e.g. `http://127.0.0.1:8080` (`https://` with TLS). */
   url: string;
   /** Stops accepting connections and resolves once in-flight requests have finished. */
   close(): Promise<void>;
@@ -39,7 +40,7 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   }
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
-  const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const signals = options.signals === false ? [] : (options.signals ?? ['SIGTERM', 'SIGINT']);
   let closing: Promise<void> | undefined;
   const close = () => {

@@ -46,11 +46,13 @@ describe('endpoints', () => {
       types: ['numeric', 'prob'],
     });
     const prototype = await (await fetch(url('/prototype'))).json();
-    expect(prototype.ptype).toEqual([
-      { name: 'x1', type: 'number' },
-      { name: 'x2', type: 'number' },
-      { name: 'group', type: 'nominal', levels: ['a', 'b'] },
-    ]);
+    expect(prototype.ptype).toEqual({
+      columns: [
+        { name: 'x1', type: 'number' },
+        { name: 'x2', type: 'number' },
+        { name: 'group', type: 'string', levels: ['a', 'b'] },
+      ],
+    });
     expect(prototype.schema.properties.group).toEqual({ type: 'string', enum: ['a', 'b'] });
     expect(prototype.example).toEqual({ x1: 0, x2: 0, group: 'a' });
   });
@@ -88,16 +90,16 @@ describe('endpoints', () => {
 describe('bad input never gives a 500', () => {
   const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
 
-  it('missing, unknown and mistyped columns: 400 with the predictor’s message', async () => {
+  it('missing, unknown and mistyped columns: 400 naming each, before the model sees the rows', async () => {
     const res = await postJson('/predict', [{ x1: 1, group: 'a', colour: 'red' }]);
     expect(res.status).toBe(400);
     const error = await errorOf(res);
     expect(error.code).toBe('INVALID_INPUT');
-    expect(error.message).toContain('missing columns: x2');
-    expect(error.message).toContain('unknown columns: colour');
+    expect(error.message).toContain('row 0, column "x2" is missing');
+    expect(error.message).toContain('row 0, column "colour" is not a column of this model');
     const mistyped = await postJson('/predict', [{ x1: 'one', x2: 2, group: 'a' }]);
     expect(mistyped.status).toBe(400);
-    expect((await errorOf(mistyped)).message).toContain('not finite numbers: x1');
+    expect((await errorOf(mistyped)).message).toContain('row 0, column "x1" is the string "one"; expected a number');
   });
 
   it('bodies that are not rows: 400', async () => {
@@ -127,21 +129,35 @@ describe('bad input never gives a 500', () => {
     const res = await postJson('/predict', rows);
     expect(res.status).toBe(413);
     const error = await errorOf(res);
-    expect(error.code).toBe('LIMIT_EXCEEDED');
+    expect(error.code).toBe('PAYLOAD_TOO_LARGE');
     expect(error.message).toContain('4096 bytes');
   });
 
   it('a wrong content type: 415', async () => {
     const res = await fetch(url('/predict'), { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x1=1' });
     expect(res.status).toBe(415);
-    expect((await errorOf(res)).message).toContain('The content type "text/plain" is not supported');
+    const error = await errorOf(res);
+    expect(error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect(error.message).toContain('The content type "text/plain" is not supported');
   });
 
-  it('an unknown route or method: 404', async () => {
+  it('an unknown route: 404 NOT_FOUND listing the endpoints; a wrong method: 405 with Allow', async () => {
     const res = await fetch(url('/nope'));
     expect(res.status).toBe(404);
-    expect((await errorOf(res)).message).toContain('POST /predict');
-    expect((await fetch(url('/predict'))).status).toBe(404);
+    const error = await errorOf(res);
+    expect(error.code).toBe('NOT_FOUND');
+    expect(error.message).toContain('POST /predict');
+    for (const [method, path, allow] of [
+      ['GET', '/predict', 'POST'],
+      ['OPTIONS', '/predict', 'POST'],
+      ['PUT', '/invocations', 'POST'],
+      ['POST', '/healthz', 'GET, HEAD'],
+    ]) {
+      const wrong = await fetch(url(path as string), { method });
+      expect(wrong.status, `${method} ${path}`).toBe(405);
+      expect(wrong.headers.get('allow')).toBe(allow);
+      expect((await errorOf(wrong)).code).toBe('METHOD_NOT_ALLOWED');
+    }
   });
 });
 

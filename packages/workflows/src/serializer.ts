@@ -121,7 +121,8 @@ export const fittedWorkflowSerializer: Serializer<FittedWorkflowData> = {
 export function workflowPredictor(workflow: FittedWorkflowData): Predictor {
   const data = readFitted(workflow);
   return {
-    ptype: data.ptype,
+    // Every column takes null (a missing value the recipe imputes); saying so lets consumers' schemas admit it.
+    ptype: { ...data.ptype, columns: data.ptype.columns.map((column) => ({ ...column, nullable: true })) },
     types: predictionTypes(data),
     predict: (rows, options = {}) => predict(workflow, rows, options.type === undefined ? {} : { type: options.type as 'class' }),
   };

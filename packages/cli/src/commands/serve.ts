@@ -1,17 +1,25 @@
-import { type LogLevel, serve } from '@modelbundle/serve';
+import { type LogLevel, optionsFromSettings, type ServerSettings, serve, settingsFromEnv } from '@modelbundle/serve';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
 import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
 
-/** Options of `modelbundle serve`. */
+/** Options of `modelbundle serve`: each is also a MODELBUNDLE_* variable (flags win). */
 export interface ServeCommandOptions {
-  port: number;
-  host: string;
-  logLevel: LogLevel;
+  port?: number;
+  host?: string;
+  logLevel?: LogLevel;
   bodyLimit?: number;
   maxRows?: number;
   requestTimeout?: number;
+  unseenLevels?: 'error' | 'zero';
+  batchMaxRows?: number;
+  batchMaxWaitMs?: number;
+  corsOrigin?: string[];
+  authTokenFile?: string;
+  authScope?: 'predict' | 'all';
+  tlsKey?: string;
+  tlsCert?: string;
   /** Public key files; when given, the bundle must be signed by one of them. */
   publicKey?: string[];
 }
@@ -21,20 +29,24 @@ export async function serveCommand(file: string, options: ServeCommandOptions): 
   const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(file);
   const trusted = await requireTrustedSignature(bundle, keys);
+  const settings = { ...settingsFromEnv(), ...flagSettings(options) };
   const server = await serve({
     bundle,
     registry: await cliRegistry(bundle.header),
-    port: options.port,
-    host: options.host,
-    logLevel: options.logLevel,
-    ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
-    ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
-    ...(options.requestTimeout === undefined ? {} : { requestTimeout: options.requestTimeout }),
+    ...(await optionsFromSettings(settings)),
     // Requests in flight have finished: end now, even if a backend's thread pool would keep the process up.
     onShutdown: () => process.exit(process.exitCode ?? 0),
   });
   if (trusted) out(`Signature verified: signed by ${trusted.fingerprint}`);
   out(`Serving ${file} at ${server.url}`);
-  out(`Docs: ${server.url}/   OpenAPI: ${server.url}/openapi.json`);
+  out(`Docs: ${server.url}/   OpenAPI: ${server.url}/openapi.json   Health: ${server.url}/healthz   Metrics: ${server.url}/metrics`);
   return 0;
+}
+
+/** The flags that were given, as settings (undefined ones left out so variables still apply). */
+function flagSettings(options: ServeCommandOptions): ServerSettings {
+  const { corsOrigin, publicKey: _keys, ...rest } = options;
+  const settings: ServerSettings = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  if (corsOrigin !== undefined) settings.corsOrigins = corsOrigin;
+  return settings;
 }

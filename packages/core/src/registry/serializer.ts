@@ -1,5 +1,6 @@
 import type { Bundle } from '../envelope/bundle.js';
 import type { Header } from '../envelope/header.js';
+import type { PtypeDeclaration } from '../rows/ptype.js';
 import type { Registry } from './registry.js';
 
 /** What a serializer produces from a value: header fields plus raw sections. */
@@ -10,8 +11,11 @@ export interface BundleParts {
   sections?: Iterable<readonly [string, Uint8Array]>;
   /** What `inspect` shows about the model without loading it. */
   summary?: Record<string, unknown>;
-  /** The input/output prototype (column names and types), for validation and docs. */
-  ptype?: unknown;
+  /**
+   * The input/output prototype (column names and types, or tensor inputs),
+   * for validation and docs; consumers read it with `readPtype`.
+   */
+  ptype?: PtypeDeclaration | null;
   /** Runtime packages the payload needs to be restored: npm name to semver range. */
   requires?: Record<string, string>;
 }
@@ -44,8 +48,8 @@ export interface PayloadMigration {
 
 /** A generic way to predict with a restored value, for consumers that know nothing of its library. */
 export interface Predictor {
-  /** The input prototype (ptype): the columns `predict` expects. */
-  readonly ptype: unknown;
+  /** The input prototype (ptype): the columns or tensor inputs `predict` expects; `readPtype` reads it. */
+  readonly ptype: PtypeDeclaration | null;
   /** The prediction types this model supports (for example numeric, class, prob). */
   readonly types: readonly string[];
   /**
