@@ -70,10 +70,12 @@ export interface CheckRowsOptions {
 export function checkRows(rows: readonly unknown[], ptype: Ptype | null, options: CheckRowsOptions = {}): RowCheck {
   const found: RowProblem[] = [];
   let problemCount = 0;
-  const report = (problem: RowProblem) => {
+  const report: Report = (problem) => {
     problemCount++;
     if (found.length < SHOWN) found.push(problem);
   };
+  // Problems past the shown ones are only counted: no need to describe them (a "did you mean" costs an edit distance per level).
+  report.detailed = () => found.length < SHOWN;
   const check: RowCheck = { warnings: [], warningCount: 0 };
   if (ptype === null) return check;
   const policy = options.unseenLevels ?? 'error';
@@ -85,7 +87,7 @@ export function checkRows(rows: readonly unknown[], ptype: Ptype | null, options
   return check;
 }
 
-type Report = (problem: RowProblem) => void;
+type Report = ((problem: RowProblem) => void) & { detailed?: () => boolean };
 
 function checkColumnsRow(row: unknown, r: number, ptype: ColumnsPtype, policy: UnseenLevelPolicy, report: Report, check: RowCheck): void {
   if (!isRecord(row)) {
@@ -148,6 +150,14 @@ function checkValue(value: unknown, r: number, column: PtypeColumn, policy: Unse
       }
       const levels = column.levels;
       if (!levels || levels.includes(value)) return;
+      if (policy === 'error' && report.detailed?.() === false) {
+        report({ row: r, problem: 'is not one of the allowed values' });
+        return;
+      }
+      if (policy === 'zero' && check.warnings.length >= WARNINGS_SHOWN) {
+        check.warningCount++;
+        return;
+      }
       const closest = closestValue(value, levels);
       const hint = closest === undefined ? '' : `; did you mean "${shorten(closest)}"?`;
       const allowed = levels.slice(0, LEVELS_SHOWN).map(shorten);
@@ -188,7 +198,7 @@ function checkTensorRow(row: unknown, r: number, ptype: TensorPtype, report: Rep
   const names = new Set(ptype.inputs.map((i) => i.name));
   for (const key of Object.keys(row)) {
     if (names.has(key)) continue;
-    const closest = closestValue(key, [...names]);
+    const closest = report.detailed?.() === false ? undefined : closestValue(key, [...names]);
     report({ row: r, column: shorten(key), problem: 'is not an input of this model', ...(closest === undefined ? {} : { closest }) });
   }
 }
@@ -219,7 +229,7 @@ function checkTensor(value: unknown, r: number, input: PtypeTensor, report: Repo
 function rowsError(found: RowProblem[], count: number, ptype: Ptype): ModelBundleError {
   const lines = found.map(
     (p) =>
-      `row ${p.row}${p.column === undefined ? '' : `, ${isTensorPtype(ptype) ? 'input' : 'column'} "${p.column.slice(0, 64)}"`}${p.value !== undefined && !p.problem.includes(p.value) ? ` (${p.value})` : ''} ${p.problem}`,
+      `row ${p.row}${p.column === undefined ? '' : `, ${isTensorPtype(ptype) ? 'input' : 'column'} "${p.column.slice(0, 64)}"`}${p.value !== undefined && !p.problem.includes(p.value) ? ` (${p.value})` : ''} ${p.problem.replace(/\.$/, '')}`,
   );
   const more = count > found.length ? `; and ${count - found.length} more problem${count - found.length === 1 ? '' : 's'}` : '';
   return new ModelBundleError(
