@@ -104,10 +104,7 @@ function checkColumnsRow(row: unknown, r: number, ptype: ColumnsPtype, policy: U
   const names = columnNames(ptype);
   for (const key of Object.keys(row)) {
     if (names.has(key)) continue;
-    const closest = closestValue(
-      key,
-      ptype.columns.map((c) => c.name),
-    );
+    const closest = report.detailed?.() === false ? undefined : closestValue(key, [...names]);
     report({ row: r, column: shorten(key), problem: 'is not a column of this model', ...(closest === undefined ? {} : { closest }) });
   }
 }
