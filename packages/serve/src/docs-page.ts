@@ -53,25 +53,45 @@ export function docsPage(title: string, nonce: string): string {
   const row = api.components.schemas.Row, props = row.properties || {};
   const predict = api.paths['/predict'].post;
   const example = (predict.requestBody.content['application/json'].example || [{}])[0];
+  const types = (schema) => [].concat(schema.type || []);
+  const isNumeric = (schema) => types(schema).some((t) => t === 'number' || t === 'integer');
+  const isList = (schema) => types(schema).includes('array');
+  const nullable = (schema) => types(schema).includes('null') || (schema.enum || []).includes(null);
   for (const [name, schema] of Object.entries(props)) {
-    const tr = document.createElement('tr'); cell(tr, name); cell(tr, [].concat(schema.type || 'any').join(' | ')); cell(tr, schema.enum ? schema.enum.join(', ') : schema.description || ''); $('columns').appendChild(tr);
+    const tr = document.createElement('tr'); cell(tr, name); cell(tr, types(schema).join(' | ') || 'any');
+    cell(tr, schema.enum ? schema.enum.filter((v) => v !== null).join(', ') : isList(schema) ? 'JSON list' + shapeOf(schema) : schema.description || ''); $('columns').appendChild(tr);
     const label = document.createElement('label'); label.textContent = name; label.htmlFor = 'col-' + name;
     let input;
-    if (schema.enum) { input = document.createElement('select'); for (const v of schema.enum) input.add(new Option(String(v), String(v))); }
-    else { input = document.createElement('input'); input.type = schema.type === 'number' || schema.type === 'integer' ? 'number' : 'text'; if (input.type === 'number') input.step = 'any'; }
-    input.id = 'col-' + name; input.name = name; input.value = example[name] ?? '';
-    input.addEventListener('input', syncBody);
+    if (schema.enum) {
+      input = document.createElement('select');
+      for (const v of schema.enum) input.add(new Option(v === null ? '(missing)' : String(v), v === null ? '' : String(v)));
+    } else {
+      input = document.createElement('input');
+      input.type = isNumeric(schema) && !isList(schema) ? 'number' : 'text';
+      if (input.type === 'number') input.step = 'any';
+      if (nullable(schema)) input.placeholder = 'empty: missing';
+    }
+    const value = example[name];
+    input.id = 'col-' + name; input.name = name;
+    input.value = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    input.addEventListener('input', syncBody); input.addEventListener('change', syncBody);
     $('row-form').append(label, input);
   }
+  function shapeOf(schema) { const dims = []; for (let s = schema; s && isList(s); s = s.items) dims.push(s.minItems === s.maxItems && s.minItems !== undefined ? s.minItems : 'any'); return ' [' + dims.join(' × ') + ']'; }
   if (Object.keys(props).length === 0) $('row-form').textContent = 'This model does not describe its columns; write the rows as JSON below.';
   const typeSchema = predict.parameters[0].schema;
   $('type').add(new Option('(default)', ''));
   for (const t of typeSchema.enum || []) $('type').add(new Option(t, t));
+  /** Each field as the JSON value its schema asks for: lists are parsed as JSON, numbers as numbers, empty as null. */
   function rowFromForm() {
     const out = {};
     for (const [name, schema] of Object.entries(props)) {
       const raw = $('col-' + name).value;
-      out[name] = (schema.type === 'number' || schema.type === 'integer') && raw !== '' ? Number(raw) : raw === '' ? null : raw;
+      if (raw === '') out[name] = nullable(schema) || !types(schema).includes('string') ? null : '';
+      else if (isList(schema) || !schema.type) { try { out[name] = JSON.parse(raw); } catch { out[name] = raw; } }
+      else if (isNumeric(schema)) out[name] = Number(raw);
+      else if (types(schema).includes('boolean')) out[name] = raw === 'true';
+      else out[name] = raw;
     }
     return out;
   }
