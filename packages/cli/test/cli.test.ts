@@ -155,10 +155,20 @@ describe('verify', () => {
     if (region) expect(report.error.details.region).toBe(region);
   });
 
-  it('exits 27 (IO_ERROR) for a missing file', async () => {
-    const result = await cli('verify', 'missing.mbnd');
-    expect(result.code).toBe(ErrorCodes.IO_ERROR.exit);
-    expect(result.stderr).toContain('check the path');
+  it('says "not found", "not a bundle" or "damaged", with three exit codes', async () => {
+    const missing = await cli('verify', 'missing.mbnd');
+    expect(missing.code).toBe(ErrorCodes.NOT_FOUND.exit);
+    expect(missing.stdout).toBe('missing.mbnd: not found\n');
+    expect(missing.stderr).toContain('check the path');
+    const text = await damaged('notes.mbnd', () => new TextEncoder().encode('just some text, not a bundle at all'.repeat(5)));
+    const notBundle = await cli('verify', text);
+    expect(notBundle.code).toBe(ErrorCodes.NOT_A_BUNDLE.exit);
+    expect(notBundle.stdout).toBe('notes.mbnd: not a bundle\n');
+    const cut = await damaged('cut.mbnd', (b) => b.subarray(0, b.length - 10));
+    const truncated = await cli('verify', cut);
+    expect(truncated.code).toBe(ErrorCodes.TRUNCATED.exit);
+    expect(truncated.stdout).toContain('cut.mbnd: damaged');
+    expect(JSON.parse((await cli('verify', 'missing.mbnd', '--json')).stdout).error.code).toBe('NOT_FOUND');
   });
 });
 
@@ -184,10 +194,38 @@ describe('predict', () => {
     const result = await runCli(['predict', 'linear.mbnd', '-i', '-', '--json'], { cwd, input: '[{"x1": 1, "group": "a"}]' });
     expect(result.code).toBe(ErrorCodes.INVALID_INPUT.exit);
     expect(JSON.parse(result.stdout).error).toMatchObject({ code: 'INVALID_INPUT' });
-    expect(JSON.parse(result.stdout).error.message).toContain('missing columns: x2');
+    expect(JSON.parse(result.stdout).error.message).toContain('row 0, column "x2" is missing');
     const badJson = await runCli(['predict', 'linear.mbnd', '-i', '-', '--format', 'json'], { cwd, input: '[{' });
     expect(badJson.code).toBe(ErrorCodes.INVALID_INPUT.exit);
-    expect(badJson.stderr).toContain('is not valid JSON');
+    expect(badJson.stderr).toContain('are not valid JSON');
+  });
+
+  it('reads every request format the server reads, and array rows are refused for a columns model', async () => {
+    const expected = { predictions: [{ '.pred': 0.5 }, { '.pred': 16.5 }] };
+    for (const input of [
+      { dataframe_split: { columns: ['x1', 'x2', 'group'], data: [[1, 2, 'a'], [3, 0, 'b']] } },
+      { dataframe_records: [{ x1: 1, x2: 2, group: 'a' }, { x1: 3, x2: 0, group: 'b' }] },
+      { inputs: { x1: [1, 3], x2: [2, 0], group: ['a', 'b'] } },
+    ]) {
+      const result = await runCli(['predict', 'linear.mbnd', '-i', '-', '--json'], { cwd, input: JSON.stringify(input) });
+      expect(result.code, JSON.stringify(input)).toBe(0);
+      expect(JSON.parse(result.stdout)).toEqual(expected);
+    }
+    const unseen = await runCli(['predict', 'linear.mbnd', '-i', '-'], { cwd, input: '[{"x1": 1, "x2": 2, "group": "A"}]' });
+    expect(unseen.code).toBe(ErrorCodes.INVALID_INPUT.exit);
+    expect(unseen.stderr).toContain('did you mean "a"?');
+  });
+
+  it('writes --output as CSV or JSON by its extension, atomically', async () => {
+    const csv = await cli('predict', 'linear.mbnd', '-i', 'rows.json', '--output', 'out.csv');
+    expect(csv.code).toBe(0);
+    expect(csv.stdout).toBe('Wrote 2 predictions to out.csv (CSV).\n');
+    expect(await readFile(join(cwd, 'out.csv'), 'utf8')).toBe('.pred\n0.5\n16.5\n');
+    expect((await cli('predict', 'linear.mbnd', '-i', 'rows.csv', '-o', 'out.json')).code).toBe(0);
+    expect(JSON.parse(await readFile(join(cwd, 'out.json'), 'utf8'))).toEqual({ predictions: [{ '.pred': 0.5 }, { '.pred': 16.5 }] });
+    const failed = await runCli(['predict', 'linear.mbnd', '-i', '-', '-o', 'never.csv'], { cwd, input: '[{"x1": 1}]' });
+    expect(failed.code).toBe(ErrorCodes.INVALID_INPUT.exit);
+    await expect(readFile(join(cwd, 'never.csv'))).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
   it('exits 2 for an unsupported --type', async () => {
@@ -239,9 +277,9 @@ describe('import and export (TensorFlow.js files)', () => {
     expect(modelJson.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual(['dense/kernel', 'dense/bias']);
   });
 
-  it('exits 27 (IO_ERROR) when the model.json is missing', async () => {
+  it('exits 28 (NOT_FOUND) when the model.json is missing', async () => {
     const result = await cli('import', 'nowhere/model.json', '-o', 'x.mbnd');
-    expect(result.code).toBe(ErrorCodes.IO_ERROR.exit);
+    expect(result.code).toBe(ErrorCodes.NOT_FOUND.exit);
   });
 });
 

@@ -72,9 +72,9 @@ describe('modelbundle serve', () => {
     }
   });
 
-  it('exits 27 (IO_ERROR) when the bundle is missing', async () => {
+  it('exits 28 (NOT_FOUND) when the bundle is missing', async () => {
     const proc = serveCli(['missing.mbnd', '--port', '0']);
-    expect(await proc.exited).toBe(27);
+    expect(await proc.exited).toBe(28);
     expect(proc.stderr()).toContain('missing.mbnd');
   });
 });

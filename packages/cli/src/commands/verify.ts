@@ -106,16 +106,34 @@ async function checkSections(bundle: Bundle): Promise<SectionCheck[]> {
 function printReport(r: VerifyReport): void {
   const s = process.stdout;
   const mark = (ok: boolean) => (ok ? paint(s, 'green', 'ok     ') : paint(s, 'red', 'DAMAGED'));
-  out(`${mark(r.header.ok)} header${r.header.sha256 ? ` sha256 ${r.header.sha256}` : ''}`);
+  // No header line for a file that is missing or no bundle: there is no header to call damaged.
+  const unread = ['NOT_FOUND', 'IO_ERROR', 'NOT_A_BUNDLE'].includes(r.error?.code ?? '');
+  if (!unread) out(`${mark(r.header.ok)} header${r.header.sha256 ? ` sha256 ${r.header.sha256}` : ''}`);
   for (const section of r.sections) out(`${mark(section.ok)} section ${section.name} (${section.length} bytes)`);
-  out(`signature: ${signatureLine(r.signature)}`);
+  if (!unread) out(`signature: ${signatureLine(r.signature)}`);
   out(
     r.intact && r.signature.valid === false
       ? paint(s, 'red', `${r.file}: intact, but not signed by a trusted key`)
       : r.intact
         ? paint(s, 'green', `${r.file}: intact`)
-        : paint(s, 'red', `${r.file}: damaged${r.error?.details.region ? ` at ${String(r.error.details.region)}` : ''}`),
+        : paint(s, 'red', `${r.file}: ${verdict(r)}`),
   );
+}
+
+/** Not found, not a bundle, or damaged (and where): three different problems with three different fixes. */
+function verdict(r: VerifyReport): string {
+  switch (r.error?.code) {
+    case 'NOT_FOUND':
+      return 'not found';
+    case 'IO_ERROR':
+      return 'cannot be read';
+    case 'NOT_A_BUNDLE':
+      return 'not a bundle';
+    case 'UNSUPPORTED_FORMAT':
+      return 'a bundle of a newer format';
+    default:
+      return `damaged${r.error?.details.region ? ` at ${String(r.error.details.region)}` : ''}`;
+  }
 }
 
 function signatureLine(signature: VerifyReport['signature']): string {
