@@ -5,6 +5,8 @@
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
+# The server's TLS test makes a self-signed certificate with openssl.
+command -v openssl >/dev/null || need+=(openssl)
 /usr/bin/python3 -c 'import msgpack' 2>/dev/null || need+=(python3-msgpack)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 [ ${#need[@]} -eq 0 ] && exit 0

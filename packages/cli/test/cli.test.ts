@@ -203,8 +203,21 @@ describe('predict', () => {
   it('reads every request format the server reads, and array rows are refused for a columns model', async () => {
     const expected = { predictions: [{ '.pred': 0.5 }, { '.pred': 16.5 }] };
     for (const input of [
-      { dataframe_split: { columns: ['x1', 'x2', 'group'], data: [[1, 2, 'a'], [3, 0, 'b']] } },
-      { dataframe_records: [{ x1: 1, x2: 2, group: 'a' }, { x1: 3, x2: 0, group: 'b' }] },
+      {
+        dataframe_split: {
+          columns: ['x1', 'x2', 'group'],
+          data: [
+            [1, 2, 'a'],
+            [3, 0, 'b'],
+          ],
+        },
+      },
+      {
+        dataframe_records: [
+          { x1: 1, x2: 2, group: 'a' },
+          { x1: 3, x2: 0, group: 'b' },
+        ],
+      },
       { inputs: { x1: [1, 3], x2: [2, 0], group: ['a', 'b'] } },
     ]) {
       const result = await runCli(['predict', 'linear.mbnd', '-i', '-', '--json'], { cwd, input: JSON.stringify(input) });

@@ -18,8 +18,8 @@ afterEach(() => {
   for (const proc of running.splice(0)) if (proc.child.exitCode === null) proc.child.kill('SIGKILL');
 });
 
-function serveCli(args: string[]): RunningCli {
-  const proc = startProcess(CLI, ['serve', ...args], { cwd });
+function serveCli(args: string[], env: Record<string, string> = {}): RunningCli {
+  const proc = startProcess(CLI, ['serve', ...args], { cwd, env });
   running.push(proc);
   return proc;
 }
@@ -57,6 +57,35 @@ describe('modelbundle serve', () => {
     proc.child.kill('SIGINT');
     expect(await proc.exited).toBe(0);
     expect(proc.stdout().trim().split('\n')).toHaveLength(2);
+  });
+
+  it('takes every option from MODELBUNDLE_* variables (flags win), logs request ids and never the token', async () => {
+    const proc = serveCli(['slow.mbnd', '--max-rows', '2'], {
+      MODELBUNDLE_PORT: '0',
+      MODELBUNDLE_MAX_ROWS: '1',
+      MODELBUNDLE_AUTH_TOKEN: 'hunter2-token',
+      MODELBUNDLE_CORS_ORIGINS: 'https://app.example',
+    });
+    const [, url] = await proc.waitFor(/at (http:\/\/127\.0\.0\.1:\d+)/);
+    const rows = JSON.stringify([
+      { x1: 1, x2: 1, group: 'a' },
+      { x1: 2, x2: 1, group: 'a' },
+    ]);
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer hunter2-token', 'x-request-id': 'req-42' };
+    const res = await fetch(`${url}/predict`, { method: 'POST', headers, body: rows });
+    expect(res.status).toBe(200);
+    expect((await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: rows })).status).toBe(401);
+    expect((await fetch(`${url}/healthz`, { headers: { origin: 'https://app.example' } })).headers.get('access-control-allow-origin')).toBe(
+      'https://app.example',
+    );
+    proc.child.kill('SIGTERM');
+    expect(await proc.exited).toBe(0);
+    const lines = proc
+      .stdout()
+      .split('\n')
+      .filter((line) => line.startsWith('{'));
+    expect(lines.some((line) => JSON.parse(line).reqId === 'req-42')).toBe(true);
+    expect(proc.stdout()).not.toContain('hunter2');
   });
 
   it('exits 27 (IO_ERROR) when the port is taken', async () => {

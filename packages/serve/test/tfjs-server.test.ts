@@ -52,7 +52,13 @@ describe('tensor-input models', () => {
   it('answers a two-input model keyed by input name, and refuses an array row for it', async () => {
     const model = twoInputModel();
     const server = await start(await tfjsRegistry().bundle(model));
-    const row = { a: [1, 2, 3], b: [[0.5, -1], [2, 0]] };
+    const row = {
+      a: [1, 2, 3],
+      b: [
+        [0.5, -1],
+        [2, 0],
+      ],
+    };
     const expected = await tfjsPredictor(model).predict([row]);
     const res = await post(server, '/invocations', { inputs: { a: [row.a], b: [row.b] } });
     expect(res.status).toBe(200);
@@ -103,7 +109,11 @@ describe('adaptive batching', () => {
       { maxRows: 100, maxWaitMs: 5 },
     );
     const good = [Array.from({ length: 8 }, (_, i) => i / 8)];
-    const results = await Promise.allSettled([batcher.submit(good, undefined), batcher.submit([['not', 'numbers']], undefined), batcher.submit(good, undefined)]);
+    const results = await Promise.allSettled([
+      batcher.submit(good, undefined),
+      batcher.submit([['not', 'numbers']], undefined),
+      batcher.submit(good, undefined),
+    ]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect((results[1] as PromiseRejectedResult).reason).toMatchObject({ code: 'INVALID_INPUT' });
     const alone = await predictor.predict(good);

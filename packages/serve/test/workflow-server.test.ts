@@ -167,6 +167,14 @@ describe('every error status is the one the error map gives for its code', () =>
       expect(error.message.length).toBeLessThan(4_000);
       seen.add(error.code);
     }
-    expect([...seen].sort()).toEqual(['INVALID_ARGUMENT', 'INVALID_INPUT', 'LIMIT_EXCEEDED', 'METHOD_NOT_ALLOWED', 'NOT_FOUND', 'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE']);
+    expect([...seen].sort()).toEqual([
+      'INVALID_ARGUMENT',
+      'INVALID_INPUT',
+      'LIMIT_EXCEEDED',
+      'METHOD_NOT_ALLOWED',
+      'NOT_FOUND',
+      'PAYLOAD_TOO_LARGE',
+      'UNSUPPORTED_MEDIA_TYPE',
+    ]);
   });
 });
