@@ -53,6 +53,9 @@ export function docsPage(title: string, nonce: string): string {
   const row = api.components.schemas.Row, props = row.properties || {};
   const predict = api.paths['/predict'].post;
   const example = (predict.requestBody.content['application/json'].example || [{}])[0];
+  // Only the columns a row needs get a field (an optional outcome column does not).
+  const needed = new Set(row.required || Object.keys(props));
+  for (const name of Object.keys(props)) if (!needed.has(name)) delete props[name];
   const types = (schema) => [].concat(schema.type || []);
   const isNumeric = (schema) => types(schema).some((t) => t === 'number' || t === 'integer');
   const isList = (schema) => types(schema).includes('array');

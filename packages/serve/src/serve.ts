@@ -1,3 +1,5 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { ModelBundleError } from '@modelbundle/core';
 import type { FastifyInstance } from 'fastify';
 import type { ServerOptions } from './options.js';
@@ -42,11 +44,14 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 8080);
   const url = `${options.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`;
   const signals = options.signals === false ? [] : (options.signals ?? ['SIGTERM', 'SIGINT']);
+  const endQuietSockets = trackSockets(app, options.tls !== undefined);
   let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
       for (const signal of signals) process.off(signal, onSignal);
-      await app.close();
+      const closed = app.close();
+      endQuietSockets();
+      await closed;
     })();
     return closing;
   };
@@ -63,6 +68,34 @@ export async function serve(options: ServeOptions): Promise<RunningServer> {
   };
   for (const signal of signals) process.on(signal, onSignal);
   return { app, url, close };
+}
+
+/**
+ * Connections with no request in flight, ended at shutdown. Node's own idle
+ * check misses sockets that never sent a request (browsers open spare ones
+ * ahead of time), which would hold shutdown until their timeout. A socket
+ * whose request is in flight is ended when its response has gone.
+ */
+function trackSockets(app: FastifyInstance, tls: boolean): () => void {
+  const sockets = new Map<Socket, number>();
+  let ending = false;
+  app.server.on(tls ? 'secureConnection' : 'connection', (socket: Socket) => {
+    sockets.set(socket, 0);
+    socket.once('close', () => sockets.delete(socket));
+  });
+  app.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    sockets.set(socket, (sockets.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (sockets.get(socket) ?? 1) - 1;
+      sockets.set(socket, left);
+      if (ending && left === 0) socket.end();
+    });
+  });
+  return () => {
+    ending = true;
+    for (const [socket, inFlight] of sockets) if (inFlight === 0) socket.destroy();
+  };
 }
 
 /** Port taken or not allowed: say so and what to do, instead of a bare errno. */

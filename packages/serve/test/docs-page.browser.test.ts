@@ -1,7 +1,12 @@
+import { createRegistry } from '@modelbundle/core';
 import { type RunningServer, serve } from '@modelbundle/serve';
+import { ensureBackend, tfjsPlugin, tfjsPredictor } from '@modelbundle/tfjs';
+import { predict, workflowsPlugin } from '@modelbundle/workflows';
+import { fitDemo, loadPenguins } from '@modelbundle/workflows/demo';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type HeadlessChromium, launchBrowser, launchChromium } from '../../../test/support/chromium.js';
 import { linearBundleFile, linearRegistry } from './helpers.js';
+import { tfjsRegistry, twoInputModel } from './tfjs-models.js';
 
 let server: RunningServer;
 let browser: HeadlessChromium;
@@ -52,9 +57,72 @@ describe('the docs page in headless Chromium', () => {
       await page.click('#send');
       await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('HTTP'));
       expect(await page.textContent('#status')).toContain('HTTP 400');
-      expect(await page.textContent('#response')).toContain('missing columns: x2');
+      expect(await page.textContent('#response')).toContain('row 0, column \\"x2\\" is missing');
     } finally {
       await plain.close();
+    }
+  });
+});
+
+describe('the docs page form for every ptype', () => {
+  const send = async (target: RunningServer, fill: (page: import('playwright-core').Page) => Promise<void>) => {
+    const page = await browser.context.newPage();
+    const problems: string[] = [];
+    page.on('pageerror', (error) => problems.push(error.message));
+    await page.goto(`${target.url}/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await fill(page);
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('status')?.textContent?.startsWith('HTTP'));
+    const status = await page.textContent('#status');
+    const response = JSON.parse((await page.textContent('#response')) ?? '');
+    const body = JSON.parse(await page.inputValue('#body'));
+    await page.close();
+    expect(problems).toEqual([]);
+    return { status, response, body };
+  };
+
+  it('fills and sends the form for the demo workflow, a missing value included', async () => {
+    const registry = createRegistry({ autoload: false }).registerPlugin(tfjsPlugin).registerPlugin(workflowsPlugin);
+    const workflow = await fitDemo({ epochs: 1 });
+    const { Species: _, ...example } = (await loadPenguins())[0]!;
+    const target = await serve({ bundle: await registry.bundle(workflow, { metadata: { example } }), registry, port: 0, logLevel: 'silent', signals: false });
+    try {
+      const { status, response, body } = await send(target, async (page) => {
+        await page.selectOption('#col-Island', 'Dream');
+        await page.fill('[id="col-Body Mass (g)"]', '');
+        await page.selectOption('#type', 'prob');
+      });
+      expect(status).toBe('HTTP 200');
+      expect(body).toEqual([{ ...example, Island: 'Dream', 'Body Mass (g)': null }]);
+      expect(response.predictions).toEqual(await predict(workflow, body, { type: 'prob' }));
+    } finally {
+      await target.close();
+    }
+  });
+
+  it('fills and sends the form for a two-input tfjs model, lists as JSON', async () => {
+    await ensureBackend();
+    const model = twoInputModel();
+    const target = await serve({ bundle: await tfjsRegistry().bundle(model), registry: tfjsRegistry(), port: 0, logLevel: 'silent', signals: false });
+    try {
+      const { status, response, body } = await send(target, async (page) => {
+        await page.fill('#col-a', '[1, 2, 3]');
+        await page.fill('#col-b', '[[0.5, -1], [2, 0]]');
+      });
+      expect(status).toBe('HTTP 200');
+      expect(body).toEqual([
+        {
+          a: [1, 2, 3],
+          b: [
+            [0.5, -1],
+            [2, 0],
+          ],
+        },
+      ]);
+      expect(response.predictions).toEqual(await tfjsPredictor(model).predict(body));
+    } finally {
+      await target.close();
     }
   });
 });
