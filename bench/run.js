@@ -3,7 +3,7 @@
 //   node bench/run.js            full run (the record; writes bench/results/full.json)
 //   node bench/run.js --quick    CI smoke: small workloads, few runs (or BENCH_QUICK=1)
 //   node bench/run.js --scale    the > 4 GiB scale test alone (needs ~14 GiB free RAM and disk)
-// Options: --only=save-load,rss,inspect,predict,serve  --workloads=mlp-1m,lstm  --runs=N  --backend=cpu|wasm  --out=path  --record
+// Options: --only=save-load,rss,inspect,predict,serve,batching  --workloads=mlp-1m,lstm  --runs=N  --backend=cpu|wasm  --out=path  --record
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,7 @@ import { useBackend } from '@modelbundle/tfjs';
 import { machine } from './lib/machine.js';
 import { WORKLOADS } from './lib/models.js';
 import { writeReport } from './lib/report.js';
+import { batchingSuite } from './suites/batching.js';
 import { inspectSizes } from './suites/inspect.js';
 import { predictSuite } from './suites/predict.js';
 import { rssSuite } from './suites/rss.js';
@@ -62,6 +63,10 @@ if (want('predict')) {
 if (want('serve')) {
   log('HTTP serving (autocannon, loopback)');
   result.suites.serve = await serveSuite({ quick, runs: quick ? 5 : runs, backend });
+}
+if (want('batching')) {
+  log('adaptive batching: single-row requests at 64 connections (autocannon, loopback)');
+  result.suites.batching = await batchingSuite({ quick, runs: quick ? 3 : runs, backend: String(args.backend ?? 'wasm') });
 }
 if (want('scale')) {
   log('scale test (> 4 GiB)');
