@@ -35,7 +35,7 @@ afterAll(async () => {
 describe('docs/guides/serving.md', () => {
   it('bundles with an example row, serves from code, answers, and stops on SIGTERM', async () => {
     const examples = await docExamples(GUIDE);
-    expect([...examples.keys()].sort()).toEqual(['bundle', 'serve']);
+    expect([...examples.keys()].sort()).toEqual(['bundle', 'formats', 'serve']);
 
     const bundling = await startExample('bundle', examples.get('bundle') as string);
     expect(await bundling.exited, bundling.stderr()).toBe(0);
@@ -63,6 +63,13 @@ describe('docs/guides/serving.md', () => {
     const total = Object.values(probabilities as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(total).toBeCloseTo(1, 5);
     expect(server.stdout()).toContain('"msg":"request completed"'); // logLevel 'info': a line per request
+
+    const formats = await startExample('formats', examples.get('formats') as string, { URL: url as string });
+    expect(await formats.exited, formats.stderr()).toBe(0);
+    const answers = formats.stdout().trim().split('\n');
+    expect(answers).toHaveLength(6);
+    expect(new Set(answers).size).toBe(1);
+    expect(answers[0]).toMatch(/^200 \{"predictions":\[\{"\.pred_Adelie":/);
 
     server.child.kill('SIGTERM');
     expect(await server.exited).toBe(0);
