@@ -38,7 +38,14 @@ function stop(server) {
 }
 
 function load(url, body, seconds) {
-  return autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: CONNECTIONS, duration: seconds });
+  return autocannon({
+    url: `${url}/predict`,
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body,
+    connections: CONNECTIONS,
+    duration: seconds,
+  });
 }
 
 /** The two models: the demo workflow and a tfjs dense model, each with one realistic single-row request. */

@@ -114,6 +114,18 @@ describe('inspect', () => {
   });
 });
 
+describe('from a checkout', () => {
+  it('runs as `pnpm modelbundle <args>` and as the binary linked in the workspace', async () => {
+    const root = new URL('../../../', import.meta.url).pathname;
+    const { execFile } = await import('node:child_process');
+    const run = (command: string, args: string[]) =>
+      new Promise<string>((resolve, reject) => execFile(command, args, { cwd: root }, (error, stdout) => (error ? reject(error) : resolve(stdout))));
+    const version = JSON.parse(await readFile(new URL('../package.json', import.meta.url), 'utf8')).version;
+    expect((await run('pnpm', ['-s', 'modelbundle', '--version'])).trim()).toBe(version);
+    expect((await run(join(root, 'node_modules', '.bin', 'modelbundle'), ['--version'])).trim()).toBe(version);
+  });
+});
+
 describe('verify', () => {
   const damaged = async (name: string, change: (bytes: Uint8Array) => Uint8Array) => {
     await writeFile(join(cwd, name), change(bundleBytes.slice()));

@@ -37,6 +37,18 @@ describe('modelbundle docker', () => {
     expect(await readFile(join(cwd, 'deploy', 'model.mbnd'))).toEqual(await readFile(join(cwd, 'linear.mbnd')));
   });
 
+  it('refuses a folder that already holds files unless --force is given', async () => {
+    await mkdir(join(cwd, 'busy'));
+    await writeFile(join(cwd, 'busy', 'notes.txt'), 'mine');
+    const refused = await runCli(['docker', 'linear.mbnd', 'busy'], { cwd });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('The folder "busy" is not empty (1 entry, e.g. notes.txt); nothing was written');
+    await expect(readFile(join(cwd, 'busy', 'Dockerfile'))).rejects.toMatchObject({ code: 'ENOENT' });
+    expect((await runCli(['docker', 'linear.mbnd', 'busy', '--force'], { cwd })).code).toBe(0);
+    expect(await readFile(join(cwd, 'busy', 'notes.txt'), 'utf8')).toBe('mine');
+    await readFile(join(cwd, 'busy', 'Dockerfile'));
+  });
+
   it('installs from the npm registry and serves the bundle with plain node', async () => {
     const deploy = join(cwd, 'deploy');
     // The @modelbundle packages and the example plugin are not on the registry: install them from local tarballs.

@@ -1,6 +1,6 @@
-import { copyFile, mkdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { CORE_VERSION, type Header } from '@modelbundle/core';
+import { CORE_VERSION, type Header, ModelBundleError } from '@modelbundle/core';
 import { inspectFile } from '@modelbundle/core/node';
 import { installedVersion } from '../installed.js';
 import { out, outJson, warn } from '../output.js';
@@ -9,6 +9,8 @@ import { cliRegistry } from '../registry.js';
 /** Options of `modelbundle docker`. */
 export interface DockerOptions {
   port: number;
+  /** Write into a folder that already holds files (they may be replaced). */
+  force?: boolean;
   json?: boolean;
 }
 
@@ -23,6 +25,7 @@ export const DEPLOYED_BUNDLE = 'model.mbnd';
  */
 export async function dockerCommand(file: string, dir: string, options: DockerOptions): Promise<number> {
   const { header } = await inspectFile(file);
+  await refuseNonEmpty(dir, options.force === true);
   const dependencies = await pinnedDependencies(header);
   await mkdir(dir, { recursive: true });
   const files = {
@@ -40,6 +43,22 @@ export async function dockerCommand(file: string, dir: string, options: DockerOp
     out(`Build and run: docker build -t ${slug(header, file)} ${dir} && docker run -p ${options.port}:${options.port} ${slug(header, file)}`);
   }
   return 0;
+}
+
+/** A folder that already holds files is someone's work: write into it only with --force. */
+async function refuseNonEmpty(dir: string, force: boolean): Promise<void> {
+  const entries = await readdir(dir).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [] as string[];
+    if (error.code === 'ENOTDIR') throw new ModelBundleError('INVALID_ARGUMENT', `"${dir}" is a file, not a folder; give a folder for the deployment files.`);
+    throw error;
+  });
+  if (entries.length > 0 && !force) {
+    throw new ModelBundleError(
+      'INVALID_ARGUMENT',
+      `The folder "${dir}" is not empty (${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}, e.g. ${entries.slice(0, 3).join(', ')}); nothing was written. Give a new or empty folder, or pass --force to write into it (files of the same names are replaced).`,
+      { details: { dir, entries: entries.slice(0, 5) } },
+    );
+  }
 }
 
 /**
