@@ -4,7 +4,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCodes } from '@modelbundle/core';
-import { optionsFromSettings, type RunningServer, serve, settingsFromEnv } from '@modelbundle/serve';
+import { optionsFromSettings, type RunningServer, type ServeOptions, serve, settingsFromEnv } from '@modelbundle/serve';
 import { afterAll, describe, expect, it } from 'vitest';
 import { linearBundle, linearRegistry } from './helpers.js';
 
@@ -12,8 +12,15 @@ const servers: RunningServer[] = [];
 afterAll(async () => {
   for (const server of servers) await server.close();
 });
-const start = async (options: Record<string, unknown>) => {
-  const server = await serve({ bundle: await linearBundle(), registry: linearRegistry(), port: 0, logLevel: 'silent', signals: false, ...options });
+const start = async (options: Partial<ServeOptions>) => {
+  const server = await serve({
+    bundle: await linearBundle(),
+    registry: linearRegistry(),
+    port: 0,
+    logLevel: 'silent',
+    signals: false,
+    ...options,
+  } as ServeOptions);
   servers.push(server);
   return server;
 };
