@@ -32,7 +32,10 @@ export function predictHandler(context: PredictContext): (request: FastifyReques
   const { model, batcher, types, maxRows, unseenLevels, metrics } = context;
   return async (request) => {
     const parsed =
-      typeof request.body === 'string' ? parseRequestText(request.body, 'csv', model.ptype, { maxRows }) : parseRequestRows(request.body, { maxRows });
+      // The CSV parser hands over text; a JSON body that is a string is still JSON (and refused as not rows).
+      /^\s*(text|application)\/csv\b/i.test(request.headers['content-type'] ?? '')
+        ? parseRequestText(String(request.body), 'csv', model.ptype, { maxRows })
+        : parseRequestRows(request.body, { maxRows });
     const type = pickType((request.query as Record<string, unknown>).type, parsed.type, types);
     const check = checkRows(parsed.rows, model.ptype, { unseenLevels });
     const predictions = batcher ? await batcher.submit(parsed.rows, type) : await model.predictor.predict(parsed.rows, type === undefined ? {} : { type });

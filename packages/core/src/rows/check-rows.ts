@@ -17,6 +17,8 @@ import {
 const SHOWN = 5;
 const WARNINGS_SHOWN = 20;
 const LEVELS_SHOWN = 12;
+/** Rows are checked until this many problems are found. */
+const MAX_PROBLEMS = 10_000;
 
 /** One problem with one value of one row. */
 export interface RowProblem {
@@ -79,7 +81,7 @@ export function checkRows(rows: readonly unknown[], ptype: Ptype | null, options
   const check: RowCheck = { warnings: [], warningCount: 0 };
   if (ptype === null) return check;
   const policy = options.unseenLevels ?? 'error';
-  for (let r = 0; r < rows.length && problemCount <= 10_000; r++) {
+  for (let r = 0; r < rows.length && problemCount <= MAX_PROBLEMS; r++) {
     if (isTensorPtype(ptype)) checkTensorRow(rows[r], r, ptype, report);
     else checkColumnsRow(rows[r], r, ptype, policy, report, check);
   }
@@ -228,7 +230,9 @@ function rowsError(found: RowProblem[], count: number, ptype: Ptype): ModelBundl
     (p) =>
       `row ${p.row}${p.column === undefined ? '' : `, ${isTensorPtype(ptype) ? 'input' : 'column'} "${p.column.slice(0, 64)}"`}${p.value !== undefined && !p.problem.includes(p.value) ? ` (${p.value})` : ''} ${p.problem.replace(/\.$/, '')}`,
   );
-  const more = count > found.length ? `; and ${count - found.length} more problem${count - found.length === 1 ? '' : 's'}` : '';
+  // Checking stops after 10,000 problems: past that, the count is a lower bound.
+  const more =
+    count > found.length ? `; and ${count > MAX_PROBLEMS ? 'at least ' : ''}${count - found.length} more problem${count - found.length === 1 ? '' : 's'}` : '';
   return new ModelBundleError(
     'INVALID_INPUT',
     `The rows do not match the model's input prototype: ${lines.join('; ')}${more}. ${expectation(ptype)} GET /prototype (or \`modelbundle inspect\`) shows the prototype.`,
