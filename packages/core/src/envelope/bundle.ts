@@ -185,14 +185,18 @@ export async function verifySections(bundle: Bundle): Promise<void> {
         details: { region: `section:${entry.name}` },
       });
     }
-    const digest = toHex(await sha256(data));
-    if (digest !== entry.sha256) {
-      throw new ModelBundleError(
-        'CORRUPT',
-        `Section "${entry.name}" is damaged: its SHA-256 is ${digest}, the header records ${entry.sha256}. The file was modified or corrupted in transit; copy it again from the source.`,
-        { details: { region: `section:${entry.name}`, expected: entry.sha256, found: digest } },
-      );
-    }
+    checkSectionDigest(entry, toHex(await sha256(data)));
+  }
+}
+
+/** Throws CORRUPT when `digest` (lower-case hex) is not the one the section's table entry records. */
+export function checkSectionDigest(entry: SectionEntry, digest: string): void {
+  if (digest !== entry.sha256) {
+    throw new ModelBundleError(
+      'CORRUPT',
+      `Section "${entry.name}" is damaged: its SHA-256 is ${digest}, the header records ${entry.sha256}. The file was modified or corrupted in transit; copy it again from the source.`,
+      { details: { region: `section:${entry.name}`, expected: entry.sha256, found: digest } },
+    );
   }
 }
 

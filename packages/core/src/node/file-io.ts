@@ -4,7 +4,7 @@ import { ModelBundleError } from '../errors.js';
 const MAX_IO = 0x7fff0000; // largest single read/write Node performs
 
 /** Reads exactly `length` bytes at `position` into a new buffer, or fails as TRUNCATED. */
-export async function readExactly(handle: FileHandle, position: number, length: number, into = new Uint8Array(length)): Promise<Uint8Array> {
+export async function readExactly(handle: FileHandle, position: number, length: number, into: Uint8Array = new Uint8Array(length)): Promise<Uint8Array> {
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(into, done, Math.min(length - done, MAX_IO), position + done);
