@@ -100,14 +100,16 @@ function assertSerializableLayers(model: LayersModel): void {
 /**
  * Builds a model from validated artifacts with tfjs's own loader (training
  * config included), its initializers guarded by the weight specs, then loads
- * the model and optimizer weights.
+ * the model and optimizer weights: `weights` gives them as tensors already
+ * made (see {@link tensorsFromViews}); otherwise they are decoded from
+ * `artifacts.weightData` as tfjs's loader does (one copy per weight).
  */
-export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<LayersModel> {
+export async function modelFromArtifacts(artifacts: ModelArtifacts, weights?: () => tf.NamedTensorMap): Promise<LayersModel> {
   try {
     // A topology that lies about shapes fails here, before allocating.
     const model = await buildGuarded(artifacts);
     try {
-      await loadWeights(model, artifacts);
+      await loadWeights(model, artifacts, weights);
     } catch (cause) {
       model.dispose();
       throw cause;
@@ -126,11 +128,47 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<Lay
   }
 }
 
+/**
+ * Tensors viewing the given little-endian weight bytes, by weight name. On
+ * the cpu backend a tensor keeps the typed array it is given, so a weight
+ * whose bytes are 4-byte aligned (every section is 64-byte aligned) is not
+ * copied at all; wasm and webgl copy each weight once into their own memory.
+ * tfjs's own loader (`decodeWeights`) copies every weight first. The bytes
+ * must not change afterwards: the model may share them.
+ */
+export function tensorsFromViews(specs: readonly tf.io.WeightsManifestEntry[], bytes: readonly Uint8Array[]): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  try {
+    for (const [i, spec] of specs.entries()) out[spec.name] = tensorFromView(spec, bytes[i] as Uint8Array);
+  } catch (cause) {
+    tf.dispose(Object.values(out));
+    throw cause;
+  }
+  return out;
+}
+
+function tensorFromView(spec: tf.io.WeightsManifestEntry, bytes: Uint8Array): tf.Tensor {
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  switch (spec.dtype) {
+    case 'float32':
+      return tf.tensor(new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4), spec.shape, 'float32');
+    case 'int32':
+      return tf.tensor(new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4), spec.shape, 'int32');
+    case 'bool':
+      return tf.tensor(bytes, spec.shape, 'bool');
+    default: {
+      // complex64 (and anything else tfjs adds): its own decoder, on a copy of this weight alone.
+      const decoded = tf.io.decodeWeights(bytes.slice().buffer as ArrayBuffer, [spec]);
+      return decoded[spec.name] as tf.Tensor;
+    }
+  }
+}
+
 /** Sets every model weight (strictly: each one the model has, no other) and the optimizer's state, as tfjs's loader does. */
-async function loadWeights(model: LayersModel, artifacts: ModelArtifacts): Promise<void> {
-  if (artifacts.weightData === undefined) return;
+async function loadWeights(model: LayersModel, artifacts: ModelArtifacts, weights?: () => tf.NamedTensorMap): Promise<void> {
+  if (!weights && artifacts.weightData === undefined) return;
   const specs = artifacts.weightSpecs ?? [];
-  const tensors = tf.io.decodeWeights(artifacts.weightData, specs);
+  const tensors = weights ? weights() : tf.io.decodeWeights(artifacts.weightData as tf.io.WeightData, specs);
   try {
     const modelWeights: tf.NamedTensorMap = {};
     const optimizerWeights: { name: string; tensor: tf.Tensor }[] = [];
@@ -139,6 +177,7 @@ async function loadWeights(model: LayersModel, artifacts: ModelArtifacts): Promi
       if (spec.group === 'optimizer') optimizerWeights.push({ name: spec.name, tensor });
       else modelWeights[spec.name] = tensor;
     }
+    // Each variable takes over its tensor's storage (Variable.assign keeps the data id): no copy here.
     model.loadWeights(modelWeights, true);
     if (model.optimizer && optimizerWeights.length > 0) await model.optimizer.setWeights(optimizerWeights);
   } finally {

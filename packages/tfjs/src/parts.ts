@@ -1,7 +1,7 @@
 import { type BundleParts, ModelBundleError, type UnbundleParts } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
+import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts, tensorsFromViews } from './artifacts.js';
 import { currentBackend, ensureBackend } from './backend.js';
 import { ChunkReader } from './chunks.js';
 import { assertClassesRegistered, customClassNames, topologyClassNames } from './classes.js';
@@ -110,39 +110,51 @@ export function partsFromArtifacts(
  * must match its tensor's shape and dtype, all before any tensor exists.
  */
 export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): ModelArtifacts {
-  const payload = readPayload(parts.payload, parts.sections);
-  const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
-  assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)]);
+  const { artifacts, weightBytes } = checkedParts(parts);
   // One exact ArrayBuffer per tensor, never one joined buffer: a joined copy
   // would cost a full extra copy and cap the model at 4 GiB. tfjs reads each
   // list item's whole `.buffer` (it ignores view offsets), so a section that
-  // is a view into a larger buffer (decodeBundle) is copied; one read by
-  // readBundle is its own buffer and is passed as is.
-  const weightData = payload.weights.map((w) => {
-    const bytes = fromLittleEndian(parts.sections.get(w.section) as Uint8Array, w.dtype);
+  // is a view into a larger buffer is copied; one that is its own buffer is passed as is.
+  const weightData = weightBytes.map((bytes) => {
     const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
     return (own ? bytes.buffer : new Uint8Array(bytes).buffer) as ArrayBuffer; // not .slice(): on a Node Buffer it is a view
   });
-  return {
+  return { ...artifacts, weightData };
+}
+
+/** The checks of {@link artifactsFromParts}: artifacts without weight data, and each weight's bytes (little-endian views of the sections). */
+function checkedParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): { artifacts: ModelArtifacts; weightBytes: Uint8Array[]; payload: TfjsPayload } {
+  const payload = readPayload(parts.payload, parts.sections);
+  const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
+  assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)]);
+  const weightBytes = payload.weights.map((w) => fromLittleEndian(parts.sections.get(w.section) as Uint8Array, w.dtype));
+  const artifacts: ModelArtifacts = {
     modelTopology: doc.modelTopology,
     weightSpecs: payload.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype, ...(w.group ? { group: w.group as tf.io.WeightGroup } : {}) })),
-    weightData,
     ...(doc.trainingConfig ? { trainingConfig: doc.trainingConfig as unknown as tf.io.TrainingConfig } : {}),
     ...(doc.format ? { format: doc.format } : {}),
     ...(doc.generatedBy ? { generatedBy: doc.generatedBy } : {}),
     ...(doc.convertedBy !== undefined ? { convertedBy: doc.convertedBy } : {}),
     ...(doc.userDefinedMetadata ? { userDefinedMetadata: doc.userDefinedMetadata as Record<string, object> } : {}),
   };
+  return { artifacts, weightBytes, payload };
 }
 
-/** Restores a live model from bundle parts (its own bundle's, or a model embedded in another bundle). */
+/**
+ * Restores a live model from bundle parts (its own bundle's, or a model
+ * embedded in another bundle). Weights are made from the section bytes
+ * without tfjs's per-weight copy (on the cpu backend the model then shares
+ * the section buffers: do not modify them afterwards).
+ */
 export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): Promise<LayersModel> {
-  const artifacts = artifactsFromParts(parts);
+  const { artifacts, weightBytes, payload } = checkedParts(parts);
   await ensureBackend();
-  const model = await modelFromArtifacts(artifacts);
-  const state = readPayload(parts.payload, parts.sections).optimizerState ?? [];
+  const model = await modelFromArtifacts(artifacts, () => tensorsFromViews(artifacts.weightSpecs ?? [], weightBytes));
   const values = new Map(
-    state.map(({ name, section }) => [name, new Float32Array(new Uint8Array(fromLittleEndian(parts.sections.get(section) as Uint8Array, 'float32')).buffer)]),
+    (payload.optimizerState ?? []).map(({ name, section }) => [
+      name,
+      new Float32Array(new Uint8Array(fromLittleEndian(parts.sections.get(section) as Uint8Array, 'float32')).buffer),
+    ]),
   );
   restoreHiddenOptimizerState(model, values);
   return model;

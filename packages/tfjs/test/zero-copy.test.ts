@@ -47,16 +47,28 @@ describe('weights move without extra copies', () => {
     model.dispose();
   });
 
-  it('loading from a file hands tfjs each section buffer as read, and from bytes a copy of the view only', async () => {
+  it('loading on the cpu backend makes every weight a view of its section bytes, with no copy', async () => {
     const model = unevenModel();
     const path = join(dir, 'uneven.mbnd');
-    const bundle = await modelToBundle(model);
-    await writeBundle(path, bundle);
+    await writeBundle(path, await modelToBundle(model));
     const fromFile = await readBundle(path);
-    const artifacts = artifactsFromParts({ payload: fromFile.header.payload, sections: fromFile.sections });
-    const buffers = artifacts.weightData as ArrayBuffer[];
-    const payload = fromFile.header.payload as { weights: { section: string }[] };
-    for (const [i, w] of payload.weights.entries()) expect(buffers[i]).toBe(fromFile.sections.get(w.section)?.buffer);
+    const restored = await modelFromBytes(fromFile);
+    const payload = fromFile.header.payload as { weights: { name: string; section: string }[] };
+    const byName = new Map(restored.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
+    for (const w of payload.weights) {
+      const section = fromFile.sections.get(w.section) as Uint8Array;
+      const values = byName.get(w.name) as Float32Array;
+      expect(values.buffer).toBe(section.buffer);
+      expect(values.byteOffset).toBe(section.byteOffset);
+    }
+    expect(weightValues(restored)).toEqual(weightValues(model));
+    restored.dispose();
+    model.dispose();
+  });
+
+  it('artifactsFromParts gives tfjs exactly each weight\'s bytes, copying a view into a larger buffer', async () => {
+    const model = unevenModel();
+    const bundle = await modelToBundle(model);
     // Views into one file buffer (a Node Buffer, whose slice() is a view): each weight gets exactly its own bytes.
     const fromBytes = await decodeBundle(Buffer.from(encodeBundle(bundle)));
     const copied = artifactsFromParts({ payload: fromBytes.header.payload, sections: fromBytes.sections }).weightData as ArrayBuffer[];
