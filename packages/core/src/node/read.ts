@@ -177,7 +177,8 @@ function planSlices(entries: readonly SectionEntry[], base: number, sliceBytes: 
       paddingStart: (entry) => (ends.get(entry) as number) - position,
     };
     const states = new Map(run.map((entry) => [entry, {} as { hash?: Hash }]));
-    for (let at = position; at < groupEnd; at += sliceBytes) {
+    // At least one slice per group, so a group of empty sections is visited too.
+    for (let at = position; at === position || at < groupEnd; at += sliceBytes) {
       const to = Math.min(groupEnd, at + sliceBytes);
       const parts: SlicePart[] = [];
       for (const entry of run) {
