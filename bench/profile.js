@@ -81,10 +81,22 @@ for (const [name, w] of Object.entries(WORKLOADS)) {
         (t) => tf.dispose(t),
       ),
       'load: set weights (loadWeights)': await time(() => built.loadWeights(decoded, true)),
-      'load: whole, ours (modelFromBytes(readBundle))': await time(() => paths.load.ours(), (m) => m.dispose()),
-      'load: whole, ours from bytes in memory': await time(() => modelFromBytes(bundle), (m) => m.dispose()),
-      'load: whole, tfjs': await time(() => paths.load.tfjs(), (m) => m.dispose()),
-      'load: whole, floor': await time(() => paths.load.floor(), (m) => m.dispose()),
+      'load: whole, ours (modelFromBytes(readBundle))': await time(
+        () => paths.load.ours(),
+        (m) => m.dispose(),
+      ),
+      'load: whole, ours from bytes in memory': await time(
+        () => modelFromBytes(bundle),
+        (m) => m.dispose(),
+      ),
+      'load: whole, tfjs': await time(
+        () => paths.load.tfjs(),
+        (m) => m.dispose(),
+      ),
+      'load: whole, floor': await time(
+        () => paths.load.floor(),
+        (m) => m.dispose(),
+      ),
       // save
       'save: weights out of the backend (data())': await time(async () => {
         for (const v of model.weights) await v.read().data();

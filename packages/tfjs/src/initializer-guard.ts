@@ -18,6 +18,8 @@ interface Budget {
   largest: number;
   remaining: number;
   total: number;
+  /** Initializers resolved in this restore, by their JSON config: resolving one builds a throwaway layer, which a 200-weight model would otherwise do 200 times. */
+  resolved: Map<string, Initializer>;
 }
 
 /** Budgets of the restores in progress, by id: each restore has its own, deleted when it ends. */
@@ -45,8 +47,16 @@ class GuardedInitializer extends InitializerBase {
     this.#config = config;
     // A throwaway Dense resolves the identifier with tfjs's own rules (strings, class aliases, registered classes).
     // Naming it keeps tfjs's automatic layer-name counter untouched.
+    const cache = budgets.get(config.budget)?.resolved;
+    const key = JSON.stringify(config.original);
+    const known = cache?.get(key);
+    if (known) {
+      this.original = known;
+      return;
+    }
     const probe = tfl.layers.dense({ units: 1, name: 'modelbundle_initializer_probe', kernelInitializer: config.original as 'zeros' });
     this.original = (probe as unknown as { kernelInitializer: Initializer }).kernelInitializer;
+    cache?.set(key, this.original);
   }
 
   static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
@@ -214,7 +224,7 @@ function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
     largest = Math.max(largest, count);
     total += count;
   }
-  return { largest, remaining: total, total };
+  return { largest, remaining: total, total, resolved: new Map() };
 }
 
 /**

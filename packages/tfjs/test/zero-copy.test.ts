@@ -66,7 +66,7 @@ describe('weights move without extra copies', () => {
     model.dispose();
   });
 
-  it('artifactsFromParts gives tfjs exactly each weight\'s bytes, copying a view into a larger buffer', async () => {
+  it("artifactsFromParts gives tfjs exactly each weight's bytes, copying a view into a larger buffer", async () => {
     const model = unevenModel();
     const bundle = await modelToBundle(model);
     // Views into one file buffer (a Node Buffer, whose slice() is a view): each weight gets exactly its own bytes.
