@@ -206,8 +206,32 @@ describe('writeBundle', () => {
     expect(calls.at(-1)).toEqual([size, size]);
     const steps = calls.map(([written], i) => written - (calls[i - 1]?.[0] ?? 0));
     expect(steps.every((step) => step > 0 && step <= 8 * 1024 * 1024)).toBe(true);
-    // prefix, header, padding, small, padding, then the 20 MiB section as 8 + 8 + 4 MiB
-    expect(steps.slice(-3)).toEqual([8 * 1024 * 1024, 8 * 1024 * 1024, 4 * 1024 * 1024]);
+    // Sections first (hashed while written): small and its padding, the 20 MiB section as 8 + 8 + 4 MiB;
+    // then the prefix and header, whose digests are known only then.
+    expect(steps.slice(-4, -1)).toEqual([8 * 1024 * 1024, 8 * 1024 * 1024, 4 * 1024 * 1024]);
+    expect(steps.at(-1)).toBe(size - (steps.slice(0, -1).reduce((a, b) => a + b, 0) as number));
+    expect(steps.at(-1)).toBeLessThan(64 * 1024);
+    // The same bytes as the bundle encoded in memory, whose digests are now filled in.
+    expect(same(await readFile(path), encodeBundle(bundle))).toBe(true);
+    expect((await readBundle(path)).header).toEqual(bundle.header);
+  });
+
+  it('hashes while writing: the file is byte for byte the bundle whose digests were computed first', async () => {
+    const sections: [string, Uint8Array][] = [
+      ['empty', new Uint8Array(0)],
+      ...Array.from({ length: 300 }, (_, i): [string, Uint8Array] => [`s/${i}`, pattern(1 + ((i * 37) % 500), i)]),
+      ['big', pattern(9 * 1024 * 1024 + 5, 7)],
+      ['last-empty', new Uint8Array(0)],
+    ];
+    const hashedWhileWriting = await createBundle(draft(), sections);
+    const hashedFirst = await createBundle(draft(), sections);
+    const expected = encodeBundle(hashedFirst); // reads its digests: computed now
+    const path = join(dir, 'hashing.mbnd');
+    await writeBundle(path, hashedWhileWriting);
+    expect(same(await readFile(path), expected)).toBe(true);
+    expect(toHex(hashedWhileWriting.headerDigest)).toBe(toHex(hashedFirst.headerDigest));
+    const read = await readBundle(path);
+    expect(read.header.sections.map((s) => s.sha256)).toEqual(hashedFirst.header.sections.map((s) => s.sha256));
   });
 
   it('replaces an existing file', async () => {

@@ -30,6 +30,23 @@ export async function writeFully(handle: FileHandle, data: Uint8Array): Promise<
   }
 }
 
+/** Writes `chunks` one after another at file `position`, in one writev call unless the kernel takes fewer bytes (then the rest follows). */
+export async function writevAt(handle: FileHandle, chunks: readonly Uint8Array[], position: number): Promise<void> {
+  const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+  let done = chunks.length === 1 ? 0 : (await handle.writev(chunks as Uint8Array[], position)).bytesWritten;
+  if (done >= total) return;
+  let start = 0;
+  for (const chunk of chunks) {
+    const end = start + chunk.byteLength;
+    while (done < end) {
+      const from = done - start;
+      const { bytesWritten } = await handle.write(chunk, from, Math.min(chunk.byteLength - from, MAX_IO), position + done);
+      done += bytesWritten;
+    }
+    start = end;
+  }
+}
+
 const BATCH_BYTES = 8 * 1024 * 1024;
 const BATCH_CHUNKS = 1024; // IOV_MAX on Linux
 
