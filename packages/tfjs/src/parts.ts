@@ -76,9 +76,17 @@ export function partsFromArtifacts(
   const topologySection = `${prefix}topology.json`;
   const sections: [string, Uint8Array][] = [[topologySection, new TextEncoder().encode(JSON.stringify(doc))]];
   const weights: WeightEntry[] = [];
-  for (const [i, [spec, bytes]] of weightTensors(artifacts).entries()) {
-    const section = `${prefix}weights/${i}`;
-    weights.push({ name: spec.name, shape: [...spec.shape], dtype: spec.dtype as WeightEntry['dtype'], section, ...(spec.group ? { group: spec.group } : {}) });
+  for (const { section, tensors, bytes } of weightSections(weightTensors(artifacts), prefix)) {
+    for (const { spec, offset } of tensors) {
+      weights.push({
+        name: spec.name,
+        shape: [...spec.shape],
+        dtype: spec.dtype as WeightEntry['dtype'],
+        section,
+        ...(tensors.length > 1 ? { offset } : {}),
+        ...(spec.group ? { group: spec.group } : {}),
+      });
+    }
     sections.push([section, bytes]);
   }
   const state: { name: string; section: string }[] = [];
@@ -127,7 +135,11 @@ function checkedParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): { art
   const payload = readPayload(parts.payload, parts.sections);
   const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
   assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)]);
-  const weightBytes = payload.weights.map((w) => fromLittleEndian(parts.sections.get(w.section) as Uint8Array, w.dtype));
+  const weightBytes = payload.weights.map((w) => {
+    const section = parts.sections.get(w.section) as Uint8Array;
+    const offset = w.offset ?? 0;
+    return fromLittleEndian(section.subarray(offset, offset + tensorByteLength(w.shape, w.dtype, `Weight "${w.name}"`)), w.dtype);
+  });
   const artifacts: ModelArtifacts = {
     modelTopology: doc.modelTopology,
     weightSpecs: payload.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype, ...(w.group ? { group: w.group as tf.io.WeightGroup } : {}) })),
@@ -158,6 +170,57 @@ export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sec
   );
   restoreHiddenOptimizerState(model, values);
   return model;
+}
+
+/** Weights smaller than this share a section with their small neighbours: a section costs a table row and a digest (about 110 bytes) and a read. */
+const SHARED_WEIGHT_BYTES = 64 * 1024;
+/** The most bytes one shared section holds. */
+const SHARED_SECTION_BYTES = 1024 * 1024;
+/** Weights inside a shared section start at multiples of this, as sections do, so typed arrays view them in place. */
+const WEIGHT_ALIGNMENT = 64;
+
+/**
+ * The weight sections: a large weight alone in its section (its bytes as
+ * they are, no copy); a run of small ones together in one, each at a
+ * 64-byte-aligned offset. A section is named after the index of its first weight.
+ */
+function weightSections(
+  tensors: [tf.io.WeightsManifestEntry, Uint8Array][],
+  prefix: string,
+): { section: string; tensors: { spec: tf.io.WeightsManifestEntry; offset: number }[]; bytes: Uint8Array }[] {
+  const out: ReturnType<typeof weightSections> = [];
+  let run: { index: number; spec: tf.io.WeightsManifestEntry; bytes: Uint8Array; offset: number }[] = [];
+  let runEnd = 0;
+  const close = () => {
+    if (run.length === 0) return;
+    const first = run[0] as (typeof run)[number];
+    let bytes = first.bytes;
+    if (run.length > 1) {
+      bytes = new Uint8Array(runEnd);
+      for (const t of run) bytes.set(t.bytes, t.offset);
+    }
+    out.push({ section: `${prefix}weights/${first.index}`, tensors: run.map(({ spec, offset }) => ({ spec, offset })), bytes });
+    run = [];
+    runEnd = 0;
+  };
+  for (const [index, [spec, bytes]] of tensors.entries()) {
+    if (bytes.byteLength >= SHARED_WEIGHT_BYTES) {
+      close();
+      out.push({ section: `${prefix}weights/${index}`, tensors: [{ spec, offset: 0 }], bytes });
+      continue;
+    }
+    const offset = Math.ceil(runEnd / WEIGHT_ALIGNMENT) * WEIGHT_ALIGNMENT;
+    if (run.length > 0 && offset + bytes.byteLength > SHARED_SECTION_BYTES) {
+      close();
+      run.push({ index, spec, bytes, offset: 0 });
+      runEnd = bytes.byteLength;
+      continue;
+    }
+    run.push({ index, spec, bytes, offset });
+    runEnd = offset + bytes.byteLength;
+  }
+  close();
+  return out;
 }
 
 /** Each weight's spec and its raw little-endian bytes, decoding quantized or string weights to plain tensors first. */
