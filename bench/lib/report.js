@@ -174,6 +174,19 @@ async function readJson(path) {
   }
 }
 
+/** The step-by-step profile (bench/profile.js) as one table: a row per step, a column per workload. */
+function profileTable(p) {
+  const names = Object.keys(p.workloads);
+  const steps = Object.keys(p.workloads[names[0]]?.steps ?? {});
+  return [
+    `Backend ${p.backend}; median of ${p.runs} runs per step, in ms; load average ${p.machine.loadavg.join(' / ')} at start, ${p.machine.loadavgAtEnd.join(' / ')} at end.`,
+    '',
+    `| Step | ${names.join(' | ')} |`,
+    `|---|${names.map(() => '---:').join('|')}|`,
+    ...steps.map((step) => `| ${step} | ${names.map((n) => p.workloads[n].steps[step]).join(' | ')} |`),
+  ].join('\n');
+}
+
 /** The tables of one run (one backend): `prefix` selects its markers (`bench:save` for cpu, `bench:wasm-save` for wasm). */
 function replaceRun(doc, run, scale, prefix) {
   const s = run.suites;
@@ -201,5 +214,12 @@ export async function writeReport(docPath, benchDir) {
   if (full) doc = replaceRun(doc, full, scale, '');
   if (wasm) doc = replaceRun(doc, wasm, scale, 'wasm-');
   if (scale?.suites.scale) doc = replace(doc, 'scale', scaleTable(scale));
+  for (const [file, marker] of [
+    ['results/profile.json', 'profile'],
+    ['results/profile-wasm.json', 'wasm-profile'],
+  ]) {
+    const profile = await readJson(join(benchDir, file));
+    if (profile) doc = replace(doc, marker, profileTable(profile));
+  }
   await writeFile(docPath, doc);
 }
