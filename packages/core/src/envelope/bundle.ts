@@ -23,33 +23,60 @@ export interface Bundle {
   readonly headerDigest: Uint8Array;
   /** Ed25519 signature over the header digest, when the bundle is signed. */
   readonly signature?: Uint8Array;
+  /**
+   * True when every section was checked against its digest as this bundle was
+   * built or decoded; false or absent when nobody checked (`verify: false`).
+   * A signature covers the sections only through their digests, so trust
+   * checks verify the sections first unless this is true.
+   */
+  readonly verified?: boolean;
 }
 
 /** The header fields a writer supplies; `format`, `sections` and digests are filled in. */
 export type HeaderDraft = Omit<Header, 'format' | 'sections'>;
+
+/** A SHA-256 implementation: bytes in, 32-byte digest out. */
+export type Digest = (bytes: Uint8Array) => Promise<Uint8Array>;
+
+/** Options for {@link createBundle}. */
+export interface CreateBundleOptions {
+  /**
+   * The SHA-256 implementation to use. By default node:crypto where
+   * available (then the digests are computed when first needed, see
+   * {@link createBundle}), else WebCrypto.
+   */
+  digest?: Digest;
+}
 
 /** A digest of the right length for laying out a header before the real digests are known: the header's length does not depend on them. */
 const PLACEHOLDER_DIGEST = '0'.repeat(64);
 
 /**
  * Builds a {@link Bundle}: lays out the sections, checks the header with the
- * readers' own rules, and digests every section and the header. Where
- * SHA-256 can run synchronously (Node), the digests are computed when first
- * needed: reading `header`, `headerBytes` or `headerDigest` computes them at
- * once, and `writeBundle` computes them while it writes the sections, so a
- * save costs about the larger of hashing and writing instead of their sum.
+ * readers' own rules, and digests every section and the header. With the
+ * default digest where SHA-256 can run synchronously (Node), the digests are
+ * computed when first needed: reading `header`, `headerBytes` or
+ * `headerDigest` computes them at once, and `writeBundle` computes them
+ * while it writes the sections, so a save costs about the larger of hashing
+ * and writing instead of their sum.
  */
-export async function createBundle(draft: HeaderDraft, sections: Iterable<readonly [string, Uint8Array]> = []): Promise<Bundle> {
+export async function createBundle(
+  draft: HeaderDraft,
+  sections: Iterable<readonly [string, Uint8Array]> = [],
+  options: CreateBundleOptions = {},
+): Promise<Bundle> {
   const named = [...sections];
   const offsets = layoutOffsets(named.map(([, data]) => data.byteLength));
   const table = named.map(([name, data], i): SectionEntry => ({ name, offset: offsets[i] as number, length: data.byteLength, sha256: PLACEHOLDER_DIGEST }));
   const laidOut = checkedHeader({ ...draft, format: FORMAT_VERSION, sections: table } as Header);
   const map = new Map(named);
-  if (!sha256Sync) {
+  // A swapped digest (a registry's DIGEST collaborator other than the default) runs now, as given.
+  if ((options.digest && options.digest !== sha256) || !sha256Sync) {
+    const digest = options.digest ?? sha256;
     const digests: string[] = [];
-    for (const [, data] of named) digests.push(toHex(await sha256(data)));
+    for (const [, data] of named) digests.push(toHex(await digest(data)));
     const { header, headerBytes } = withDigests(laidOut.header, digests);
-    return { header, sections: map, headerBytes, headerDigest: await sha256(headerBytes) };
+    return { header, sections: map, headerBytes, headerDigest: await digest(headerBytes), verified: true };
   }
   return pendingBundle(laidOut.header, laidOut.headerBytes.length, map);
 }
@@ -120,7 +147,7 @@ function pendingBundle(laidOut: Header, headerLength: number, sections: Readonly
     }
     return final as NonNullable<typeof final>;
   };
-  const bundle = { sections } as Bundle;
+  const bundle = { sections, verified: true } as Bundle;
   // Own, enumerable getters: `{ ...bundle }` copies the finished values.
   for (const key of ['header', 'headerBytes', 'headerDigest'] as const) {
     Object.defineProperty(bundle, key, { enumerable: true, get: () => computed()[key] });
@@ -232,6 +259,8 @@ export function inspection(header: Header, prefix: Prefix): Inspection {
 export interface DecodeOptions {
   /** Check every section digest (default true). Turn off only for bytes already verified. */
   verify?: boolean;
+  /** The SHA-256 implementation for the section checks (default: node:crypto where available, else WebCrypto). */
+  digest?: Digest;
 }
 
 /**
@@ -253,13 +282,44 @@ export async function decodeBundle(input: ArrayBuffer | ArrayBufferView, options
     sections.set(entry.name, bytes.subarray(start, start + entry.length));
     end = start + entry.length;
   }
-  const bundle: Bundle = { header, sections, headerBytes, headerDigest: prefix.headerDigest, ...(prefix.signature ? { signature: prefix.signature } : {}) };
-  if (options.verify !== false) await verifySections(bundle);
+  const verify = options.verify !== false;
+  const bundle: Bundle = {
+    header,
+    sections,
+    headerBytes,
+    headerDigest: prefix.headerDigest,
+    verified: verify,
+    ...(prefix.signature ? { signature: prefix.signature } : {}),
+  };
+  if (verify) await verifySections(bundle, options.digest);
   return bundle;
 }
 
+/** One section's digest check, from {@link checkSections}. */
+export interface SectionCheck {
+  name: string;
+  length: number;
+  /** The digest the header records. */
+  sha256: string;
+  ok: boolean;
+  /** The digest actually found (or `missing`), when it differs. */
+  found?: string;
+}
+
+/** Checks every section against its digest and reports each one, damaged or not (`verify` lists them all). */
+export async function checkSections(bundle: Bundle, digestOf: Digest = sha256): Promise<SectionCheck[]> {
+  const checks: SectionCheck[] = [];
+  for (const entry of bundle.header.sections) {
+    const data = bundle.sections.get(entry.name);
+    const found = data ? toHex(await digestOf(data)) : 'missing';
+    const ok = found === entry.sha256;
+    checks.push({ name: entry.name, length: entry.length, sha256: entry.sha256, ok, ...(ok ? {} : { found }) });
+  }
+  return checks;
+}
+
 /** Checks every section against its digest; throws CORRUPT naming the first damaged section. */
-export async function verifySections(bundle: Bundle): Promise<void> {
+export async function verifySections(bundle: Bundle, digestOf: Digest = sha256): Promise<void> {
   for (const entry of bundle.header.sections) {
     const data = bundle.sections.get(entry.name);
     if (!data || data.byteLength !== entry.length) {
@@ -267,7 +327,7 @@ export async function verifySections(bundle: Bundle): Promise<void> {
         details: { region: `section:${entry.name}` },
       });
     }
-    checkSectionDigest(entry, toHex(await sha256(data)));
+    checkSectionDigest(entry, toHex(await digestOf(data)));
   }
 }
 

@@ -103,6 +103,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
       sections,
       headerBytes: headerBytes.slice(),
       headerDigest: prefix.headerDigest,
+      verified: options.verify !== false,
       ...(prefix.signature ? { signature: prefix.signature } : {}),
     };
   } catch (e) {
