@@ -13,7 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { inspect } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
-import { modelFromBytes, modelToBundle, useBackend } from '@modelbundle/tfjs';
+import { bundleToModel as modelFromBytes, modelToBundle, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { gc } from './lib/compare.js';

@@ -113,7 +113,8 @@ describe('readBundle', () => {
     expect(calls.every(([done], i) => i === 0 || done > (calls[i - 1] as [number, number])[0])).toBe(true);
     // A damaged byte in the middle of the large section is found, with the slices hashed one by one.
     const bytes = await readFile(path);
-    bytes[bytes.length - 64 - 10 * 1024 * 1024] ^= 1;
+    const at = bytes.length - 64 - 10 * 1024 * 1024;
+    bytes[at] = (bytes[at] as number) ^ 1;
     await writeFile(path, bytes);
     const error = await errorOf(() => readBundle(path));
     expect(error.code).toBe('CORRUPT');

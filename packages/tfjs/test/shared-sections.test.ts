@@ -4,9 +4,11 @@ import { join } from 'node:path';
 import { createBundle, createRegistry, encodeBundle, type HeaderDraft } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
 import { expectCode } from '@modelbundle/test-utils';
-import { modelFromBytes, modelParts, modelToBundle, PAYLOAD_VERSION, tfjsPlugin, useBackend } from '@modelbundle/tfjs';
+import { bundleToModel as modelFromBytes, modelToBundle, tfjsPlugin, useBackend } from '@modelbundle/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { modelParts } from '../src/parts.js';
+import { PAYLOAD_VERSION } from '../src/version.js';
 
 /** Many small weights (16 x 16 kernels, 16 biases) and one large one (the 512 x 64 kernel, 128 KiB). */
 function manySmallWeights(): tfl.Sequential {

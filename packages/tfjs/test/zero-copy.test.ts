@@ -57,7 +57,7 @@ describe('weights move without extra copies', () => {
     const path = join(dir, 'uneven.mbnd');
     await writeBundle(path, await modelToBundle(model));
     const fromFile = await readBundle(path);
-    const restored = await modelFromBytes(fromFile);
+    const restored = await bundleToModel(fromFile);
     const payload = fromFile.header.payload as { weights: { name: string; section: string; offset?: number }[] };
     const byName = new Map(restored.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
     for (const w of payload.weights) {
