@@ -38,19 +38,21 @@ export function writeBundle(path: string, bundle: Bundle, options: WriteBundleOp
 const ZEROS = new Uint8Array(64);
 
 /**
- * Writes a bundle whose digests are still pending: the sections first, at
- * their final offsets, each batch hashed on this thread while the thread
- * pool writes it; then the header, now that its digests are known (its
- * length never depended on them), with the prefix at offset 0.
+ * Writes a bundle whose digests are still pending: zeros for the prefix and
+ * header, then the sections, each batch hashed on this thread while the
+ * thread pool writes it; then the prefix and header over the zeros, now
+ * that the digests are known (the header's length never depended on them).
  */
 async function writeHashing(handle: FileHandle, bundle: Bundle, pending: PendingDigests, onProgress?: WriteBundleOptions['onProgress']): Promise<void> {
   const base = dataStart(pending.headerLength);
   const total = fileLength(pending.headerLength, pending.table);
   const digests: string[] = [];
   let written = 0;
-  let batch: Uint8Array[] = [];
-  let batchBytes = 0;
-  let batchAt = base;
+  // The file is written front to back: zeros where the prefix and header go, overwritten
+  // at the end, so the file never has a hole and the kernel sees one sequential write.
+  let batch: Uint8Array[] = pending.table.length > 0 ? [new Uint8Array(base)] : [];
+  let batchBytes = pending.table.length > 0 ? base : 0;
+  let batchAt = 0;
   let toHash: (() => void)[] = [];
   const flush = async () => {
     if (batch.length === 0) return;
@@ -61,7 +63,7 @@ async function writeHashing(handle: FileHandle, bundle: Bundle, pending: Pending
       await writing;
     }
     written += batchBytes;
-    onProgress?.(written, total);
+    if (written < total) onProgress?.(written, total);
     batchAt += batchBytes;
     batch = [];
     batchBytes = 0;
