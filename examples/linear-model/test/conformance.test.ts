@@ -1,4 +1,4 @@
-import { testSerializer } from '@modelbundle/test-utils';
+import { testSerializer } from '@modelbundle/testing';
 import { type LinearModel, linearPlugin } from 'modelbundle-plugin-linear';
 import { fittedClassifier, fittedRegression, sameModel } from './data.js';
 

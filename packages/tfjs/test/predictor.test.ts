@@ -1,4 +1,4 @@
-import { expectCode } from '@modelbundle/test-utils';
+import { expectCode } from '@modelbundle/testing';
 import { ensureBackend, modelFromBytes, modelToBytes, type TfjsPtype, tfjsPredictor } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { type Bundle, createBundle, encodeBundle, type HeaderDraft } from '@modelbundle/core';
-import { expectCode } from '@modelbundle/test-utils';
+import { expectCode } from '@modelbundle/testing';
 import { ensureBackend, modelFromBytes, modelToBundle } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
