@@ -12,12 +12,12 @@ import {
   PREFIX_BYTES,
   signBundle,
 } from '@modelbundle/core';
+import { draft } from '@modelbundle/testing';
 import { modelFromBytes, modelToBytes, tfjsPredictor, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { draft } from '../../packages/core/test/helpers.js';
 import { type HeadlessChromium, launchChromium } from '../support/chromium.js';
 import { buildPage } from './support/build-page.js';
 import { docExamples } from './support/doc-example.js';
