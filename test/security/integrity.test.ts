@@ -13,21 +13,12 @@ import {
   verifySignature,
 } from '@modelbundle/core';
 import { readBundle } from '@modelbundle/core/node';
+import { draft } from '@modelbundle/testing';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DAMAGE_CODES, damagedRegions } from './support/regions.js';
 
-const draft: HeaderDraft = {
-  kind: 'test.integrity',
-  serializer: { version: '1.0.0' },
-  producer: { name: 'tests', version: '1.0.0' },
-  created: '2026-01-01T00:00:00.000Z',
-  requires: {},
-  metadata: { note: 'bit flips' },
-  ptype: null,
-  summary: {},
-  payload: { shape: [3] },
-};
+const flipDraft: HeaderDraft = draft({ kind: 'test.integrity', metadata: { note: 'bit flips' }, payload: { shape: [3] } });
 
 function filled(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
@@ -68,14 +59,14 @@ describe('every single-bit flip is detected and located', () => {
   let dir: string;
 
   beforeAll(async () => {
-    small = await createBundle(draft, [
+    small = await createBundle(flipDraft, [
       ['weights', filled(40, 1)],
       ['bias', filled(5, 2)],
     ]);
     const keys = await generateKeyPair();
     publicKey = keys.publicKey;
     signedSmall = await signBundle(small, keys.privateKey);
-    large = await createBundle({ ...draft, metadata: { note: 'x'.repeat(3000) } }, [
+    large = await createBundle({ ...flipDraft, metadata: { note: 'x'.repeat(3000) } }, [
       ['a', filled(1 << 20, 3)],
       ['b', filled(333_333, 4)],
       ['c', filled(1, 5)],
