@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
-import { inspect, inspectUrl, PREFIX_BYTES } from '@modelbundle/core';
+import { inspect, inspectUrl } from '@modelbundle/core';
+import { PREFIX_BYTES } from '@modelbundle/core/format';
 import { expectCode } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encoded, pattern } from '../../packages/core/test/helpers.js';

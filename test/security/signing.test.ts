@@ -11,12 +11,11 @@ import {
   importPublicKey,
   inspect,
   keyFingerprint,
-  SIGNATURE_DOMAIN,
-  signatureMessage,
   signBundle,
   unsignBundle,
   verifySignature,
 } from '@modelbundle/core';
+import { SIGNATURE_DOMAIN, signatureMessage } from '@modelbundle/core/format';
 import { readBundle, readPublicKey, signFile, verifyFile, writeBundle, writeKeyPair } from '@modelbundle/core/node';
 import { expectCode } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,4 +1,5 @@
-import { decodeBundle, decodePrefix, type ErrorCode, FORMAT_VERSION, inspect, PREFIX_BYTES, sha256 } from '@modelbundle/core';
+import { decodeBundle, type ErrorCode, inspect } from '@modelbundle/core';
+import { decodePrefix, FORMAT_VERSION, PREFIX_BYTES, sha256 } from '@modelbundle/core/format';
 import { expectCode } from '@modelbundle/testing';
 import { describe, expect, it } from 'vitest';
 import { assemble, encoded, headerFor, pack, pattern } from './helpers.js';

@@ -1,4 +1,5 @@
-import { createRegistry, decodeBundle, encodeBundle, FORMAT_VERSION, inspect, type Serializer } from '@modelbundle/core';
+import { createRegistry, decodeBundle, encodeBundle, inspect, type Serializer } from '@modelbundle/core';
+import { FORMAT_VERSION } from '@modelbundle/core/format';
 import { expectCode } from '@modelbundle/testing';
 import { describe, expect, it } from 'vitest';
 import { assemble, encoded, headerFor, pack, pattern } from './helpers.js';

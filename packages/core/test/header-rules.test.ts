@@ -1,4 +1,6 @@
-import { createBundle, decodeBundle, type ErrorCode, encodeBundle, FORMAT_VERSION, LIMITS, sha256, toHex } from '@modelbundle/core';
+import { createBundle, decodeBundle, type ErrorCode, encodeBundle } from '@modelbundle/core';
+import { FORMAT_VERSION, LIMITS, sha256 } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { draft, expectCode } from '@modelbundle/testing';
 import { unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';

@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Bundle, createBundle, type ErrorCode, encodeBundle, PREFIX_BYTES, toHex } from '@modelbundle/core';
+import { type Bundle, createBundle, type ErrorCode, encodeBundle } from '@modelbundle/core';
+import { PREFIX_BYTES } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { inspectFile, readBundle, writeBundle } from '@modelbundle/core/node';
 import { draft, expectCode } from '@modelbundle/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -1,6 +1,6 @@
 import { ModelBundleError } from '@modelbundle/core';
+import { describeValue as describe, isRecord } from '@modelbundle/core/internal';
 import type { Mode } from '../spec/types.js';
-import { describe, isRecord } from '../spec/validate.js';
 import type { OutcomeStep, PredictorStep, Ptype, RecipeState, UnseenLevelPolicy } from './types.js';
 
 /** How the recipe is learned. */
