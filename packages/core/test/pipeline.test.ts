@@ -84,10 +84,7 @@ describe('bundle and unbundle are compositions of exported steps', () => {
     expect(opened.parts.version).toBe('1.2.0');
     expect(opened.parts.payload).toEqual({ n: 300 });
     expect((await migrateParts(serializer, opened.bundle)).sections.get('values')).toEqual(value.values);
-    await expectCode(
-      () => openBundle(bytes, () => serializer, { runtime: {}, requirements: 'strict', resolveFrom: '/nonexistent' }),
-      'REQUIREMENT_UNMET',
-    );
+    await expectCode(() => openBundle(bytes, () => serializer, { runtime: {}, requirements: 'strict', resolveFrom: '/nonexistent' }), 'REQUIREMENT_UNMET');
   });
 
   it('hands per-call serializer options to the serializer, and the registry in use', async () => {
