@@ -37,20 +37,5 @@ export type {
   UnbundleParts,
 } from './registry/serializer.js';
 export { type InspectUrlOptions, inspectUrl, type RangeFetchOptions, type RemoteInspection } from './remote/index.js';
-export {
-  exportPrivateKey,
-  exportPublicKey,
-  generateKeyPair,
-  importPrivateKey,
-  importPublicKey,
-  type KeyFormat,
-  type KeyInput,
-  keyFingerprint,
-  type SignatureCheck,
-  type SigningKeyPair,
-  signBundle,
-  unsignBundle,
-  type VerifySignatureOptions,
-  verifySignature,
-} from './signing/index.js';
+export * from './signing/index.js';
 export { CORE_VERSION } from './version.js';
