@@ -3,7 +3,7 @@ import type { Clock, PackageLocator } from '../registry/collaborators.js';
 import { checkRequirements, enforceRequirements, type RequirementPolicy } from '../registry/requirements.js';
 import type { BundleSource, Serializer, SerializerContext, UnbundleParts } from '../registry/serializer.js';
 import { CORE_VERSION } from '../version.js';
-import { toBundle } from './decode.js';
+import { isBundle, toBundle } from './decode.js';
 import { type DraftOptions, draftHeader } from './draft.js';
 import { migrateParts } from './migrate.js';
 import { assertTrustOptions, checkTrust, type TrustOptions } from './trust.js';
@@ -66,7 +66,8 @@ export async function openBundle(
 ): Promise<OpenedBundle> {
   assertTrustOptions(options);
   const bundle = await toBundle(source, { verify: options.skipVerify !== true, ...(options.digest ? { digest: options.digest } : {}) });
-  await checkTrust(bundle, options);
+  // A Bundle the caller built or changed vouches for nothing: with keys, its sections are hashed again.
+  await checkTrust(isBundle(source) ? { ...bundle, verified: false } : bundle, options);
   const serializer = await find(bundle);
   const parts = await migrateParts(serializer, bundle);
   const runtime = options.runtime ?? { '@modelbundle/core': CORE_VERSION, ...serializer.runtime };
