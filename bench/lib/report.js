@@ -152,7 +152,7 @@ function targetsTable(full, scale) {
   const sc = scale?.suites.scale;
   if (sc)
     rows.push(
-      `| > 4 GiB saves and loads | ${!sc.save_ours.error && sc.load_ours.weightsChecked ? 'met' : '**missed**'}: ${(sc.bundleBytes / 2 ** 30).toFixed(2)} GiB bundle; tfjs's own: ${sc.save_tfjs.error ? 'fails' : 'works'} |`,
+      `| > 4 GiB saves and loads (scale run of ${scale.started?.slice(0, 10) ?? 'an earlier date'}) | ${!sc.save_ours.error && sc.load_ours.weightsChecked ? 'met' : '**missed**'}: ${(sc.bundleBytes / 2 ** 30).toFixed(2)} GiB bundle; tfjs's own: ${sc.save_tfjs.error ? 'fails' : 'works'} |`,
     );
   return ['| Target | Result |', '|---|---|', ...rows].join('\n');
 }
