@@ -116,8 +116,7 @@ describe('readBundle', () => {
     const at = bytes.length - 64 - 10 * 1024 * 1024;
     bytes[at] = (bytes[at] as number) ^ 1;
     await writeFile(path, bytes);
-    const error = await errorOf(() => readBundle(path));
-    expect(error.code).toBe('CORRUPT');
+    const error = await expectCode(() => readBundle(path), 'CORRUPT');
     expect(error.details.region).toBe('section:big');
   });
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, createRegistry, encodeBundle, type HeaderDraft } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
-import { expectCode } from '@modelbundle/test-utils';
+import { expectCode } from '@modelbundle/testing';
 import { bundleToModel as modelFromBytes, modelToBundle, tfjsPlugin, useBackend } from '@modelbundle/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
