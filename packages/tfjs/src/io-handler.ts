@@ -48,9 +48,16 @@ export function bundleIOHandler(options: BundleIOHandlerOptions): tf.io.IOHandle
   return handler;
 }
 
+/** Options for {@link artifactsToBundle}. */
+export interface ArtifactsToBundleOptions extends Pick<BundleIOHandlerOptions, 'metadata' | 'created'> {
+  /** Extra fields merged into the bundle's summary (for example where an imported model came from). */
+  summary?: Record<string, unknown>;
+}
+
 /** A bundle from tfjs model artifacts (as `model.save` hands them to an IOHandler). */
-export async function artifactsToBundle(artifacts: ModelArtifacts, options: Pick<BundleIOHandlerOptions, 'metadata' | 'created'> = {}): Promise<Bundle> {
+export async function artifactsToBundle(artifacts: ModelArtifacts, options: ArtifactsToBundleOptions = {}): Promise<Bundle> {
   const parts = partsFromArtifacts(artifacts);
+  if (options.summary) parts.summary = { ...options.summary, ...parts.summary };
   const kind = parts.summary.kind;
   const once: Serializer<typeof parts> = {
     ...serializerIdentity(kind),
