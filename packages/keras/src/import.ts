@@ -38,7 +38,10 @@ export function readKerasSource(bytes: Uint8Array, limits: KerasLimits): KerasSo
 }
 
 /** tfjs artifacts from a Keras source: the translated topology and one float32 buffer per weight. */
-export async function kerasArtifacts(source: KerasSource, options: KerasToBundleOptions = {}): Promise<{ artifacts: tf.io.ModelArtifacts; summary: KerasSourceSummary }> {
+export async function kerasArtifacts(
+  source: KerasSource,
+  options: KerasToBundleOptions = {},
+): Promise<{ artifacts: tf.io.ModelArtifacts; summary: KerasSourceSummary }> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const translated = translateTopology(source.config, source.kerasVersion, limits);
   const weights = source.weights(translated.root);
@@ -46,7 +49,8 @@ export async function kerasArtifacts(source: KerasSource, options: KerasToBundle
   await ensureBackend();
   await checkWeights(translated.topology, weights);
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
-  for (const name of nonFiniteWeights(weights)) warn(`The weight "${name}" holds NaN or infinite values; the model's predictions may be NaN. It was imported as it is.`);
+  for (const name of nonFiniteWeights(weights))
+    warn(`The weight "${name}" holds NaN or infinite values; the model's predictions may be NaN. It was imported as it is.`);
   const artifacts: tf.io.ModelArtifacts = {
     modelTopology: translated.topology,
     weightSpecs: weights.map(([name, t]) => ({ name, shape: t.shape, dtype: 'float32' })),

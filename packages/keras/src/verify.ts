@@ -1,5 +1,5 @@
 import { ModelBundleError } from '@modelbundle/core';
-import * as tf from '@tensorflow/tfjs-core';
+import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { H5Tensor } from './read/hdf5.js';
 import type { Json } from './translate/keras-json.js';
@@ -9,7 +9,8 @@ function zeroInitialized(value: unknown, depth = 0): unknown {
   if (depth > 256 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((v) => zeroInitialized(v, depth + 1));
   const out: Json = {};
-  for (const [k, v] of Object.entries(value)) out[k] = k.endsWith('_initializer') && v !== null ? { class_name: 'Zeros', config: {} } : zeroInitialized(v, depth + 1);
+  for (const [k, v] of Object.entries(value))
+    out[k] = k.endsWith('_initializer') && v !== null ? { class_name: 'Zeros', config: {} } : zeroInitialized(v, depth + 1);
   return out;
 }
 
@@ -38,11 +39,19 @@ export async function checkWeights(topology: Json, weights: readonly [string, H5
       const name = variable.originalName;
       const layer = name.split('/')[0] as string;
       if (seen.has(name)) {
-        throw new ModelBundleError('SERIALIZATION_FAILED', `Two weights of the model are both named "${name}" in TensorFlow.js (a nested model reuses an outer layer name); rename one layer in Keras and save again.`);
+        throw new ModelBundleError(
+          'SERIALIZATION_FAILED',
+          `Two weights of the model are both named "${name}" in TensorFlow.js (a nested model reuses an outer layer name); rename one layer in Keras and save again.`,
+        );
       }
       seen.add(name);
       const found = byName.get(name);
-      if (!found) throw new ModelBundleError('MALFORMED', `The weight "${name}" of layer "${layer}" is missing from the file; the file holds a different model than its config.`, { details: { layer, weight: name } });
+      if (!found)
+        throw new ModelBundleError(
+          'MALFORMED',
+          `The weight "${name}" of layer "${layer}" is missing from the file; the file holds a different model than its config.`,
+          { details: { layer, weight: name } },
+        );
       const expected = variable.shape;
       if (found.shape.length !== expected.length || found.shape.some((d, i) => d !== expected[i])) {
         throw new ModelBundleError(
@@ -54,7 +63,9 @@ export async function checkWeights(topology: Json, weights: readonly [string, H5
     }
     const extra = weights.map(([n]) => n).filter((n) => !seen.has(n));
     if (extra.length > 0) {
-      throw new ModelBundleError('MALFORMED', `The file holds weights the translated model has no place for: ${extra.slice(0, 5).join(', ')}.`, { details: { extra } });
+      throw new ModelBundleError('MALFORMED', `The file holds weights the translated model has no place for: ${extra.slice(0, 5).join(', ')}.`, {
+        details: { extra },
+      });
     }
   } finally {
     model.dispose();

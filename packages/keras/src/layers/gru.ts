@@ -52,7 +52,15 @@ export class KerasGRUCell extends (GRUCellBase as unknown as new (args: Kwargs) 
     const inputDim = shape[shape.length - 1] as number;
     const units = this.units;
     this.kernel = this.addWeight('kernel', [inputDim, 3 * units], null, this.kernelInitializer, this.kernelRegularizer, true, this.kernelConstraint);
-    this.recurrentKernel = this.addWeight('recurrent_kernel', [units, 3 * units], null, this.recurrentInitializer, this.recurrentRegularizer, true, this.recurrentConstraint);
+    this.recurrentKernel = this.addWeight(
+      'recurrent_kernel',
+      [units, 3 * units],
+      null,
+      this.recurrentInitializer,
+      this.recurrentRegularizer,
+      true,
+      this.recurrentConstraint,
+    );
     this.bias = this.useBias ? this.addWeight('bias', [2, 3 * units], null, this.biasInitializer, this.biasRegularizer, true, this.biasConstraint) : null;
     this.built = true;
   }
@@ -82,7 +90,9 @@ export class KerasGRUCell extends (GRUCellBase as unknown as new (args: Kwargs) 
   }
 }
 
-const RNNBase = tfl.RNN as unknown as new (args: Kwargs) => tf.serialization.Serializable & {
+const RNNBase = tfl.RNN as unknown as new (
+  args: Kwargs,
+) => tf.serialization.Serializable & {
   cell: { dropoutMask: unknown; recurrentDropoutMask: unknown } & tf.serialization.Serializable;
   call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor | tf.Tensor[];
   getConfig(): tf.serialization.ConfigDict;
@@ -107,7 +117,24 @@ export class KerasGRU extends RNNBase {
     const config = super.getConfig();
     const cell = (this.cell as unknown as { getConfig(): tf.serialization.ConfigDict }).getConfig();
     delete (config as Record<string, unknown>).cell;
-    for (const key of ['units', 'activation', 'recurrentActivation', 'useBias', 'kernelInitializer', 'recurrentInitializer', 'biasInitializer', 'kernelRegularizer', 'recurrentRegularizer', 'biasRegularizer', 'kernelConstraint', 'recurrentConstraint', 'biasConstraint', 'dropout', 'recurrentDropout', 'resetAfter']) {
+    for (const key of [
+      'units',
+      'activation',
+      'recurrentActivation',
+      'useBias',
+      'kernelInitializer',
+      'recurrentInitializer',
+      'biasInitializer',
+      'kernelRegularizer',
+      'recurrentRegularizer',
+      'biasRegularizer',
+      'kernelConstraint',
+      'recurrentConstraint',
+      'biasConstraint',
+      'dropout',
+      'recurrentDropout',
+      'resetAfter',
+    ]) {
       (config as Record<string, unknown>)[key] = cell[key];
     }
     return config;

@@ -4,7 +4,12 @@ import { KerasGRU, KerasGRUCell } from './gru.js';
 import { KerasSubtract } from './subtract.js';
 
 /** Every class name {@link registerKerasLayers} registers with TensorFlow.js. */
-export const KERAS_CLASS_NAMES: readonly string[] = [KerasGRU.className, KerasGRUCell.className, KerasSubtract.className, ...ACTIVATION_CLASSES.map((c) => c.className)];
+export const KERAS_CLASS_NAMES: readonly string[] = [
+  KerasGRU.className,
+  KerasGRUCell.className,
+  KerasSubtract.className,
+  ...ACTIVATION_CLASSES.map((c) => c.className),
+];
 
 /**
  * Registers with TensorFlow.js the layers and activations that imported Keras
@@ -15,7 +20,12 @@ export const KERAS_CLASS_NAMES: readonly string[] = [KerasGRU.className, KerasGR
  */
 export function registerKerasLayers(): void {
   const map = tf.serialization.SerializationMap.getMap().classNameMap;
-  for (const cls of [KerasGRU, KerasGRUCell, KerasSubtract, ...ACTIVATION_CLASSES] as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>[]) {
+  for (const cls of [
+    KerasGRU,
+    KerasGRUCell,
+    KerasSubtract,
+    ...ACTIVATION_CLASSES,
+  ] as unknown as tf.serialization.SerializableConstructor<tf.serialization.Serializable>[]) {
     if (!Object.hasOwn(map, (cls as unknown as { className: string }).className)) tf.serialization.registerClass(cls);
   }
 }

@@ -42,28 +42,36 @@ export async function importKerasTfjsFolder(jsonPath: string, options: KerasToBu
   const specs: { name: string; shape: number[]; dtype: string }[] = [];
   const chunks: Uint8Array[] = [];
   for (const group of groups) {
-    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights)) throw new ModelBundleError('MALFORMED', `${jsonPath} has a weightsManifest entry that is not { paths, weights }.`);
+    if (!isObject(group) || !Array.isArray(group.paths) || !Array.isArray(group.weights))
+      throw new ModelBundleError('MALFORMED', `${jsonPath} has a weightsManifest entry that is not { paths, weights }.`);
     specs.push(...(group.weights as typeof specs));
     for (const shard of group.paths) {
       const file = resolve(dir, String(shard));
       const rel = relative(dir, file);
       if (rel.startsWith('..') || rel.startsWith(sep) || rel === '') {
-        throw new ModelBundleError('INVALID_ARGUMENT', `${jsonPath} lists the weight file "${String(shard)}", outside its folder; weight paths must stay inside it.`);
+        throw new ModelBundleError(
+          'INVALID_ARGUMENT',
+          `${jsonPath} lists the weight file "${String(shard)}", outside its folder; weight paths must stay inside it.`,
+        );
       }
       chunks.push(await readFile(file).catch((e) => Promise.reject(ioError('read the weight file', file, e))));
     }
   }
   const data = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   let at = 0;
-  for (const c of chunks) (data.set(c, at), (at += c.byteLength));
+  for (const c of chunks) data.set(c, at), (at += c.byteLength);
   const tensors: H5Tensor[] = [];
   let offset = 0;
   for (const spec of specs) {
     if (spec.dtype !== 'float32' || !Array.isArray(spec.shape) || (spec as { quantization?: unknown }).quantization) {
-      throw new ModelBundleError('MALFORMED', `The weight "${spec.name}" is ${spec.dtype}${(spec as { quantization?: unknown }).quantization ? ' quantized' : ''}; Keras 3 tfjs exports are imported from plain float32 weights only.`);
+      throw new ModelBundleError(
+        'MALFORMED',
+        `The weight "${spec.name}" is ${spec.dtype}${(spec as { quantization?: unknown }).quantization ? ' quantized' : ''}; Keras 3 tfjs exports are imported from plain float32 weights only.`,
+      );
     }
     const count = spec.shape.reduce((a, b) => a * b, 1);
-    if (offset + count * 4 > data.byteLength) throw new ModelBundleError('MALFORMED', `The weight files end before the weight "${spec.name}"; copy the whole model folder.`);
+    if (offset + count * 4 > data.byteLength)
+      throw new ModelBundleError('MALFORMED', `The weight files end before the weight "${spec.name}"; copy the whole model folder.`);
     tensors.push({ shape: spec.shape, values: new Float32Array(new Uint8Array(data.subarray(offset, offset + count * 4)).buffer) });
     offset += count * 4;
   }

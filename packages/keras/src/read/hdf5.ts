@@ -15,9 +15,13 @@ const INT_TYPES = /^([<>|=]?)([iu])(1|2|4|8)$/;
 
 function malformed(what: string, cause?: unknown): ModelBundleError {
   const reason = cause === undefined ? '' : ` (${cause instanceof Error ? cause.message : String(cause)})`;
-  return new ModelBundleError('MALFORMED', `The HDF5 data is damaged or uses features Keras never writes: ${what}${reason}. Save the model again or copy the whole file.`, {
-    ...(cause === undefined ? {} : { cause }),
-  });
+  return new ModelBundleError(
+    'MALFORMED',
+    `The HDF5 data is damaged or uses features Keras never writes: ${what}${reason}. Save the model again or copy the whole file.`,
+    {
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
 }
 
 /** Runs a jsfive call, turning whatever it throws (strings, RangeErrors, asserts) into MALFORMED. */
@@ -62,7 +66,10 @@ export class Hdf5File {
   #object(path: string): jsfive.Group | jsfive.Dataset | undefined {
     const parts = path.split('/').filter((p) => p !== '');
     if (parts.length > this.#limits.maxDepth) {
-      throw new ModelBundleError('LIMIT_EXCEEDED', `The HDF5 path "${path.slice(0, 200)}" is nested ${parts.length} deep; at most ${this.#limits.maxDepth} levels are read.`);
+      throw new ModelBundleError(
+        'LIMIT_EXCEEDED',
+        `The HDF5 path "${path.slice(0, 200)}" is nested ${parts.length} deep; at most ${this.#limits.maxDepth} levels are read.`,
+      );
     }
     let node: jsfive.Group | jsfive.Dataset = this.#file;
     for (const part of parts) {

@@ -20,9 +20,13 @@ export interface KerasSource {
 }
 
 function missing(layer: string, what: string): ModelBundleError {
-  return new ModelBundleError('MALFORMED', `The weights of layer "${layer}" are missing: ${what}. The file holds a different model than its config describes; save the model again.`, {
-    details: { layer },
-  });
+  return new ModelBundleError(
+    'MALFORMED',
+    `The weights of layer "${layer}" are missing: ${what}. The file holds a different model than its config describes; save the model again.`,
+    {
+      details: { layer },
+    },
+  );
 }
 
 /** Reads a `.keras` zip: config.json, metadata.json and model.weights.h5 (Keras 3, and Keras 2.13-2.15's layout). */
@@ -41,7 +45,10 @@ export function readKerasZip(bytes: Uint8Array, limits: KerasLimits): KerasSourc
   const weightsBytes = zip.read('model.weights.h5');
   if (!weightsBytes) {
     if (zip.entries.has('model.weights.npz')) {
-      throw new ModelBundleError('MALFORMED', 'The .keras file stores its weights as model.weights.npz; only the HDF5 weights Keras writes by default are read. Save the model with the default weights format.');
+      throw new ModelBundleError(
+        'MALFORMED',
+        'The .keras file stores its weights as model.weights.npz; only the HDF5 weights Keras writes by default are read. Save the model with the default weights format.',
+      );
     }
     throw new ModelBundleError('MALFORMED', 'The .keras file has no model.weights.h5: the file is incomplete. Save the model again.');
   }
@@ -65,7 +72,8 @@ export function readKerasZip(bytes: Uint8Array, limits: KerasLimits): KerasSourc
     config,
     weights(model) {
       const paths = kerasWeightPaths(model, '');
-      if (paths.length > limits.maxWeights) throw new ModelBundleError('LIMIT_EXCEEDED', `The model has ${paths.length} weights; at most ${limits.maxWeights} are read.`);
+      if (paths.length > limits.maxWeights)
+        throw new ModelBundleError('LIMIT_EXCEEDED', `The model has ${paths.length} weights; at most ${limits.maxWeights} are read.`);
       return paths.map(([name, path]) => {
         const found = resolve(path);
         if (!found) throw missing(name.split('/')[0] as string, `model.weights.h5 has no dataset "${path}" for the weight ${name}`);
@@ -119,7 +127,8 @@ export function readLegacyH5(bytes: Uint8Array, limits: KerasLimits): KerasSourc
         if (names.length !== expected.length) {
           throw missing(layerName, `the file lists ${names.length} weight${names.length === 1 ? '' : 's'} for it, its config needs ${expected.length}`);
         }
-        if (out.length + names.length > limits.maxWeights) throw new ModelBundleError('LIMIT_EXCEEDED', `The model has more than ${limits.maxWeights} weights.`);
+        if (out.length + names.length > limits.maxWeights)
+          throw new ModelBundleError('LIMIT_EXCEEDED', `The model has more than ${limits.maxWeights} weights.`);
         names.forEach((weightName, i) => {
           const path = `${group}/${weightName}`;
           if (!h5.isDataset(path)) throw missing(layerName, `the dataset "${path}" is missing`);

@@ -117,8 +117,14 @@ export class ZipArchive {
         const length = this.#u16(x + 2);
         if (id === 0x0001) {
           let p = x + 4;
-          if (size === 0xffffffff) (size = this.#u64(p)), (p += 8);
-          if (compressedSize === 0xffffffff) (compressedSize = this.#u64(p)), (p += 8);
+          if (size === 0xffffffff) {
+            size = this.#u64(p);
+            p += 8;
+          }
+          if (compressedSize === 0xffffffff) {
+            compressedSize = this.#u64(p);
+            p += 8;
+          }
           if (localOffset === 0xffffffff) localOffset = this.#u64(p);
         }
         x += 4 + length;

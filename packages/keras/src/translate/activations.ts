@@ -49,7 +49,10 @@ export function translateActivation(value: unknown, kerasMajor: number, layer: s
   if (isObject(value) && typeof value.config === 'string') name = value.config;
   if (name === undefined || name === null) return 'linear';
   if (typeof name !== 'string') {
-    throw new ModelBundleError('UNKNOWN_CLASS', `Layer "${layer}" uses a custom activation object ${JSON.stringify(value).slice(0, 200)}; only Keras's built-in activations are imported.`);
+    throw new ModelBundleError(
+      'UNKNOWN_CLASS',
+      `Layer "${layer}" uses a custom activation object ${JSON.stringify(value).slice(0, 200)}; only Keras's built-in activations are imported.`,
+    );
   }
   const same = SAME[name];
   if (same) return same;

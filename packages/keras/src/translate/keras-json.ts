@@ -23,7 +23,10 @@ export function isObject(value: unknown): value is Json {
 /** Reads `{class_name, config, module?, registered_name?}` (Keras 2 and 3 spellings), refusing anything else. */
 export function kerasObject(value: unknown, what: string): KerasObject {
   if (!isObject(value) || typeof value.class_name !== 'string') {
-    throw new ModelBundleError('MALFORMED', `The Keras config has a ${what} that is not a {class_name, config} object; the config.json or model_config is damaged.`);
+    throw new ModelBundleError(
+      'MALFORMED',
+      `The Keras config has a ${what} that is not a {class_name, config} object; the config.json or model_config is damaged.`,
+    );
   }
   const config = value.config ?? {};
   if (!isObject(config) && !Array.isArray(config)) {
@@ -59,7 +62,10 @@ export function assertDepth(value: unknown, maxDepth: number, what: string): voi
     const [item, depth] = stack.pop() as [unknown, number];
     if (item === null || typeof item !== 'object') continue;
     if (depth > maxDepth) {
-      throw new ModelBundleError('LIMIT_EXCEEDED', `The ${what} nests deeper than ${maxDepth} levels; no real Keras model does. The file is damaged or hostile.`);
+      throw new ModelBundleError(
+        'LIMIT_EXCEEDED',
+        `The ${what} nests deeper than ${maxDepth} levels; no real Keras model does. The file is damaged or hostile.`,
+      );
     }
     for (const child of Object.values(item as object)) stack.push([child, depth + 1]);
   }
@@ -75,7 +81,9 @@ export function parseJson(bytes: Uint8Array | string, what: string, maxBytes: nu
   try {
     value = JSON.parse(typeof bytes === 'string' ? bytes : new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (cause) {
-    throw new ModelBundleError('MALFORMED', `The ${what} is not valid JSON (${(cause as Error).message}); the file is damaged. Save the model again.`, { cause });
+    throw new ModelBundleError('MALFORMED', `The ${what} is not valid JSON (${(cause as Error).message}); the file is damaged. Save the model again.`, {
+      cause,
+    });
   }
   assertDepth(value, maxDepth, what);
   return value;

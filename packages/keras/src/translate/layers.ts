@@ -85,7 +85,10 @@ const identity: Handler = (object, config) => {
   const { name, trainable, dtype, batch_input_shape } = config;
   return {
     name: name as string,
-    json: { class_name: 'Activation', config: { name, trainable, activation: 'linear', ...(dtype ? { dtype } : {}), ...(batch_input_shape ? { batch_input_shape } : {}) } },
+    json: {
+      class_name: 'Activation',
+      config: { name, trainable, activation: 'linear', ...(dtype ? { dtype } : {}), ...(batch_input_shape ? { batch_input_shape } : {}) },
+    },
     node: leaf(object.className, trainable !== false, []),
   };
 };
@@ -98,7 +101,12 @@ const conv = (className: string, vars: (c: Json) => [string, boolean][]): Handle
   const inner = simple(className, vars);
   return (object, config, context, depth, scope) => {
     if (config.groups !== undefined && config.groups !== 1) {
-      throw refuse(String(config.name), object.className, `it uses groups=${config.groups}, which TensorFlow.js convolutions do not support`, 'Use groups=1 or split the convolution into separate layers.');
+      throw refuse(
+        String(config.name),
+        object.className,
+        `it uses groups=${config.groups}, which TensorFlow.js convolutions do not support`,
+        'Use groups=1 or split the convolution into separate layers.',
+      );
     }
     delete config.groups;
     if (className === 'SeparableConv2D') for (const key of ['kernel_initializer', 'kernel_regularizer', 'kernel_constraint']) delete config[key];
@@ -111,40 +119,48 @@ const pooling = (className: string): Handler => {
   const inner = simple(className, none);
   return (object, config, context, depth, scope) => {
     if (config.keepdims === true) {
-      throw refuse(String(config.name), object.className, 'it keeps the pooled dimensions (keepdims=True), which TensorFlow.js pooling cannot', 'Use keepdims=False followed by a Reshape.');
+      throw refuse(
+        String(config.name),
+        object.className,
+        'it keeps the pooled dimensions (keepdims=True), which TensorFlow.js pooling cannot',
+        'Use keepdims=False followed by a Reshape.',
+      );
     }
     delete config.keepdims;
     return inner(object, config, context, depth, scope);
   };
 };
 
-const recurrent = (className: string): Handler => (object, config, context, _depth, scope) => {
-  for (const key of ['initial_state', 'constants']) if (config[key]) throw refuse(String(config.name), object.className, `it has ${key}`, 'Export the model without it.');
-  withActivation(context)(config);
-  withActivation(context, 'recurrent_activation')(config);
-  let tfjsClass = className;
-  if (object.className === 'GRU' && config.reset_after !== false) {
-    // Keras's default GRU (reset_after=True, two bias rows) has no tfjs built-in: our registered KerasGRU computes it.
-    tfjsClass = 'KerasGRU';
-    context.kerasClasses.add('KerasGRU');
-    config.keras_classes = [...(Array.isArray(config.keras_classes) ? config.keras_classes : []), { class_name: 'KerasGRUCell', config: {} }];
-  } else if (object.className === 'GRU') {
-    config.reset_after = false;
-  }
-  if (object.className === 'LSTM') config.unit_forget_bias ??= true;
-  if (config.go_backwards === undefined) config.go_backwards = false;
-  const useBias = config.use_bias !== false;
-  const cell = leaf(`${object.className}Cell`, config.trainable !== false, [
-    { name: `${scope}/kernel`, trainable: true },
-    { name: `${scope}/recurrent_kernel`, trainable: true },
-    ...(useBias ? [{ name: `${scope}/bias`, trainable: true }] : []),
-  ]);
-  return {
-    name: config.name as string,
-    json: { class_name: tfjsClass, config },
-    node: { kerasClass: object.className, trainable: config.trainable !== false, vars: [], attrs: [['cell', cell]], layers: [] },
+const recurrent =
+  (className: string): Handler =>
+  (object, config, context, _depth, scope) => {
+    for (const key of ['initial_state', 'constants'])
+      if (config[key]) throw refuse(String(config.name), object.className, `it has ${key}`, 'Export the model without it.');
+    withActivation(context)(config);
+    withActivation(context, 'recurrent_activation')(config);
+    let tfjsClass = className;
+    if (object.className === 'GRU' && config.reset_after !== false) {
+      // Keras's default GRU (reset_after=True, two bias rows) has no tfjs built-in: our registered KerasGRU computes it.
+      tfjsClass = 'KerasGRU';
+      context.kerasClasses.add('KerasGRU');
+      config.keras_classes = [...(Array.isArray(config.keras_classes) ? config.keras_classes : []), { class_name: 'KerasGRUCell', config: {} }];
+    } else if (object.className === 'GRU') {
+      config.reset_after = false;
+    }
+    if (object.className === 'LSTM') config.unit_forget_bias ??= true;
+    if (config.go_backwards === undefined) config.go_backwards = false;
+    const useBias = config.use_bias !== false;
+    const cell = leaf(`${object.className}Cell`, config.trainable !== false, [
+      { name: `${scope}/kernel`, trainable: true },
+      { name: `${scope}/recurrent_kernel`, trainable: true },
+      ...(useBias ? [{ name: `${scope}/bias`, trainable: true }] : []),
+    ]);
+    return {
+      name: config.name as string,
+      json: { class_name: tfjsClass, config },
+      node: { kerasClass: object.className, trainable: config.trainable !== false, vars: [], attrs: [['cell', cell]], layers: [] },
+    };
   };
-};
 
 /** A copy of a layer's JSON with every initializer set to Zeros. */
 function zeroInitializers(json: unknown): Json {
@@ -161,7 +177,7 @@ function innerLayer(value: unknown, context: TranslateContext, depth: number, sc
 }
 
 const HANDLERS: Readonly<Record<string, Handler>> = {
-  InputLayer: (object, config) => {
+  InputLayer: (_object, config) => {
     const { name, dtype, batch_input_shape } = config;
     if (!Array.isArray(batch_input_shape)) {
       throw new ModelBundleError('MALFORMED', `The InputLayer "${String(name)}" has no batch_shape or batch_input_shape; the config is damaged.`);
@@ -253,7 +269,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     ])(object, config, context, depth, scope);
   },
   LayerNormalization: (object, config, context, depth, scope) => {
-    if (config.rms_scaling === true) throw refuse(String(config.name), object.className, 'it uses RMS scaling', 'TensorFlow.js LayerNormalization has no RMS mode.');
+    if (config.rms_scaling === true)
+      throw refuse(String(config.name), object.className, 'it uses RMS scaling', 'TensorFlow.js LayerNormalization has no RMS mode.');
     delete config.rms_scaling;
     return simple('LayerNormalization', (c) => [
       ...(c.scale !== false ? ([['gamma', true]] as [string, boolean][]) : []),
@@ -264,7 +281,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   SimpleRNN: recurrent('SimpleRNN'),
   LSTM: recurrent('LSTM'),
   GRU: recurrent('GRU'),
-  Bidirectional: (object, config, context, depth, scope) => {
+  Bidirectional: (_object, config, context, depth, scope) => {
     const innerObject = kerasObject(config.layer, `layer of Bidirectional "${String(config.name)}"`);
     const innerName = String(innerObject.config.name ?? innerObject.className.toLowerCase());
     const forward = innerLayer(config.layer, context, depth, `${scope}/forward_${innerName}`);
@@ -285,7 +302,16 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     return {
       name: config.name as string,
       json: { class_name: 'Bidirectional', config },
-      node: { kerasClass: 'Bidirectional', trainable: config.trainable !== false, vars: [], attrs: [['forward_layer', forward.node], ['backward_layer', backward.node]], layers: [] },
+      node: {
+        kerasClass: 'Bidirectional',
+        trainable: config.trainable !== false,
+        vars: [],
+        attrs: [
+          ['forward_layer', forward.node],
+          ['backward_layer', backward.node],
+        ],
+        layers: [],
+      },
     };
   },
   TimeDistributed: (object, config, context, depth, scope) => {
@@ -312,7 +338,12 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const slope = Number(config.negative_slope ?? 0);
     const threshold = Number(config.threshold ?? 0);
     if (slope !== 0 || threshold !== 0) {
-      throw refuse(String(config.name), object.className, `it has negative_slope=${slope}, threshold=${threshold}; TensorFlow.js ReLU has only max_value`, 'Use LeakyReLU for a negative slope.');
+      throw refuse(
+        String(config.name),
+        object.className,
+        `it has negative_slope=${slope}, threshold=${threshold}; TensorFlow.js ReLU has only max_value`,
+        'Use LeakyReLU for a negative slope.',
+      );
     }
     delete config.negative_slope;
     delete config.threshold;
@@ -327,7 +358,12 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   PReLU: simple('PReLU', () => [['alpha', true]]),
   ELU: (object, config, context, depth, scope) => {
     if (config.alpha !== undefined && config.alpha !== 1) {
-      throw refuse(String(config.name), object.className, `it has alpha=${String(config.alpha)}, and TensorFlow.js's ELU supports only alpha=1`, 'Use alpha=1.0, or activation="elu" (alpha 1).');
+      throw refuse(
+        String(config.name),
+        object.className,
+        `it has alpha=${String(config.alpha)}, and TensorFlow.js's ELU supports only alpha=1`,
+        'Use alpha=1.0, or activation="elu" (alpha 1).',
+      );
     }
     return simple('ELU', none)(object, config, context, depth, scope);
   },
@@ -350,7 +386,14 @@ export function supportedLayers(): [string, string][] {
   const out: [string, string][] = [];
   for (const name of Object.keys(HANDLERS).sort()) {
     if (name === 'RandomCrop') continue;
-    const tfjs = HANDLERS[name] === identity ? 'identity (Activation linear)' : name === 'GRU' ? 'GRU, or KerasGRU when reset_after=True' : name === 'Flatten' ? 'Flatten (identity on rank-2 input)' : name;
+    const tfjs =
+      HANDLERS[name] === identity
+        ? 'identity (Activation linear)'
+        : name === 'GRU'
+          ? 'GRU, or KerasGRU when reset_after=True'
+          : name === 'Flatten'
+            ? 'Flatten (identity on rank-2 input)'
+            : name;
     out.push([name, tfjs]);
   }
   return [...out, ['Sequential', 'Sequential'], ['Functional / Model', 'Model']];

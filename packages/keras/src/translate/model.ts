@@ -39,12 +39,22 @@ function inboundNodes(value: unknown, layer: string): TensorRef[][] {
       const kwargs = isObject(node.kwargs) ? node.kwargs : {};
       for (const key of ['initial_state', 'constants']) {
         if (tensorsIn(kwargs[key]).length > 0) {
-          throw new ModelBundleError('UNKNOWN_CLASS', `Layer "${layer}" is called with ${key} tensors, which the tfjs topology cannot express. Export the model without them.`);
+          throw new ModelBundleError(
+            'UNKNOWN_CLASS',
+            `Layer "${layer}" is called with ${key} tensors, which the tfjs topology cannot express. Export the model without them.`,
+          );
         }
       }
       return tensorsIn(node.args);
     }
-    if (Array.isArray(node)) return node.map((ref) => tensorRef(ref) ?? (() => { throw malformed(`an inbound node of "${layer}" is not a tensor reference`); })());
+    if (Array.isArray(node))
+      return node.map(
+        (ref) =>
+          tensorRef(ref) ??
+          (() => {
+            throw malformed(`an inbound node of "${layer}" is not a tensor reference`);
+          })(),
+      );
     throw malformed(`an inbound node of "${layer}" is neither a list nor an {args, kwargs} object`);
   });
 }
@@ -82,7 +92,13 @@ export function translateModel(object: KerasObject, context: TranslateContext, d
       const c = first.json.config as Json;
       if (!Array.isArray(c.batch_input_shape)) c.batch_input_shape = buildShape;
     }
-    const node: WeightNode = { kerasClass: 'Sequential', trainable, vars: [], attrs: [], layers: body.filter((l) => l.json.class_name !== 'InputLayer').map((l) => l.node) };
+    const node: WeightNode = {
+      kerasClass: 'Sequential',
+      trainable,
+      vars: [],
+      attrs: [],
+      layers: body.filter((l) => l.json.class_name !== 'InputLayer').map((l) => l.node),
+    };
     let jsonLayers = layers.map((l) => l.json);
     const second = layers[1];
     if (depth > 0 && first?.json.class_name === 'InputLayer' && second) {
@@ -101,7 +117,9 @@ export function translateModel(object: KerasObject, context: TranslateContext, d
   });
   // A nested model's node 0 in tfjs is its own internal node, so its calls in the outer graph count from 1;
   // Keras numbers them from 0.
-  const nested = new Set(layers.filter(({ translated }) => ['Sequential', 'Model'].includes(String(translated.json.class_name))).map(({ translated }) => translated.name));
+  const nested = new Set(
+    layers.filter(({ translated }) => ['Sequential', 'Model'].includes(String(translated.json.class_name))).map(({ translated }) => translated.name),
+  );
   const shift = <T extends [string, number, ...unknown[]]>(ref: T): T => (nested.has(ref[0]) ? ([ref[0], ref[1] + 1, ...ref.slice(2)] as unknown as T) : ref);
   for (const layer of layers) layer.inbound = layer.inbound.map((node) => node.map(shift));
   const json = {
@@ -119,6 +137,12 @@ export function translateModel(object: KerasObject, context: TranslateContext, d
       output_layers: endpoints(config.output_layers, `the outputs of "${name}"`).map(shift),
     },
   };
-  const node: WeightNode = { kerasClass: object.className === 'Model' ? 'Functional' : object.className, trainable, vars: [], attrs: [], layers: layers.map((l) => l.translated.node) };
+  const node: WeightNode = {
+    kerasClass: object.className === 'Model' ? 'Functional' : object.className,
+    trainable,
+    vars: [],
+    attrs: [],
+    layers: layers.map((l) => l.translated.node),
+  };
   return { name, json, node };
 }
