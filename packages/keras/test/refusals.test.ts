@@ -27,7 +27,12 @@ async function refusal(bytes: Uint8Array, options = {}): Promise<{ code: string;
   throw new Error('the import was expected to fail');
 }
 
-const lambda = (className: string) => ({ module: 'keras.layers', class_name: className, config: { name: 'code', function: ['4wEAAAAAAAAA', null, null] }, registered_name: null });
+const lambda = (className: string) => ({
+  module: 'keras.layers',
+  class_name: className,
+  config: { name: 'code', function: ['4wEAAAAAAAAA', null, null] },
+  registered_name: null,
+});
 
 describe('refusals name what was found and what to do', () => {
   it.each(['Lambda', 'TFOpLambda'])('%s layers are refused, never run', async (className) => {
@@ -92,7 +97,12 @@ describe('refusals name what was found and what to do', () => {
   });
 
   it('missing weights name the layer', async () => {
-    const extra = { module: 'keras.layers', class_name: 'Dense', config: { name: 'extra', units: 2, activation: 'linear', use_bias: true }, registered_name: null };
+    const extra = {
+      module: 'keras.layers',
+      class_name: 'Dense',
+      config: { name: 'extra', units: 2, activation: 'linear', use_bias: true },
+      registered_name: null,
+    };
     const { code, message } = await refusal(withConfig((c) => c.config.layers.push(extra)));
     expect(code).toBe('MALFORMED');
     expect(message).toContain('"extra"');
