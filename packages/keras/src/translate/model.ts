@@ -101,8 +101,10 @@ export function translateModel(object: KerasObject, context: TranslateContext, d
     };
     let jsonLayers = layers.map((l) => l.json);
     const second = layers[1];
-    if (depth > 0 && first?.json.class_name === 'InputLayer' && second) {
-      // tfjs cannot call a nested Sequential that starts with an InputLayer (graph disconnected): fold its shape into the next layer.
+    if (first?.json.class_name === 'InputLayer' && second) {
+      // tfjs cannot call a nested Sequential that starts with an InputLayer (graph disconnected), and at the top level
+      // tfjs and the bundle's prototype would name the input differently: fold its shape into the next layer, as tfjs's
+      // own Sequential models are written (the input is then named "<first layer>_input").
       const input = first.json.config as Json;
       jsonLayers = [{ ...second.json, config: { ...(second.json.config as Json), batch_input_shape: input.batch_input_shape } }, ...jsonLayers.slice(2)];
     }
