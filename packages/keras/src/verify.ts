@@ -1,31 +1,26 @@
 import { ModelBundleError } from '@modelbundle/core';
+import { buildGuarded } from '@modelbundle/tfjs';
 import type * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
 import type { H5Tensor } from './read/hdf5.js';
 import type { Json } from './translate/keras-json.js';
-
-/** A copy of a topology whose initializers are all Zeros: the check build allocates no random tensors. */
-function zeroInitialized(value: unknown, depth = 0): unknown {
-  if (depth > 256 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((v) => zeroInitialized(v, depth + 1));
-  const out: Json = {};
-  for (const [k, v] of Object.entries(value))
-    out[k] = k.endsWith('_initializer') && v !== null ? { class_name: 'Zeros', config: {} } : zeroInitialized(v, depth + 1);
-  return out;
-}
 
 /**
  * Builds the translated topology with tfjs-layers and checks the weights
  * read from the file against it, by tfjs weight name: every weight present,
  * none extra, every shape equal. Errors name the layer and both shapes.
- * @returns the built model's output shapes, for the bundle summary.
  */
 export async function checkWeights(topology: Json, weights: readonly [string, H5Tensor][]): Promise<void> {
   let model: tfl.LayersModel;
   try {
-    model = await tfl.models.modelFromJSON({ modelTopology: zeroInitialized(topology) as tf.io.ModelJSON['modelTopology'] } as tf.io.ModelJSON);
+    // Built under @modelbundle/tfjs's initializer guards: a config that asks for tensors its weights do not justify
+    // (a hostile Dense of 10^9 units) is refused before anything is allocated.
+    model = await buildGuarded({
+      modelTopology: topology as tf.io.ModelArtifacts['modelTopology'],
+      weightSpecs: weights.map(([name, t]) => ({ name, shape: t.shape, dtype: 'float32' })),
+    });
   } catch (cause) {
-    if (cause instanceof ModelBundleError) throw cause;
+    if (cause instanceof ModelBundleError) throw withFileShape(cause, weights);
     throw new ModelBundleError(
       'SERIALIZATION_FAILED',
       `TensorFlow.js cannot build the translated model: ${(cause as Error).message}. The Keras config uses a layer option tfjs does not support; see docs/guides/keras.md.`,
@@ -75,4 +70,23 @@ export async function checkWeights(topology: Json, weights: readonly [string, H5
 /** The names of weights holding NaN or infinite values. */
 export function nonFiniteWeights(weights: readonly [string, H5Tensor][]): string[] {
   return weights.filter(([, t]) => !t.values.every(Number.isFinite)).map(([n]) => n);
+}
+
+/** A guard refusal (an initializer asked for a tensor the weights do not justify) told as a shape contradiction, with the file's shape. */
+function withFileShape(error: ModelBundleError, weights: readonly [string, H5Tensor][]): ModelBundleError {
+  const { layer, initializer, shape } = error.details as { layer?: string; initializer?: string; shape?: number[] };
+  if (typeof layer !== 'string' || typeof initializer !== 'string' || !Array.isArray(shape)) return error;
+  // kernelInitializer -> kernel, recurrentInitializer -> recurrent_kernel, ...
+  const role = initializer
+    .replace(/[ _]?[iI]nitializer$/, '')
+    .replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`)
+    .replace(/ /g, '_');
+  const variable = role === 'recurrent' ? 'recurrent_kernel' : role;
+  const found = weights.find(([name]) => name.startsWith(`${layer}/`) && name.endsWith(`/${variable}`));
+  if (!found) return error;
+  return new ModelBundleError(
+    'MALFORMED',
+    `The weight "${found[0]}" of layer "${layer}" has shape [${found[1].shape.join(', ')}] in the file, but the layer's config needs [${shape.join(', ')}]: the weights do not belong to this topology.`,
+    { cause: error, details: { layer, weight: found[0], found: found[1].shape, expected: shape } },
+  );
 }

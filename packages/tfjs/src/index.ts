@@ -3,6 +3,7 @@ export { BACKEND_ENV, type BackendOptions, currentBackend, ensureBackend, useBac
 export { type ModelToBundleOptions, modelFromBytes, modelToBundle, modelToBytes } from './bytes.js';
 export { customClassNames, isClassRegistered, topologyClassNames } from './classes.js';
 export { DTYPE_BYTES, type WeightDtype } from './dtypes.js';
+export { buildGuarded } from './initializer-guard.js';
 export { type ArtifactsToBundleOptions, artifactsToBundle, type BundleIOHandlerOptions, bundleIOHandler, bundleToArtifacts } from './io-handler.js';
 export { isLayersModel, isUsable } from './lifecycle.js';
 export type { TfjsPayload, TopologyDocument, WeightEntry } from './manifest.js';

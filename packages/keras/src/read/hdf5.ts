@@ -125,8 +125,8 @@ export class Hdf5File {
     if (!shape.every((d) => Number.isSafeInteger(d) && d >= 0) || !Number.isSafeInteger(count * itemSize)) {
       throw malformed(`the dataset "${path}" has the impossible shape [${shape.join(', ')}]`);
     }
-    // Keras writes weights uncompressed; a dataset larger than a few times the file is a bomb or a lie.
-    if (count * itemSize + this.#read > this.#bytes.byteLength * 4 + 1024 * 1024) {
+    // Keras writes weights uncompressed: their values cannot outweigh the file (twice, for float16 read as float32).
+    if (count * itemSize + this.#read > this.#bytes.byteLength * 2 + 65536) {
       throw new ModelBundleError(
         'LIMIT_EXCEEDED',
         `The HDF5 dataset "${path}" claims ${count * itemSize} bytes of values, more than its ${this.#bytes.byteLength}-byte file can hold: the file is damaged or hostile.`,
