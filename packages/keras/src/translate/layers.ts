@@ -381,19 +381,19 @@ const CODE_LAYERS: Readonly<Record<string, string>> = {
   SlicingOpLambda: 'a SlicingOpLambda layer stands for Python slicing code, and a bundle never runs code from a file',
 };
 
+/** The tfjs class of a Keras layer where it is not the Keras class name (for the docs table). */
+const TFJS_CLASS: Readonly<Record<string, string>> = {
+  GRU: 'GRU (reset_after=False), KerasGRU (reset_after=True, registered)',
+  Flatten: 'Flatten (identity on rank-2 input)',
+  Subtract: 'KerasSubtract (registered)',
+};
+
 /** The Keras layer classes this package imports (for the docs table), with the tfjs class each becomes. */
 export function supportedLayers(): [string, string][] {
   const out: [string, string][] = [];
   for (const name of Object.keys(HANDLERS).sort()) {
     if (name === 'RandomCrop') continue;
-    const tfjs =
-      HANDLERS[name] === identity
-        ? 'identity (Activation linear)'
-        : name === 'GRU'
-          ? 'GRU, or KerasGRU when reset_after=True'
-          : name === 'Flatten'
-            ? 'Flatten (identity on rank-2 input)'
-            : name;
+    const tfjs = HANDLERS[name] === identity ? 'identity (Activation linear)' : (TFJS_CLASS[name] ?? name);
     out.push([name, tfjs]);
   }
   return [...out, ['Sequential', 'Sequential'], ['Functional / Model', 'Model']];
