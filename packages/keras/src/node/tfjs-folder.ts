@@ -5,6 +5,7 @@ import { ioError } from '@modelbundle/core/node';
 import { artifactsToBundle } from '@modelbundle/tfjs';
 import { type KerasToBundleOptions, kerasArtifacts } from '../import.js';
 import { DEFAULT_LIMITS } from '../limits.js';
+import { copyBytes } from '../read/copy.js';
 import type { H5Tensor } from '../read/hdf5.js';
 import { isObject, parseJson } from '../translate/keras-json.js';
 import { kerasMajorOf } from '../translate/topology.js';
@@ -72,7 +73,7 @@ export async function importKerasTfjsFolder(jsonPath: string, options: KerasToBu
     const count = spec.shape.reduce((a, b) => a * b, 1);
     if (offset + count * 4 > data.byteLength)
       throw new ModelBundleError('MALFORMED', `The weight files end before the weight "${spec.name}"; copy the whole model folder.`);
-    tensors.push({ shape: spec.shape, values: new Float32Array(new Uint8Array(data.subarray(offset, offset + count * 4)).buffer) });
+    tensors.push({ shape: spec.shape, values: new Float32Array(copyBytes(data.subarray(offset, offset + count * 4)).buffer) });
     offset += count * 4;
   }
   const { artifacts, summary } = await kerasArtifacts(

@@ -1,6 +1,7 @@
 import { ModelBundleError } from '@modelbundle/core';
 import * as jsfive from 'jsfive';
 import type { KerasLimits } from '../limits.js';
+import { copyBytes } from './copy.js';
 
 /** A float32 tensor read from an HDF5 dataset. */
 export interface H5Tensor {
@@ -56,8 +57,7 @@ export class Hdf5File {
   constructor(bytes: Uint8Array, limits: KerasLimits) {
     if (bytes.byteLength < 48) throw malformed(`the file is only ${bytes.byteLength} bytes long (truncated)`);
     // jsfive reads from an ArrayBuffer from its start: give it one of exactly these bytes.
-    // (new Uint8Array(view) copies; a Node Buffer's slice() would not.)
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : copyBytes(bytes);
     this.#bytes = own;
     this.#limits = limits;
     this.#file = guarded('its superblock cannot be read', () => new jsfive.File(own.buffer as ArrayBuffer, 'model.h5'));
@@ -157,7 +157,7 @@ export class Hdf5File {
       const address = view.getUint32(propertyOffset, true) + view.getUint32(propertyOffset + 4, true) * 2 ** 32;
       if (address === UNDEFINED_ADDRESS || count === 0) return new Float32Array(count);
       if (address + count * 4 > this.#bytes.byteLength) throw malformed(`a dataset's values run past the end of the file (truncated)`);
-      return new Float32Array(new Uint8Array(this.#bytes.subarray(address, address + count * 4)).buffer);
+      return new Float32Array(copyBytes(this.#bytes.subarray(address, address + count * 4)).buffer);
     });
   }
 }
