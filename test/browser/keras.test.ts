@@ -73,8 +73,8 @@ describe('kerasToBundle in headless Chromium', () => {
     expect(shown).toMatchObject({ ok: true, summary: { keras: { format: 'keras', kerasVersion: '3.5.0' } } });
     const expected = await nodePredict(file);
     expect(shown.values.length).toBe(expected.length);
-    shown.values.forEach((values, o) => {
-      values.forEach((v, i) => expect(Math.abs(v - (expected[o]?.[i] as number))).toBeLessThanOrEqual(1e-6));
-    });
+    for (const [o, values] of shown.values.entries()) {
+      for (const [i, v] of values.entries()) expect(Math.abs(v - (expected[o]?.[i] as number))).toBeLessThanOrEqual(1e-6);
+    }
   });
 });

@@ -24,7 +24,7 @@ export function missingOracleDeps(): string | null {
 }
 
 /** The numpy forward pass's outputs for each job (one list of model outputs per job). */
-export function oraclePredict(jobs: { file: string; inputs: number[][][] | unknown[] }[]): number[][][] {
+export function oraclePredict(jobs: { file: string; inputs: unknown[] }[]): unknown[][] {
   const result = spawnSync(PYTHON, ['-B', join(FIXTURES, 'numpy_keras.py')], {
     cwd: FIXTURES,
     input: JSON.stringify(jobs),
@@ -32,7 +32,7 @@ export function oraclePredict(jobs: { file: string; inputs: number[][][] | unkno
     maxBuffer: 64 * 1024 * 1024,
   });
   if (result.status !== 0) throw new Error(`The numpy oracle failed: ${result.stderr || String(result.error)}`);
-  return JSON.parse(result.stdout) as number[][][];
+  return JSON.parse(result.stdout) as unknown[][];
 }
 
 /** Deterministic inputs for a tensor of `shape` (batch first); `integers` gives token ids below it. */

@@ -60,7 +60,10 @@ export async function importKerasTfjsFolder(jsonPath: string, options: KerasToBu
   }
   const data = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
   let at = 0;
-  for (const c of chunks) data.set(c, at), (at += c.byteLength);
+  for (const c of chunks) {
+    data.set(c, at);
+    at += c.byteLength;
+  }
   const tensors: H5Tensor[] = [];
   let offset = 0;
   for (const spec of specs) {

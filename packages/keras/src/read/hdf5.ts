@@ -1,3 +1,4 @@
+/// <reference path="./jsfive.d.ts" />
 import { ModelBundleError } from '@modelbundle/core';
 import * as jsfive from 'jsfive';
 import type { KerasLimits } from '../limits.js';
