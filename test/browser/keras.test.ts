@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { encodeBundle } from '@modelbundle/core';
 import { kerasToBundle, registerKerasLayers } from '@modelbundle/keras';
-import { modelFromBytes, useBackend } from '@modelbundle/tfjs';
+import { bundleToModel, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -36,7 +36,7 @@ function inputsFor(file: string): { shape: number[]; values: number[] }[] {
 async function nodePredict(file: string): Promise<number[][]> {
   await useBackend('cpu');
   registerKerasLayers();
-  const model = await modelFromBytes(encodeBundle(await kerasToBundle(await readFile(join(FIXTURES, file)))));
+  const model = await bundleToModel(encodeBundle(await kerasToBundle(await readFile(join(FIXTURES, file)))));
   const out = model.predict(inputsFor(file).map((x) => tf.tensor(x.values, x.shape))) as tf.Tensor | tf.Tensor[];
   const values = (Array.isArray(out) ? out : [out]).map((t) => Array.from(t.dataSync()));
   model.dispose();

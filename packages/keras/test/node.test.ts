@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBundle, isModelBundleError } from '@modelbundle/core';
-import { ensureBackend, modelFromBytes } from '@modelbundle/tfjs';
+import { bundleToModel, ensureBackend } from '@modelbundle/tfjs';
 import { importTfjs } from '@modelbundle/tfjs/node';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,7 +12,7 @@ import { FIXTURES, inputFor } from './oracle.js';
 const x = inputFor([3, 4], 1);
 
 async function predictions(path: string): Promise<number[]> {
-  const model = await modelFromBytes(encodeBundle(await importKeras(path)));
+  const model = await bundleToModel(encodeBundle(await importKeras(path)));
   const input = tf.tensor(x, [3, 4]);
   const out = model.predict(input) as tf.Tensor;
   const values = Array.from(out.dataSync());

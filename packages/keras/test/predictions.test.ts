@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBundle } from '@modelbundle/core';
-import { ensureBackend, modelFromBytes } from '@modelbundle/tfjs';
+import { bundleToModel, ensureBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kerasToBundle, registerKerasLayers } from '../src/index.js';
@@ -21,7 +21,7 @@ beforeAll(async () => {
   registerKerasLayers();
   for (const file of fixtureFiles()) {
     const bundle = await kerasToBundle(readFileSync(join(FIXTURES, file)), { onWarning: () => {} });
-    const model = await modelFromBytes(encodeBundle(bundle));
+    const model = await bundleToModel(encodeBundle(bundle));
     const vocabulary = TOKEN_INPUTS[file.split('.')[0] as string];
     const inputs = model.inputs.map((t, i) => {
       const shape = [BATCH, ...(t.shape.slice(1) as number[])];

@@ -1,7 +1,7 @@
 // Test-only page module: imports a Keras file the page fetched, in the browser, and predicts.
 import { encodeBundle, isModelBundleError } from '@modelbundle/core';
 import { kerasToBundle, registerKerasLayers } from '@modelbundle/keras';
-import { modelFromBytes, useBackend } from '@modelbundle/tfjs';
+import { bundleToModel, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 
 /** Fetches a .keras file, imports it as a bundle, restores the model and predicts `inputs` (flat values with shapes). */
@@ -11,7 +11,7 @@ async function kerasPredict(url: string, inputs: { shape: number[]; values: numb
     registerKerasLayers(); // nothing registers itself on import
     const bytes = new Uint8Array(await (await fetch(url)).arrayBuffer());
     const bundle = await kerasToBundle(bytes);
-    const model = await modelFromBytes(encodeBundle(bundle));
+    const model = await bundleToModel(encodeBundle(bundle));
     const out = model.predict(inputs.map((x) => tf.tensor(x.values, x.shape))) as tf.Tensor | tf.Tensor[];
     const outs = Array.isArray(out) ? out : [out];
     const values = outs.map((t) => Array.from(t.dataSync()));
