@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { docExamples } from '../../../test/browser/support/doc-example.js';
@@ -41,12 +41,16 @@ describe('docs/guides/keras.md', () => {
         .replaceAll("'model.mbnd'", `'${join(dir, 'model.mbnd')}'`);
       return runTsExample(code, cache);
     };
-    const imported = await run('import');
-    expect(imported.stderr).toBe('');
-    expect(imported.stdout).toContain('tfjs.sequential {"format":"keras","kerasClasses":[],"kerasVersion":"3.5.0"}');
-    expect(imported.stdout).toContain('same size');
-    const restored = await run('restore');
-    expect(restored.stderr).toBe('');
-    expect(restored.stdout.trim()).toBe('1x3');
+    try {
+      const imported = await run('import');
+      expect(imported.stderr).toBe('');
+      expect(imported.stdout).toContain('tfjs.sequential {"format":"keras","kerasClasses":[],"kerasVersion":"3.5.0"}');
+      expect(imported.stdout).toContain('same size');
+      const restored = await run('restore');
+      expect(restored.stderr).toBe('');
+      expect(restored.stdout.trim()).toBe('1x3');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 });
