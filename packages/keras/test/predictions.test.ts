@@ -66,7 +66,7 @@ describe.skipIf(missing !== null)('imported Keras models predict what the numpy 
 });
 
 describe('same-model pairs', () => {
-  it.each(['mlp', 'cnn', 'conv1d', 'rnn', 'wrappers', 'embedding', 'functional', 'activations', 'shapes', 'shared'])(
+  it.each(['mlp', 'cnn', 'conv1d', 'rnn', 'wrappers', 'embedding', 'functional', 'activations', 'shapes', 'shared', 'image_ops'])(
     '%s: the .keras file and its .keras3.h5 twin predict identically',
     (name) => {
       const a = results.get(`${name}.keras`) as Result;
