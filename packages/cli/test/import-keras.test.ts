@@ -31,6 +31,14 @@ describe('modelbundle import (Keras files, told apart by their bytes)', () => {
     expect(JSON.parse(await predict('h5.mbnd')).predictions).toEqual(fromZip);
   });
 
+  it('predicts with a bundle that needs the Keras classes (KerasGRU): the command line registers them', async () => {
+    expect((await cli('import', join(KERAS, 'rnn.keras'), '-o', 'rnn.mbnd')).code).toBe(0);
+    const row = { simple_input: Array.from({ length: 6 }, (_, t) => [t / 6, -t / 6, 0.5]) };
+    const result = await runCli(['predict', 'rnn.mbnd', '-i', '-', '--json'], { cwd, input: JSON.stringify([row]) });
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout).predictions[0].y).toHaveLength(2);
+  });
+
   it('exits 13 (MALFORMED) for a Git LFS pointer, saying to fetch the real file', async () => {
     await writeFile(join(cwd, 'pointer.keras'), 'version https://git-lfs.github.com/spec/v1\noid sha256:0\nsize 1\n');
     const result = await cli('import', 'pointer.keras', '-o', 'x.mbnd');
