@@ -11,6 +11,7 @@ import type { Json } from './translate/keras-json.js';
  * none extra, every shape equal. Errors name the layer and both shapes.
  */
 export async function checkWeights(topology: Json, weights: readonly [string, H5Tensor][]): Promise<void> {
+  checkWrappedRecurrentUnits(topology, weights);
   let model: tfl.LayersModel;
   try {
     // Built under @modelbundle/tfjs's initializer guards: a config that asks for tensors its weights do not justify
@@ -96,4 +97,48 @@ function withFileShape(error: ModelBundleError, weights: readonly [string, H5Ten
     `The weight "${found[0]}" of layer "${layer}" has shape [${found[1].shape.join(', ')}] in the file, but the layer's config needs [${shape.join(', ')}]: the weights do not belong to this topology.`,
     { cause: error, details: { layer, weight: found[0], found: found[1].shape, expected: shape } },
   );
+}
+
+const GATES: Readonly<Record<string, number>> = { LSTM: 4, GRU: 3, KerasGRU: 3, SimpleRNN: 1 };
+
+/**
+ * tfjs rebuilds a Bidirectional layer's two directions from its inner layer's config, so the inner layer's
+ * initializers run outside the initializer guards: check its `units` against the recurrent kernels in the
+ * file first, so a hostile config cannot make tfjs allocate more than the file holds.
+ */
+function checkWrappedRecurrentUnits(topology: Json, weights: readonly [string, H5Tensor][]): void {
+  const shapes = new Map(weights.map(([name, t]) => [name, t.shape]));
+  const visit = (value: unknown, depth: number): void => {
+    if (depth > 256 || value === null || typeof value !== 'object') return;
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, depth + 1);
+      return;
+    }
+    const record = value as Json;
+    const config = record.config as Json | undefined;
+    if (record.class_name === 'Bidirectional' && config && typeof config.name === 'string') {
+      for (const [direction, key] of [
+        ['forward', 'layer'],
+        ['backward', config.backward_layer ? 'backward_layer' : 'layer'],
+      ] as const) {
+        const inner = config[key] as Json | undefined;
+        const innerConfig = inner?.config as Json | undefined;
+        const gates = GATES[String(inner?.class_name)];
+        if (!innerConfig || gates === undefined) continue;
+        const units = innerConfig.units;
+        const weight = `${config.name}/${direction}_${String(innerConfig.name)}/recurrent_kernel`;
+        const found = shapes.get(weight);
+        const expected = [units, typeof units === 'number' ? units * gates : units];
+        if (!found || found.length !== 2 || found[0] !== expected[0] || found[1] !== expected[1]) {
+          throw new ModelBundleError(
+            'MALFORMED',
+            `The weight "${weight}" of layer "${config.name}" has shape ${found ? `[${found.join(', ')}]` : '(missing)'} in the file, but the layer's config needs [${expected.join(', ')}]: the weights do not belong to this topology.`,
+            { details: { layer: config.name, weight, found: found ?? null, expected } },
+          );
+        }
+      }
+    }
+    for (const item of Object.values(record)) visit(item, depth + 1);
+  };
+  visit(topology, 0);
 }

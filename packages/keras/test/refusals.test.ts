@@ -96,6 +96,17 @@ describe('refusals name what was found and what to do', () => {
     expect(message).toContain('[4, 9]');
   });
 
+  it('a Bidirectional layer whose units contradict its weights is refused before tfjs builds it (its initializers run unguarded)', async () => {
+    const files = unzipSync(new Uint8Array(readFileSync(join(FIXTURES, 'wrappers.keras'))));
+    const config = JSON.parse(new TextDecoder().decode(files['config.json']));
+    config.config.layers[1].config.layer.config.units = 100_000;
+    const bytes = zipSync({ ...files, 'config.json': new TextEncoder().encode(JSON.stringify(config)) });
+    const { code, message } = await refusal(bytes);
+    expect(code).toBe('MALFORMED');
+    expect(message).toContain('"bi/forward_lstm/recurrent_kernel"');
+    expect(message).toContain('[100000, 400000]');
+  });
+
   it('missing weights name the layer', async () => {
     const extra = {
       module: 'keras.layers',
