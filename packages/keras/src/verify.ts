@@ -129,7 +129,7 @@ function checkWrappedRecurrentUnits(topology: Json, weights: readonly [string, H
         const weight = `${config.name}/${direction}_${String(innerConfig.name)}/recurrent_kernel`;
         const found = shapes.get(weight);
         const expected = [units, typeof units === 'number' ? units * gates : units];
-        if (!found || found.length !== 2 || found[0] !== expected[0] || found[1] !== expected[1]) {
+        if (found?.length !== 2 || found[0] !== expected[0] || found[1] !== expected[1]) {
           throw new ModelBundleError(
             'MALFORMED',
             `The weight "${weight}" of layer "${config.name}" has shape ${found ? `[${found.join(', ')}]` : '(missing)'} in the file, but the layer's config needs [${expected.join(', ')}]: the weights do not belong to this topology.`,
