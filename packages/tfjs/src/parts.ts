@@ -4,7 +4,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts, tensorsFromViews } from './artifacts.js';
 import { currentBackend, ensureBackend } from './backend.js';
 import { ChunkReader } from './chunks.js';
-import { assertClassesRegistered, customClassNames, topologyClassNames } from './classes.js';
+import { assertClassesRegistered, customClassNames, isClassRegistered, topologyClassNames } from './classes.js';
 import { fromLittleEndian, isWeightDtype, tensorByteLength, toLittleEndian } from './dtypes.js';
 import { readPayload, readTopology, type TfjsPayload, type TopologyDocument, type WeightEntry } from './manifest.js';
 import { hiddenOptimizerState, restoreHiddenOptimizerState } from './optimizer-state.js';
@@ -134,7 +134,9 @@ export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'secti
 function checkedParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): { artifacts: ModelArtifacts; weightBytes: Uint8Array[]; payload: TfjsPayload } {
   const payload = readPayload(parts.payload, parts.sections);
   const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
-  assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)]);
+  // The training config is data: its loss and optimizer classes are required only to restore optimizer state.
+  // Without that state, a config tfjs cannot resolve (Keras's BinaryCrossentropy, RMSprop) is kept, and modelFromParts leaves the model uncompiled.
+  assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...(payload.optimizer ? topologyClassNames(doc.trainingConfig) : [])]);
   const weightBytes = payload.weights.map((w) => {
     const section = parts.sections.get(w.section) as Uint8Array;
     const offset = w.offset ?? 0;
@@ -160,6 +162,7 @@ function checkedParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): { art
  */
 export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): Promise<LayersModel> {
   const { artifacts, weightBytes, payload } = checkedParts(parts);
+  if (!payload.optimizer && !topologyClassNames(artifacts.trainingConfig).every(isClassRegistered)) delete artifacts.trainingConfig;
   await ensureBackend();
   const model = await modelFromArtifacts(artifacts, () => tensorsFromViews(artifacts.weightSpecs ?? [], weightBytes));
   const values = new Map(
