@@ -1,7 +1,7 @@
 import { type BundleParts, ModelBundleError, type UnbundleParts } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts, tensorsFromViews } from './artifacts.js';
+import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
 import { currentBackend, ensureBackend } from './backend.js';
 import { ChunkReader } from './chunks.js';
 import { assertClassesRegistered, customClassNames, isClassRegistered, topologyClassNames } from './classes.js';
@@ -164,7 +164,7 @@ export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sec
   const { artifacts, weightBytes, payload } = checkedParts(parts);
   if (!payload.optimizer && !topologyClassNames(artifacts.trainingConfig).every(isClassRegistered)) delete artifacts.trainingConfig;
   await ensureBackend();
-  const model = await modelFromArtifacts(artifacts, () => tensorsFromViews(artifacts.weightSpecs ?? [], weightBytes));
+  const model = await modelFromArtifacts(artifacts, weightBytes);
   const values = new Map(
     (payload.optimizerState ?? []).map(({ name, section }) => [
       name,
