@@ -2,6 +2,6 @@ export { dockerCommand } from './commands/docker.js';
 export { type InspectReport, inspectCommand } from './commands/inspect.js';
 export type { InputFormat } from './commands/predict.js';
 export { predictCommand } from './commands/predict.js';
-export { type SectionCheck, type VerifyReport, verifyCommand } from './commands/verify.js';
+export { type VerifyReport, verifyCommand } from './commands/verify.js';
 export { buildProgram, main } from './program.js';
 export { cliRegistry } from './registry.js';

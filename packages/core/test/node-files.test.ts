@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Bundle, createBundle, encodeBundle, PREFIX_BYTES, toHex } from '@modelbundle/core';
+import { type Bundle, createBundle, type ErrorCode, encodeBundle } from '@modelbundle/core';
+import { PREFIX_BYTES } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { inspectFile, readBundle, writeBundle } from '@modelbundle/core/node';
+import { draft, expectCode } from '@modelbundle/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assemble, draft, errorOf, headerFor, pack, pattern, tempDir } from './helpers.js';
+import { assemble, headerFor, pack, pattern, tempDir } from './helpers.js';
 
 /** Byte equality without vitest's slow element-by-element diff. */
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -56,17 +59,16 @@ describe('inspectFile', () => {
 
     const bytes = await readFile(path);
     await writeFile(path, bytes.subarray(0, bytes.length - 1));
-    expect((await errorOf(() => inspectFile(path))).code).toBe('TRUNCATED');
+    await expectCode(() => inspectFile(path), 'TRUNCATED');
     await writeFile(path, 'hello');
-    expect((await errorOf(() => inspectFile(path))).code).toBe('NOT_A_BUNDLE');
+    await expectCode(() => inspectFile(path), 'NOT_A_BUNDLE');
     await writeFile(path, '');
-    expect((await errorOf(() => inspectFile(path))).code).toBe('NOT_A_BUNDLE');
+    await expectCode(() => inspectFile(path), 'NOT_A_BUNDLE');
   });
 
   it('names the path when the file cannot be opened', async () => {
     const missing = join(dir, 'missing.mbnd');
-    const error = await errorOf(() => inspectFile(missing));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(() => inspectFile(missing), 'IO_ERROR');
     expect(error.message).toContain(missing);
     expect(error.details.errno).toBe('ENOENT');
     expect(error.cause).toBeInstanceOf(Error);
@@ -74,7 +76,7 @@ describe('inspectFile', () => {
 });
 
 describe('readBundle', () => {
-  it('reads each section into its own aligned buffer', async () => {
+  it('reads each section as a 64-byte-aligned view, small neighbours sharing one buffer', async () => {
     const bundle = await sample();
     const path = join(dir, 'm.mbnd');
     await writeBundle(path, bundle);
@@ -84,11 +86,38 @@ describe('readBundle', () => {
     for (const [name, data] of bundle.sections) {
       const section = read.sections.get(name) as Uint8Array;
       expect(same(section, data)).toBe(true);
-      expect(section.byteOffset).toBe(0);
-      expect(section.buffer.byteLength).toBe(data.length);
+      expect(section.byteOffset % 64).toBe(0);
+      expect(section.constructor).toBe(Uint8Array);
     }
-    // Distinct buffers: no section holds the whole file.
-    expect(read.sections.get('a')?.buffer).not.toBe(read.sections.get('b')?.buffer);
+  });
+
+  it('gives a large section a buffer of its own and reports progress up to the file size', async () => {
+    const big = new Uint8Array(20 * 1024 * 1024 + 3).map((_, i) => i % 251);
+    const bundle = await createBundle(draft(), [
+      ['small', Uint8Array.of(1, 2, 3)],
+      ['big', big],
+      ['tail', Uint8Array.of(9)],
+    ]);
+    const path = join(dir, 'big.mbnd');
+    await writeBundle(path, bundle);
+    const calls: [number, number][] = [];
+    const read = await readBundle(path, { onProgress: (done, total) => calls.push([done, total]) });
+    const section = read.sections.get('big') as Uint8Array;
+    expect(same(section, big)).toBe(true);
+    expect(section.byteOffset % 64).toBe(0);
+    expect(section.buffer).not.toBe(read.sections.get('small')?.buffer);
+    const size = (await stat(path)).size;
+    expect(calls.length).toBeGreaterThan(2); // the 20 MiB section is read in slices
+    expect(calls.every(([, total]) => total === size)).toBe(true);
+    expect(calls.at(-1)?.[0]).toBe(size);
+    expect(calls.every(([done], i) => i === 0 || done > (calls[i - 1] as [number, number])[0])).toBe(true);
+    // A damaged byte in the middle of the large section is found, with the slices hashed one by one.
+    const bytes = await readFile(path);
+    const at = bytes.length - 64 - 10 * 1024 * 1024;
+    bytes[at] = (bytes[at] as number) ^ 1;
+    await writeFile(path, bytes);
+    const error = await expectCode(() => readBundle(path), 'CORRUPT');
+    expect(error.details.region).toBe('section:big');
   });
 
   it('reads a bundle with no sections', async () => {
@@ -98,7 +127,7 @@ describe('readBundle', () => {
     expect((await readBundle(path)).header).toEqual(bundle.header);
   });
 
-  const damage: { name: string; change: (bytes: Buffer, dataStart: number) => Buffer; code: string; region?: string }[] = [
+  const damage: { name: string; change: (bytes: Buffer, dataStart: number) => Buffer; code: ErrorCode; region?: string }[] = [
     {
       name: 'a flipped section byte',
       change: (b, d) => {
@@ -134,8 +163,7 @@ describe('readBundle', () => {
     const path = join(dir, 'm.mbnd');
     const dataStart = Math.ceil((PREFIX_BYTES + bundle.headerBytes.length) / 64) * 64;
     await writeFile(path, change(Buffer.from(encodeBundle(bundle)), dataStart));
-    const error = await errorOf(() => readBundle(path));
-    expect(error.code).toBe(code);
+    const error = await expectCode(() => readBundle(path), code);
     if (region) expect(error.details.region).toBe(region);
   });
 
@@ -147,12 +175,11 @@ describe('readBundle', () => {
     bytes[dataStart] = (bytes[dataStart] as number) ^ 1;
     await writeFile(path, bytes);
     expect((await readBundle(path, { verify: false })).sections.get('a')?.[0]).toBe(bytes[dataStart]);
-    expect((await errorOf(() => readBundle(path))).code).toBe('CORRUPT');
+    await expectCode(() => readBundle(path), 'CORRUPT');
   });
 
   it('gives IO_ERROR for a directory', async () => {
-    const error = await errorOf(() => readBundle(dir));
-    expect(error.code).toBe('IO_ERROR');
+    await expectCode(() => readBundle(dir), 'IO_ERROR');
   });
 });
 
@@ -179,8 +206,31 @@ describe('writeBundle', () => {
     expect(calls.at(-1)).toEqual([size, size]);
     const steps = calls.map(([written], i) => written - (calls[i - 1]?.[0] ?? 0));
     expect(steps.every((step) => step > 0 && step <= 8 * 1024 * 1024)).toBe(true);
-    // prefix, header, padding, small, padding, then the 20 MiB section as 8 + 8 + 4 MiB
+    // Front to back, sections hashed while written: the header's place (zeros), small and its padding,
+    // then the 20 MiB section as 8 + 8 + 4 MiB; the prefix and header go over the zeros last.
     expect(steps.slice(-3)).toEqual([8 * 1024 * 1024, 8 * 1024 * 1024, 4 * 1024 * 1024]);
+    expect(steps[0]).toBeLessThan(64 * 1024);
+    // The same bytes as the bundle encoded in memory, whose digests are now filled in.
+    expect(same(await readFile(path), encodeBundle(bundle))).toBe(true);
+    expect((await readBundle(path)).header).toEqual(bundle.header);
+  });
+
+  it('hashes while writing: the file is byte for byte the bundle whose digests were computed first', async () => {
+    const sections: [string, Uint8Array][] = [
+      ['empty', new Uint8Array(0)],
+      ...Array.from({ length: 300 }, (_, i): [string, Uint8Array] => [`s/${i}`, pattern(1 + ((i * 37) % 500), i)]),
+      ['big', pattern(9 * 1024 * 1024 + 5, 7)],
+      ['last-empty', new Uint8Array(0)],
+    ];
+    const hashedWhileWriting = await createBundle(draft(), sections);
+    const hashedFirst = await createBundle(draft(), sections);
+    const expected = encodeBundle(hashedFirst); // reads its digests: computed now
+    const path = join(dir, 'hashing.mbnd');
+    await writeBundle(path, hashedWhileWriting);
+    expect(same(await readFile(path), expected)).toBe(true);
+    expect(toHex(hashedWhileWriting.headerDigest)).toBe(toHex(hashedFirst.headerDigest));
+    const read = await readBundle(path);
+    expect(read.header.sections.map((s) => s.sha256)).toEqual(hashedFirst.header.sections.map((s) => s.sha256));
   });
 
   it('replaces an existing file', async () => {
@@ -210,8 +260,7 @@ describe('writeBundle', () => {
       }
     }
     const failing: Bundle = { ...bundle, sections: new FailingSections(bundle.sections) };
-    const error = await errorOf(() => writeBundle(path, failing));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(() => writeBundle(path, failing), 'IO_ERROR');
     expect((error.cause as Error).message).toBe('the weights are gone');
     expect(same(await readFile(path), before)).toBe(true);
     expect(await readdir(dir)).toEqual(['m.mbnd']);
@@ -221,8 +270,7 @@ describe('writeBundle', () => {
     const { path, before } = await existingTarget();
     const bundle = await createBundle(draft(), [['a', pattern(100)]]);
     const changed: Bundle = { ...bundle, sections: new Map([['a', pattern(99)]]) };
-    const error = await errorOf(() => writeBundle(path, changed));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    const error = await expectCode(() => writeBundle(path, changed), 'INVALID_ARGUMENT');
     expect(error.message).toMatch(/Section "a" is 99 bytes, but the header records 100/);
     expect(same(await readFile(path), before)).toBe(true);
     expect(await readdir(dir)).toEqual(['m.mbnd']);
@@ -232,8 +280,7 @@ describe('writeBundle', () => {
     // The target is a folder, so the whole file is written and synced before rename refuses.
     const path = join(dir, 'taken');
     await mkdir(join(path, 'inside'), { recursive: true });
-    const error = await errorOf(async () => writeBundle(path, await sample()));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(async () => writeBundle(path, await sample()), 'IO_ERROR');
     expect(['EISDIR', 'ENOTEMPTY', 'EEXIST']).toContain(error.details.errno);
     expect(await readdir(dir)).toEqual(['taken']);
     expect(await readdir(path)).toEqual(['inside']);
@@ -242,8 +289,7 @@ describe('writeBundle', () => {
   it('fails with IO_ERROR naming the path when a folder on it is a file', async () => {
     await writeFile(join(dir, 'plain'), 'x');
     const path = join(dir, 'plain', 'm.mbnd');
-    const error = await errorOf(async () => writeBundle(path, await sample()));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(async () => writeBundle(path, await sample()), 'IO_ERROR');
     expect(error.message).toContain(path);
     expect(error.details.errno).toBe('ENOTDIR');
   });
@@ -252,8 +298,7 @@ describe('writeBundle', () => {
     const { path, before } = await existingTarget();
     await chmod(dir, 0o555);
     try {
-      const error = await errorOf(async () => writeBundle(path, await sample()));
-      expect(error.code).toBe('IO_ERROR');
+      const error = await expectCode(async () => writeBundle(path, await sample()), 'IO_ERROR');
       expect(error.details.errno).toBe('EACCES');
     } finally {
       await chmod(dir, 0o755);

@@ -12,8 +12,8 @@ import {
   parseRequestText,
   readPtype,
 } from '@modelbundle/core';
+import { expectCode } from '@modelbundle/testing';
 import { describe, expect, it } from 'vitest';
-import { errorOf } from './helpers.js';
 
 const penguins: Ptype = {
   columns: [
@@ -94,8 +94,7 @@ describe('readPtype', () => {
       Array.from({ length: 100 }, (_, i) => ({ name: `c${i}`, type: 'string', levels: Array.from({ length: 400 }, (_, j) => `${'v'.repeat(10)}${j}`) })),
     ],
   ])('refuses %s as MALFORMED', async (_, declared) => {
-    const error = await errorOf(() => readPtype(declared));
-    expect(error.code).toBe('MALFORMED');
+    const error = await expectCode(() => readPtype(declared), 'MALFORMED');
     expect(error.message.length).toBeLessThan(600);
   });
 });
@@ -127,12 +126,11 @@ describe('parseRequestRows', () => {
     ['a short split line', { dataframe_split: { columns: ['a', 'b'], data: [[1]] } }],
     ['no rows', []],
   ])('refuses %s with INVALID_INPUT', async (_, body) => {
-    expect((await errorOf(() => parseRequestRows(body))).code).toBe('INVALID_INPUT');
+    await expectCode(() => parseRequestRows(body), 'INVALID_INPUT');
   });
 
   it('refuses more rows than the limit with LIMIT_EXCEEDED', async () => {
-    const error = await errorOf(() => parseRequestRows([{}, {}, {}], { maxRows: 2 }));
-    expect(error.code).toBe('LIMIT_EXCEEDED');
+    const error = await expectCode(() => parseRequestRows([{}, {}, {}], { maxRows: 2 }), 'LIMIT_EXCEEDED');
     expect(error.details).toEqual({ rows: 3, maxRows: 2 });
   });
 });
@@ -168,7 +166,7 @@ describe('CSV', () => {
     ['a short line', 'a,b\n1'],
     ['no rows', 'a,b\n'],
   ])('refuses %s with INVALID_INPUT', async (_, text) => {
-    expect((await errorOf(() => parseRequestText(text, 'csv', null))).code).toBe('INVALID_INPUT');
+    await expectCode(() => parseRequestText(text, 'csv', null), 'INVALID_INPUT');
   });
 });
 
@@ -182,15 +180,14 @@ describe('checkRows', () => {
   });
 
   it('refuses an unseen or mis-cased level, naming column, value, allowed values and the closest one', async () => {
-    const error = await errorOf(() => checkRows([{ island: 'torgersen', bill_length_mm: 1, year: 2008 }], penguins));
-    expect(error.code).toBe('INVALID_INPUT');
+    const error = await expectCode(() => checkRows([{ island: 'torgersen', bill_length_mm: 1, year: 2008 }], penguins), 'INVALID_INPUT');
     expect(error.message).toContain(
       'row 0, column "island" ("torgersen") is not one of the allowed values [Biscoe, Dream, Torgersen]; did you mean "Torgersen"?',
     );
     expect(error.details.problems).toEqual([
       expect.objectContaining({ row: 0, column: 'island', value: '"torgersen"', allowed: ['Biscoe', 'Dream', 'Torgersen'], closest: 'Torgersen' }),
     ]);
-    const mars = await errorOf(() => checkRows([{ island: 'Mars', bill_length_mm: 1, year: 2008 }], penguins));
+    const mars = await expectCode(() => checkRows([{ island: 'Mars', bill_length_mm: 1, year: 2008 }], penguins), 'INVALID_INPUT');
     expect(mars.message).toContain('("Mars") is not one of the allowed values');
     expect(mars.message).not.toContain('did you mean');
   });
@@ -203,15 +200,17 @@ describe('checkRows', () => {
   });
 
   it('refuses null where not nullable, wrong types, out of range, missing and extra columns', async () => {
-    const error = await errorOf(() =>
-      checkRows(
-        [
-          { island: 'Dream', bill_length_mm: '40', year: null },
-          { island: 'Dream', bill_length_mm: 1, year: 1999.5, islnd: 'x' },
-          { island: 'Dream', year: 1990 },
-        ],
-        penguins,
-      ),
+    const error = await expectCode(
+      () =>
+        checkRows(
+          [
+            { island: 'Dream', bill_length_mm: '40', year: null },
+            { island: 'Dream', bill_length_mm: 1, year: 1999.5, islnd: 'x' },
+            { island: 'Dream', year: 1990 },
+          ],
+          penguins,
+        ),
+      'INVALID_INPUT',
     );
     for (const part of [
       'row 0, column "bill_length_mm" is the string "40"; expected a number',
@@ -233,28 +232,30 @@ describe('checkRows', () => {
     ];
     expect(checkRows([nested, [1, 2, 3, 4, 5, 6], { pixels: nested }], image).warningCount).toBe(0);
     expect(checkRows([{ a: [1, 2], b: 3 }], twoInputs).warningCount).toBe(0);
-    const error = await errorOf(() =>
-      checkRows(
-        [
-          [1, 2],
+    const error = await expectCode(
+      () =>
+        checkRows(
           [
-            [1, 2, 3],
-            [4, 5],
+            [1, 2],
+            [
+              [1, 2, 3],
+              [4, 5],
+            ],
+            'x',
+            [
+              [1, 2, 3],
+              [4, 5, Number.NaN],
+            ],
           ],
-          'x',
-          [
-            [1, 2, 3],
-            [4, 5, Number.NaN],
-          ],
-        ],
-        image,
-      ),
+          image,
+        ),
+      'INVALID_INPUT',
     );
     expect(error.message).toContain('row 0, input "pixels" has shape [2]; expected [2, 3] or a flat list of 6 numbers');
     expect(error.message).toContain('row 1, input "pixels" is a ragged list');
     expect(error.message).toContain('row 2 is "x"; expected a list of numbers');
     expect(error.message).toContain('row 3, input "pixels" holds NaN; expected finite numbers');
-    const several = await errorOf(() => checkRows([[1, 2], { a: [1, 2], b: 1.5, c: 1 }], twoInputs));
+    const several = await expectCode(() => checkRows([[1, 2], { a: [1, 2], b: 1.5, c: 1 }], twoInputs), 'INVALID_INPUT');
     expect(several.message).toContain('expected an object keyed by input name (2 inputs)');
     expect(several.message).toContain('input "b" holds 1.5; expected integers');
     expect(several.message).toContain('input "c" is not an input of this model');
@@ -263,7 +264,7 @@ describe('checkRows', () => {
   it('refuses a hostile, deeply nested value without overflowing the stack', async () => {
     let deep: unknown = 1;
     for (let i = 0; i < 100_000; i++) deep = [deep];
-    const error = await errorOf(() => checkRows([deep], image));
+    const error = await expectCode(() => checkRows([deep], image), 'INVALID_INPUT');
     expect(error.message).toContain('nested more than 3 lists deep');
   });
 

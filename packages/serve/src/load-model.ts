@@ -8,9 +8,9 @@ import {
   type Registry,
   readPtype,
   toBundle,
-  toHex,
   type UnbundleOptions,
 } from '@modelbundle/core';
+import { toHex } from '@modelbundle/core/internal';
 import { readBundle } from '@modelbundle/core/node';
 
 /**

@@ -1,4 +1,5 @@
 import { isTensorPtype, type Ptype, type PtypeColumn, type PtypeTensor, type UnseenLevelPolicy } from '@modelbundle/core';
+import { isRecord } from '@modelbundle/core/internal';
 
 /** A JSON Schema object (the subset OpenAPI 3.1 uses). */
 export type JsonSchema = Record<string, unknown>;
@@ -136,8 +137,4 @@ function exampleValue(schema: JsonSchema, budget: { values: number }): unknown {
     return out;
   }
   return null;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
-import { createBundle, createRegistry, decodeBundle, encodeBundle, inspect, isModelBundleError } from '@modelbundle/core';
+import { createBundle, createRegistry, decodeBundle, encodeBundle, inspect } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
+import { expectCode } from '@modelbundle/testing';
 import { FittedWorkflow, liveModelOf, predict, WORKFLOW_SECTIONS, workflowsPlugin } from '@modelbundle/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Case, fitCases, REPO_ROOT, runScript, scratchDir } from './helpers.js';
@@ -24,7 +25,7 @@ beforeAll(async () => {
 afterAll(() => scratch?.cleanup());
 
 describe('strategy 2: bundle / unbundle', () => {
-  it('writes the recipe, spec, prototype and history as sections, and the model sections under model/', async () => {
+  it('writes the recipe, spec, prototype and history as sections, and the model bytes captured at fit time as one embedded bundle', async () => {
     const c = cases[0]!;
     const bytes = encodeBundle(await registry().bundle(c.workflow));
     const { header } = await inspect(bytes);
@@ -37,9 +38,16 @@ describe('strategy 2: bundle / unbundle', () => {
     expect(header.summary).toMatchObject({ mode: 'classification', outcome: 'Species', levels: ['Adelie', 'Chinstrap', 'Gentoo'] });
     const names = header.sections.map((s) => s.name);
     for (const name of Object.values(WORKFLOW_SECTIONS)) expect(names).toContain(name);
-    expect(names).toContain('model/topology.json');
-    expect(names.filter((n) => n.startsWith('model/weights/')).length).toBeGreaterThan(0);
-    const recipe = JSON.parse(new TextDecoder().decode((await decodeBundle(bytes)).sections.get(WORKFLOW_SECTIONS.recipe)));
+    const decoded = await decodeBundle(bytes);
+    const embedded = decoded.sections.get(WORKFLOW_SECTIONS.model)!;
+    // Byte for byte what fit() captured, at a 64-byte aligned offset so its weight sections stay aligned.
+    expect(embedded).toEqual(c.workflow.modelBytes);
+    expect(header.sections.find((s) => s.name === WORKFLOW_SECTIONS.model)!.offset % 64).toBe(0);
+    const model = await decodeBundle(embedded);
+    expect(model.header.kind).toMatch(/^tfjs\.(sequential|functional)$/);
+    expect(model.header.sections.map((s) => s.name)).toContain('topology.json');
+    expect(header.summary.model).toEqual(model.header.summary);
+    const recipe = JSON.parse(new TextDecoder().decode(decoded.sections.get(WORKFLOW_SECTIONS.recipe)));
     expect(recipe).toEqual(c.workflow.recipe);
   });
 
@@ -72,21 +80,14 @@ describe('strategy 2: bundle / unbundle', () => {
       ([name, bytes]) => [name, name === WORKFLOW_SECTIONS.recipe ? new TextEncoder().encode(JSON.stringify(recipe)) : bytes] as const,
     );
     const forged = encodeBundle(await createBundle(draft, sections));
-    const error = await registry()
-      .unbundle(forged)
-      .catch((e: unknown) => e);
-    expect(isModelBundleError(error, 'MALFORMED')).toBe(true);
-    expect((error as Error).message).toContain('recipe.features lists');
+    await expectCode(registry().unbundle(forged), 'MALFORMED', 'recipe.features lists');
   });
 
   it('predict refuses a copy whose data was altered, with INVALID_ARGUMENT', async () => {
     const c = cases[0]!;
     const copy = structuredClone(c.workflow);
     copy.recipe.predictors.pop();
-    const error = await predict(copy, c.rows).catch((e: unknown) => e);
-    expect(String(error)).toContain('damaged');
-    expect(isModelBundleError(error, 'INVALID_ARGUMENT')).toBe(true);
-    expect((error as Error).message).toContain('damaged');
+    await expectCode(predict(copy, c.rows), 'INVALID_ARGUMENT', 'damaged');
   });
 
   it('a fresh node process importing only @modelbundle/core autoloads the plugin and predicts identically', async () => {

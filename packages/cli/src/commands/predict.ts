@@ -1,11 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { checkRows, ModelBundleError, parseRequestText, type UnseenLevelPolicy } from '@modelbundle/core';
+import { checkRows, checkTrust, ModelBundleError, parseRequestText, type UnseenLevelPolicy } from '@modelbundle/core';
 import { writeFileAtomic } from '@modelbundle/core/node';
 import { loadModel } from '@modelbundle/serve';
 import { out, outJson, warn } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
-import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
+import { readTrustedKeys } from '../trust.js';
 
 /** Input formats `predict` reads. */
 export type InputFormat = 'json' | 'csv';
@@ -34,7 +34,7 @@ export interface PredictOptions {
 export async function predictCommand(file: string, options: PredictOptions): Promise<number> {
   const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(file);
-  await requireTrustedSignature(bundle, keys);
+  await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const model = await loadModel({ bundle }, await cliRegistry(bundle.header));
   const text = options.input === '-' ? await readStdin() : await readInput(options.input);
   const format = options.format ?? guessFormat(options.input, text);

@@ -1,8 +1,9 @@
+import { checkTrust } from '@modelbundle/core';
 import { type LogLevel, optionsFromSettings, type ServerSettings, serve, settingsFromEnv } from '@modelbundle/serve';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
-import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
+import { readTrustedKeys } from '../trust.js';
 
 /** Options of `modelbundle serve`: each is also a MODELBUNDLE_* variable (flags win). */
 export interface ServeCommandOptions {
@@ -28,7 +29,7 @@ export interface ServeCommandOptions {
 export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
   const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(file);
-  const trusted = await requireTrustedSignature(bundle, keys);
+  const trusted = await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const settings = { ...settingsFromEnv(), ...flagSettings(options) };
   const server = await serve({
     bundle,

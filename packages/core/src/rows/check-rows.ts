@@ -1,9 +1,9 @@
 import { ModelBundleError } from '../errors.js';
+import { isRecord } from '../internal/values.js';
 import { closestValue } from './closest.js';
 import { flattenValue } from './flatten.js';
 import {
   type ColumnsPtype,
-  isRecord,
   isTensorPtype,
   type Ptype,
   type PtypeColumn,

@@ -1,6 +1,7 @@
 import { ModelBundleError } from '../errors.js';
+import { isRecord } from '../internal/values.js';
 import { parseCsv } from './csv.js';
-import { isRecord, isTensorPtype, type Ptype, preview } from './ptype.js';
+import { isTensorPtype, type Ptype, preview } from './ptype.js';
 
 /** How a request body gave its rows. */
 export type RowsFormat = 'rows' | 'instances' | 'inputs' | 'dataframe_split' | 'dataframe_records' | 'csv';

@@ -1,4 +1,5 @@
 import { ModelBundleError } from '../errors.js';
+import { isRecord } from '../internal/values.js';
 
 /** The value types a column can hold; `any` means the ptype names a type no consumer knows, so values are not checked. */
 export type ColumnType = 'number' | 'integer' | 'string' | 'boolean' | 'any';
@@ -307,8 +308,4 @@ export function preview(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object') return 'an object';
   return String(value);
-}
-
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
