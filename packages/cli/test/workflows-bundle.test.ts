@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createRegistry, ErrorCodes } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
@@ -40,6 +40,19 @@ describe('a fitted workflow bundle through the command line', () => {
     expect(report.kind).toBe('workflows.fitted');
     expect(report.requirementsSatisfied).toBe(true);
     expect(report.ptype.columns.map((c: { name: string }) => c.name)).toEqual([...COLUMNS]);
+  });
+
+  it('exports the model embedded in the workflow as tfjs files that predict as the workflow’s model does', async () => {
+    const result = await runCli(['export', 'penguins.mbnd', '--format', 'tfjs', 'exported', '--json'], { cwd });
+    expect(result.code, result.stderr).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ embeddedIn: 'workflows.fitted' });
+    const modelJson = JSON.parse(await readFile(join(cwd, 'exported', 'model.json'), 'utf8'));
+    expect(modelJson.format).toBe('layers-model');
+    const tfjsBundle = await runCli(['import', join(cwd, 'exported', 'model.json'), '-o', 'model.mbnd', '--json'], { cwd });
+    expect(tfjsBundle.code, tfjsBundle.stderr).toBe(0);
+    const inspected = JSON.parse((await runCli(['inspect', 'model.mbnd', '--json'], { cwd })).stdout);
+    expect(inspected.kind).toMatch(/^tfjs\./);
+    expect(inspected.ptype.inputs[0].shape).toEqual([null, 10]);
   });
 
   it('exits 25 naming a missing and a mistyped column', async () => {
