@@ -25,13 +25,15 @@ describe('modelbundle docker', () => {
   it('writes a Dockerfile, a package.json pinning exactly what the bundle requires, the entry point and the bundle', async () => {
     const result = await runCli(['docker', 'linear.mbnd', 'deploy', '--json'], { cwd });
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual({
-      dir: 'deploy',
-      files: ['package.json', 'server.mjs', 'Dockerfile', '.dockerignore', 'model.mbnd'],
-      dependencies: { '@modelbundle/core': '0.1.0', '@modelbundle/serve': '0.1.0', 'modelbundle-example-linear': '1.0.0' },
+    const report = JSON.parse(result.stdout);
+    expect(report.dependencies).toEqual({ '@modelbundle/core': '0.1.0', '@modelbundle/serve': '0.1.0', 'modelbundle-example-linear': '1.0.0' });
+    expect(report.files.slice(0, 5)).toEqual(['package.json', 'server.mjs', 'Dockerfile', '.dockerignore', 'model.mbnd']);
+    expect(report.vendored).toMatchObject({
+      '@modelbundle/core': 'file:vendor/modelbundle-core-0.1.0.tgz',
+      '@modelbundle/serve': 'file:vendor/modelbundle-serve-0.1.0.tgz',
     });
     const dockerfile = await readFile(join(cwd, 'deploy', 'Dockerfile'), 'utf8');
-    expect(dockerfile).toContain('RUN npm install --omit=dev');
+    expect(dockerfile).toContain('COPY vendor ./vendor\nRUN npm install --omit=dev');
     expect(dockerfile).toContain('CMD ["node", "server.mjs"]');
     expect(dockerfile).toContain('EXPOSE 8080');
     expect(await readFile(join(cwd, 'deploy', 'model.mbnd'))).toEqual(await readFile(join(cwd, 'linear.mbnd')));
@@ -49,22 +51,11 @@ describe('modelbundle docker', () => {
     await readFile(join(cwd, 'busy', 'Dockerfile'));
   });
 
-  it('installs from the npm registry and serves the bundle with plain node', async () => {
+  it('installs with plain npm (the @modelbundle packages and the plugin come packed in vendor/) and serves the bundle', async () => {
     const deploy = join(cwd, 'deploy');
-    // The @modelbundle packages and the example plugin are not on the registry: install them from local tarballs.
-    const packs = join(cwd, 'packs');
-    await mkdir(packs);
-    for (const pkg of ['core', 'serve']) await exec('npx', ['-y', 'pnpm@10', 'pack', '--pack-destination', packs], { cwd: join(PACKAGES, pkg) });
-    await exec('npm', ['pack', '--pack-destination', packs], { cwd: LINEAR_PLUGIN_DIR });
-    const tarballs: Record<string, string> = {
-      '@modelbundle/core': `file:${join(packs, 'modelbundle-core-0.1.0.tgz')}`,
-      '@modelbundle/serve': `file:${join(packs, 'modelbundle-serve-0.1.0.tgz')}`,
-      'modelbundle-example-linear': `file:${join(packs, 'modelbundle-example-linear-1.0.0.tgz')}`,
-    };
     const manifest = JSON.parse(await readFile(join(deploy, 'package.json'), 'utf8'));
-    for (const name of Object.keys(manifest.dependencies)) manifest.dependencies[name] = tarballs[name];
-    manifest.overrides = { '@modelbundle/core': tarballs['@modelbundle/core'] };
-    await writeFile(join(deploy, 'package.json'), JSON.stringify(manifest, null, 2));
+    expect(manifest.dependencies['@modelbundle/core']).toBe('file:vendor/modelbundle-core-0.1.0.tgz');
+    expect(manifest.overrides['@modelbundle/core']).toBe('file:vendor/modelbundle-core-0.1.0.tgz');
     await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund'], { cwd: deploy, timeout: 240_000 });
 
     server = startProcess(join(deploy, 'server.mjs'), [], { cwd: deploy, env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' } });

@@ -1,6 +1,10 @@
+import { execFile } from 'node:child_process';
 import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { CORE_VERSION, type Header, ModelBundleError } from '@modelbundle/core';
+import { locatePackage } from '@modelbundle/core/internal';
 import { inspectFile } from '@modelbundle/core/node';
 import { installedVersion } from '../installed.js';
 import { out, outJson, warn } from '../output.js';
@@ -28,21 +32,56 @@ export async function dockerCommand(file: string, dir: string, options: DockerOp
   await refuseNonEmpty(dir, options.force === true);
   const dependencies = await pinnedDependencies(header);
   await mkdir(dir, { recursive: true });
+  const vendored = await vendorPackages(dependencies, join(dir, VENDOR), header.serializer.package);
   const files = {
-    'package.json': `${JSON.stringify(packageJson(header, file, dependencies), null, 2)}\n`,
+    'package.json': `${JSON.stringify(packageJson(header, file, { ...dependencies, ...vendored }, vendored), null, 2)}\n`,
     'server.mjs': serverEntry(),
-    Dockerfile: dockerfile(options.port),
+    Dockerfile: dockerfile(options.port, Object.keys(vendored).length > 0),
     '.dockerignore': 'node_modules\nnpm-debug.log\n',
   };
   for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
   await copyFile(file, join(dir, DEPLOYED_BUNDLE));
-  const written = [...Object.keys(files), DEPLOYED_BUNDLE];
-  if (options.json) outJson({ dir, files: written, dependencies });
+  const written = [...Object.keys(files), DEPLOYED_BUNDLE, ...Object.values(vendored).map((spec) => spec.slice('file:'.length))];
+  if (options.json) outJson({ dir, files: written, dependencies, vendored });
   else {
     out(`Wrote ${written.join(', ')} to ${dir}.`);
-    out(`Build and run: docker build -t ${slug(header, file)} ${dir} && docker run -p ${options.port}:${options.port} ${slug(header, file)}`);
+    out(`Run here: cd ${dir} && npm install && PORT=${options.port} node server.mjs`);
+    out(`Or build and run the image: docker build -t ${slug(header, file)} ${dir} && docker run -p ${options.port}:${options.port} ${slug(header, file)}`);
   }
   return 0;
+}
+
+/** Where packed tarballs go inside the deployment folder. */
+const VENDOR = 'vendor';
+
+/**
+ * The packages npm cannot fetch from the registry (the @modelbundle
+ * packages, which are not published yet, and the bundle's plugin), packed
+ * from where this command line finds them into `vendor/` with `npm pack`,
+ * so a plain `npm install` in the folder works. Returns name -> `file:` spec.
+ */
+async function vendorPackages(dependencies: Record<string, string>, vendorDir: string, plugin: string | undefined): Promise<Record<string, string>> {
+  const from = fileURLToPath(new URL('.', import.meta.url));
+  const specs: Record<string, string> = {};
+  for (const [name, version] of Object.entries(dependencies)) {
+    // Where this command line runs from, then the current folder (where a project installs its plugins).
+    const located = locatePackage(name, from) ?? locatePackage(name);
+    const ours = name.startsWith('@modelbundle/') || name === plugin || located?.manifest.modelbundle !== undefined;
+    if (!located || !ours || located.manifest.version !== version) continue;
+    await mkdir(vendorDir, { recursive: true });
+    const { stdout } = await promisify(execFile)('npm', ['pack', located.dir, '--pack-destination', vendorDir, '--json', '--ignore-scripts'], {
+      maxBuffer: 16 * 1024 * 1024,
+    }).catch((cause: Error) => {
+      throw new ModelBundleError(
+        'IO_ERROR',
+        `Could not pack ${name} from ${located.dir} with npm pack: ${cause.message.slice(0, 300)}. Check that npm is on the PATH.`,
+        { cause },
+      );
+    });
+    const [{ filename }] = JSON.parse(stdout) as [{ filename: string }];
+    specs[name] = `file:${VENDOR}/${basename(filename)}`;
+  }
+  return specs;
 }
 
 /** A folder that already holds files is someone's work: write into it only with --force. */
@@ -83,7 +122,7 @@ async function pinnedDependencies(header: Header): Promise<Record<string, string
   return Object.fromEntries(Object.entries(pins).sort(([a], [b]) => a.localeCompare(b)));
 }
 
-function packageJson(header: Header, file: string, dependencies: Record<string, string>): Record<string, unknown> {
+function packageJson(header: Header, file: string, dependencies: Record<string, string>, vendored: Record<string, string>): Record<string, unknown> {
   return {
     name: `${slug(header, file)}-server`,
     version: '1.0.0',
@@ -93,6 +132,8 @@ function packageJson(header: Header, file: string, dependencies: Record<string, 
     engines: { node: '>=20.19' },
     scripts: { start: 'node server.mjs' },
     dependencies,
+    // The packed packages depend on each other (workspace:* in their manifests): resolve those to the tarballs too.
+    ...(Object.keys(vendored).length > 0 ? { overrides: vendored } : {}),
   };
 }
 
@@ -117,12 +158,12 @@ console.log(\`listening on \${server.url}\`);
 `;
 }
 
-function dockerfile(port: number): string {
+function dockerfile(port: number, vendored: boolean): string {
   return `FROM node:22-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=${port}
 COPY package.json ./
-RUN npm install --omit=dev --no-audit --no-fund
+${vendored ? `COPY ${VENDOR} ./${VENDOR}\n` : ''}RUN npm install --omit=dev --no-audit --no-fund
 COPY server.mjs ${DEPLOYED_BUNDLE} ./
 USER node
 EXPOSE ${port}
