@@ -19,6 +19,7 @@ Errors are ModelBundleError with the same `code` names as ErrorCodes in
     modelbundle_reader.py signature FILE KEY... raw Ed25519 public keys in hex; one must have signed
 """
 
+import base64
 import hashlib
 import json
 import math
@@ -28,7 +29,15 @@ import re
 import struct
 import sys
 
-import msgpack
+try:
+    import msgpack
+except ImportError:  # say what to install instead of a traceback
+    sys.stderr.write(
+        "modelbundle_reader needs the msgpack package for Python 3, which this Python (%s) lacks.\n"
+        "Install it: on Debian or Ubuntu `apt-get install python3-msgpack` and run /usr/bin/python3, "
+        "or `python3 -m pip install msgpack` for this Python.\n" % sys.executable
+    )
+    sys.exit(1)
 
 try:
     import numpy as np
@@ -72,6 +81,7 @@ ERROR_CODES = {
     "INVALID_ARGUMENT": (400, 2),
     "IO_ERROR": (500, 27),
     "INTERNAL": (500, 1),
+    "NOT_FOUND": (404, 28),
 }
 
 
@@ -816,6 +826,111 @@ def tfjs_dense_predict(bundle, inputs):
     return x
 
 
+# --- Fitted workflows (kind workflows.fitted, payload 2.x) ------------------------
+
+WORKFLOW_MODEL = "workflow/model.mbnd"
+
+
+def _workflow_json(bundle, name):
+    if name not in bundle.sections:
+        raise ModelBundleError("MALFORMED", f'The workflows.fitted bundle has no "{name}" section.')
+    try:
+        return json.loads(bytes(bundle.sections[name]).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as e:
+        raise ModelBundleError("MALFORMED", f'Section "{name}" is not UTF-8 JSON: {e}.') from e
+
+
+def bake_predictors(recipe, rows):
+    """The recipe applied to rows, as the Node predictor does: numeric columns filled (null -> fill), centred and
+    scaled; nominal columns one-hot over the fitted levels (a missing or unseen level is all zeros). float32, as tfjs."""
+    width = len(recipe["features"])
+    out = np.zeros((len(rows), width), dtype=np.float32)
+    for i, row in enumerate(rows):
+        col = 0
+        for step in recipe["predictors"]:
+            v = row.get(step["name"])
+            if step["type"] == "numeric":
+                value = v if isinstance(v, (int, float)) and not isinstance(v, bool) else step["fill"]
+                out[i, col] = np.float32((value - step["mean"]) / step["sd"])
+                col += 1
+            else:
+                levels = step["levels"]
+                if isinstance(v, str) and v in levels:
+                    out[i, col + levels.index(v)] = 1
+                elif isinstance(v, str) and recipe.get("unseenLevels") == "error":
+                    raise ModelBundleError("INVALID_INPUT", f'Row {i}: "{step["name"]}" is {v!r}, not one of {levels}.')
+                col += len(levels)
+    return out
+
+
+def workflow_predict(bundle, rows, type=None):
+    """Predicts with a fitted workflow in numpy: the recipe, then the embedded tfjs model, then the outcome step.
+    Returns rows named as the Node predictor names them (.pred, .pred_class, .pred_<level>)."""
+    _need_numpy()
+    if bundle.header["kind"] != "workflows.fitted":
+        raise ModelBundleError("UNKNOWN_KIND", f'Bundle kind is "{bundle.header["kind"]}"; workflow_predict reads workflows.fitted.')
+    if WORKFLOW_MODEL not in bundle.sections:
+        raise ModelBundleError(
+            "UNSUPPORTED_PAYLOAD", f'The workflow is payload {bundle.header["serializer"].get("version")}; this reader reads 2.x (the model embedded as "{WORKFLOW_MODEL}").'
+        )
+    recipe = _workflow_json(bundle, "workflow/recipe.json")
+    model = decode_bundle(bytes(bundle.sections[WORKFLOW_MODEL]))
+    outputs = tfjs_dense_predict(model, bake_predictors(recipe, rows))
+    outcome = recipe["outcome"]
+    if outcome["type"] == "numeric":
+        if type not in (None, "numeric"):
+            raise ModelBundleError("INVALID_ARGUMENT", f'Prediction type "{type}" does not apply to a regression workflow; use "numeric".')
+        return [{".pred": float(v * outcome["sd"] + outcome["mean"])} for v in outputs[:, 0]]
+    levels = outcome["levels"]
+    kind = type or "class"
+    if kind == "prob":
+        return [{f".pred_{level}": float(p[k]) for k, level in enumerate(levels)} for p in outputs]
+    if kind != "class":
+        raise ModelBundleError("INVALID_ARGUMENT", f'Prediction type "{kind}" does not apply to a classification workflow; use "class" or "prob".')
+    return [{".pred_class": levels[int(np.argmax(p))]} for p in outputs]
+
+
+# --- Key files (as `modelbundle keygen` writes them) ------------------------------
+
+_SPKI_ED25519 = bytes.fromhex("302a300506032b6570032100")
+_PKCS8_ED25519 = bytes.fromhex("302e020100300506032b657004220420")
+
+
+def read_key_file(path):
+    """The raw 32-byte Ed25519 public key from a keygen `.pub` (PEM SPKI) or `.key` (PEM PKCS#8: the public key is
+    derived from its seed) file, or from a file holding 64 hex digits."""
+    try:
+        with open(path, "rb") as f:
+            text = f.read().decode("ascii", "replace")
+    except FileNotFoundError as e:
+        raise ModelBundleError("NOT_FOUND", f'The key file "{path}" does not exist. Check the path.') from e
+    except OSError as e:
+        raise ModelBundleError("IO_ERROR", f'Could not read the key file "{path}": {e.strerror}.') from e
+    if re.fullmatch(r"\s*[0-9a-fA-F]{64}\s*", text):
+        return bytes.fromhex(text.strip())
+    found = re.search(r"-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\s]+)-----END \1-----", text)
+    if not found:
+        raise ModelBundleError("INVALID_ARGUMENT", f'"{path}" is not a PEM key file (from modelbundle keygen) nor 64 hex digits.')
+    der = base64.b64decode("".join(found.group(2).split()))
+    if found.group(1) == "PUBLIC KEY" and len(der) == 44 and der.startswith(_SPKI_ED25519):
+        return der[12:]
+    if found.group(1) == "PRIVATE KEY" and len(der) == 48 and der.startswith(_PKCS8_ED25519):
+        return _ed25519_public_from_seed(der[16:])
+    raise ModelBundleError("INVALID_ARGUMENT", f'"{path}" holds a {found.group(1).lower()} that is not an Ed25519 key; give a key made by modelbundle keygen.')
+
+
+def _ed25519_public_from_seed(seed):
+    """RFC 8032 section 5.1.5: the public key of a 32-byte private seed."""
+    digest = hashlib.sha512(seed).digest()
+    scalar = int.from_bytes(digest[:32], "little")
+    scalar &= (1 << 254) - 8
+    scalar |= 1 << 254
+    x, y, z, _ = _ed_mul(scalar, _BASE)
+    zi = pow(z, _P - 2, _P)
+    x, y = x * zi % _P, y * zi % _P
+    return (y | ((x & 1) << 255)).to_bytes(32, "little")
+
+
 # --- Command line -----------------------------------------------------------------
 
 
@@ -852,7 +967,7 @@ def verify_result(path):
 
 
 def main(argv):
-    if len(argv) < 2 or argv[0] not in ("inspect", "verify", "sections", "weights", "predict", "signature"):
+    if len(argv) < 2 or argv[0] not in ("inspect", "verify", "sections", "weights", "predict", "predict-workflow", "signature"):
         print(__doc__, file=sys.stderr)
         return ERROR_CODES["INVALID_ARGUMENT"][1]
     command, files = argv[0], argv[1:]
@@ -871,11 +986,16 @@ def main(argv):
             weights = tfjs_weights(read_file(path))
             print(json.dumps([{"name": k, "dtype": str(v.dtype), "shape": list(v.shape), "values": v.ravel().tolist()} for k, v in weights.items()]))
         elif command == "signature":
-            key = verify_signature(read_file(path), [bytes.fromhex(k) for k in files[1:]])
+            # Each key: 64 hex digits, or a .pub / .key file that modelbundle keygen wrote.
+            keys = [bytes.fromhex(k) if re.fullmatch(r"[0-9a-fA-F]{64}", k) else read_key_file(k) for k in files[1:]]
+            key = verify_signature(read_file(path), keys)
             print(json.dumps({"signed": True, "publicKey": key.hex()}))
         elif command == "predict":
             rows = json.load(sys.stdin)
             print(json.dumps(tfjs_dense_predict(read_file(path), rows).tolist()))
+        elif command == "predict-workflow":
+            rows = json.load(sys.stdin)
+            print(json.dumps(workflow_predict(read_file(path), rows, files[1] if len(files) > 1 else None)))
         return 0
     except ModelBundleError as e:
         print(json.dumps({"error": e.to_json()}))
