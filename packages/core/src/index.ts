@@ -49,4 +49,5 @@ export {
   type VerifySignatureOptions,
   verifySignature,
 } from './signing/index.js';
+export { escapeControl, hasControl, listSome, PREVIEW_CHARS, preview } from './text.js';
 export { CORE_VERSION } from './version.js';

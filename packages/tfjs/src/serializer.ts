@@ -12,6 +12,8 @@ export type TfjsKind = 'tfjs.sequential' | 'tfjs.functional';
 export interface TfjsPluginOptions {
   /** Save optimizer state with every model (default false). */
   includeOptimizer?: boolean;
+  /** Per-request budget of every predictor this plugin gives, in values summed over all layer outputs (see `tfjsPredictor`). */
+  maxRequestElements?: number;
 }
 
 /** The fields every tfjs serializer shares, whatever it bundles from. */
@@ -30,7 +32,7 @@ function tfjsSerializer(kind: TfjsKind, options: TfjsPluginOptions): Serializer<
     canBundle: (value) => isLayersModel(value) && isSequential(value) === (kind === 'tfjs.sequential'),
     bundle: (model) => modelParts(model, { includeOptimizer: options.includeOptimizer === true }),
     unbundle: (parts) => modelFromParts(parts),
-    predictor: (model) => tfjsPredictor(model),
+    predictor: (model) => tfjsPredictor(model, options.maxRequestElements === undefined ? {} : { maxRequestElements: options.maxRequestElements }),
   };
 }
 
