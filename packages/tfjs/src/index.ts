@@ -6,7 +6,7 @@ export { DTYPE_BYTES, type WeightDtype } from './dtypes.js';
 export { artifactsToBundle, type BundleIOHandlerOptions, bundleIOHandler, bundleToArtifacts } from './io-handler.js';
 export { isLayersModel, isUsable } from './lifecycle.js';
 export type { TfjsPayload, TopologyDocument, WeightEntry } from './manifest.js';
-export { DEFAULT_REQUEST_ELEMENTS, MAX_ROW_ELEMENTS } from './output-budget.js';
+export { checkRequestOutputs, DEFAULT_REQUEST_ELEMENTS, MAX_ROW_ELEMENTS } from './output-budget.js';
 export { artifactsFromParts, type ModelPartsOptions, modelFromParts, modelParts, partsFromArtifacts, type TfjsBundleParts } from './parts.js';
 export { MAX_VALUE_DEPTH, type TfjsPredictorOptions, tfjsPredictor } from './predictor.js';
 export { createTfjsPlugin, isSequential, type TfjsKind, type TfjsPluginOptions, tfjsPlugin } from './serializer.js';

@@ -3,6 +3,7 @@ import { isUsable, modelFromBytes } from '@modelbundle/tfjs';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { readModelBytes } from './bytes.js';
 import type { FittedWorkflowData } from './fitted.js';
+import { assertModelFitsRecipe } from './model-fit.js';
 
 interface Handle {
   model?: LayersModel;
@@ -42,6 +43,12 @@ export function restoreModel(workflow: object, data: FittedWorkflowData): Promis
   handle.model = undefined;
   handle.restoring = modelFromBytes(bytes).then(
     (model) => {
+      try {
+        assertModelFitsRecipe(model, data.recipe, data.levels);
+      } catch (error) {
+        model.dispose();
+        throw error;
+      }
       handle.model = model;
       handle.restoring = undefined;
       release.register(workflow, model, model);

@@ -3,6 +3,7 @@ import { modelFromParts, modelParts, modelToBytes, runtimeVersions } from '@mode
 import { plainView } from './bytes.js';
 import { FITTED_KIND, FittedWorkflow, type FittedWorkflowData, isFittedWorkflow, readFitted } from './fitted.js';
 import { attachModel, notCaptured, restoreModel } from './live-model.js';
+import { assertModelFitsRecipe } from './model-fit.js';
 import { predict, predictionTypes } from './predict.js';
 import { recipeProblems } from './recipe/state-problems.js';
 import { assertSpec } from './spec/validate.js';
@@ -98,6 +99,12 @@ export const fittedWorkflowSerializer: Serializer<FittedWorkflowData> = {
     const modelSections = new Map<string, Uint8Array>();
     for (const [name, bytes] of parts.sections) if (name.startsWith(MODEL_PREFIX)) modelSections.set(name, plainView(bytes));
     const model = await modelFromParts({ payload: payload.model as Record<string, unknown>, sections: modelSections });
+    try {
+      assertModelFitsRecipe(model, recipe, Array.isArray(payload.levels) ? (payload.levels as string[]) : null);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
     const workflow = new FittedWorkflow({
       spec,
       mode: spec.mode,
