@@ -1,6 +1,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { dockerCommand } from './commands/docker.js';
 import { inspectCommand } from './commands/inspect.js';
+import { pluginsCommand } from './commands/plugins.js';
 import { predictCommand } from './commands/predict.js';
 import { type ServeCommandOptions, serveCommand } from './commands/serve.js';
 import { type KeygenOptions, keygenCommand, type SignOptions, signCommand } from './commands/signing.js';
@@ -8,6 +9,7 @@ import { exportCommand, importCommand } from './commands/tfjs-files.js';
 import { type VerifyOptions, verifyCommand } from './commands/verify.js';
 import { reportError, USAGE_EXIT } from './errors.js';
 import { cliVersion } from './installed.js';
+import { setAutoload } from './registry.js';
 import { collect } from './trust.js';
 
 type Action = () => Promise<number>;
@@ -91,8 +93,12 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .addOption(new Option('--format <format>', 'input format, when the extension does not tell').choices(['json', 'csv']))
     .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
     .option('--json', 'print {"predictions": [...]} instead of CSV')
-    .action((file: string, opts: { input: string; type?: string; json?: boolean; format?: 'json' | 'csv'; publicKey?: string[] }) =>
-      schedule(() => predictCommand(file, opts), opts.json === true),
+    .option('--no-autoload', 'never import a plugin package the command line does not ship')
+    .action((file: string, opts: { input: string; type?: string; json?: boolean; format?: 'json' | 'csv'; publicKey?: string[]; autoload?: boolean }) =>
+      schedule(() => {
+        setAutoload(opts.autoload !== false);
+        return predictCommand(file, opts);
+      }, opts.json === true),
     );
 
   program
@@ -123,7 +129,20 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .option('--max-rows <n>', 'most rows in one predict request (default 10000)', parsePositiveInt)
     .option('--request-timeout <ms>', 'time a client has to send a whole request (default 30000)', parsePositiveInt)
     .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
-    .action((file: string, opts: ServeCommandOptions) => schedule(() => serveCommand(file, opts), false));
+    .option('--no-autoload', 'never import a plugin package the command line does not ship')
+    .action((file: string, opts: ServeCommandOptions & { autoload?: boolean }) =>
+      schedule(() => {
+        setAutoload(opts.autoload !== false);
+        return serveCommand(file, opts);
+      }, false),
+    );
+  program
+    .command('plugins')
+    .description('Say which plugin package restoring a bundle would use, and the exact file autoload would import, without importing anything.')
+    .argument('<file>', 'bundle file')
+    .option('--no-autoload', 'report as predict and serve would with --no-autoload')
+    .option('--json', 'print a JSON document')
+    .action((file: string, opts: { json?: boolean; autoload?: boolean }) => schedule(() => pluginsCommand(file, opts), opts.json === true));
 
   program
     .command('docker')
