@@ -150,8 +150,11 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .argument('<file>', 'bundle file')
     .argument('<dir>', 'output directory')
     .option('-p, --port <port>', 'port the container listens on', parsePort, 8080)
+    .option('--plugin <package>', 'a plugin package (name or name@version) you trust the image to install and register (repeat for several)', collect)
     .option('--json', 'print a JSON document')
-    .action((file: string, dir: string, opts: { port: number; json?: boolean }) => schedule(() => dockerCommand(file, dir, opts), opts.json === true));
+    .action((file: string, dir: string, opts: { port: number; json?: boolean; plugin?: string[] }) =>
+      schedule(() => dockerCommand(file, dir, opts), opts.json === true),
+    );
 
   for (const command of program.commands) command.helpOption('-h, --help', 'show help').showHelpAfterError('(run with --help for usage)');
   return program;
