@@ -117,11 +117,12 @@ export const HOSTILE_TOPOLOGIES: HostileTopology[] = [
   // Stateful recurrent layers: zero states of batch x state size are allocated while building.
   {
     id: 'stateful-cell-units',
-    how: 'a stateful RNN whose units sit only in its LSTMCell config, batch 10^7: the old cap read layer-level units only and let 8 x 10^7 state values through',
+    how: 'a stateful RNN whose units sit only in its LSTMCell config (the layer-level copy removed), batch 10^7: the old cap read layer-level units only and let 8 x 10^7 state values through',
     code: 'LIMIT_EXCEEDED',
     model: sequentialOf(tfl.layers.rnn({ cell: tfl.layers.lstmCell({ units: 4, ...INIT }), stateful: true, batchInputShape: [2, 3, 2] })),
     edit: (t) => {
       seq(t, 0).batch_input_shape = [10_000_000, 3, 2];
+      delete seq(t, 0).units;
     },
   },
   {
