@@ -8,7 +8,6 @@ import type { Rng } from './rng.js';
  * makes its recurrent layers stateful with a huge batch. The section table
  * is recomputed, so the lie reaches the serializer.
  */
-// biome-ignore lint/suspicious/noExplicitAny: topologies are arbitrary JSON edited in place
 type Json = any;
 type Header = Record<string, Json>;
 
