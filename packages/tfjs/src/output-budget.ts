@@ -16,8 +16,11 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
  *   ({@link DEFAULT_REQUEST_ELEMENTS} unless configured).
  */
 
-/** Most values one layer output may hold for one row: 16,777,216 (64 MiB of float32). */
-export const MAX_ROW_ELEMENTS = 16 * 1024 * 1024;
+/**
+ * Most values one layer output may hold for one row: 67,108,864 (256 MiB of float32; a
+ * 1024 x 1024 x 64 feature map). The request budget bounds what a batch really allocates.
+ */
+export const MAX_ROW_ELEMENTS = 64 * 1024 * 1024;
 /** Default most values all layer outputs of one predict call may hold together: 268,435,456 (1 GiB of float32). */
 export const DEFAULT_REQUEST_ELEMENTS = 256 * 1024 * 1024;
 
