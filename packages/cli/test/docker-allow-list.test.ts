@@ -20,10 +20,7 @@ beforeAll(async () => {
   cwd = await projectDir();
   // A linear bundle whose header also requires a package of the attacker's choosing.
   const honest = await linearRegistry().bundle(createLinearModel());
-  const hostile = await createBundle(
-    { ...honest.header, requires: { ...honest.header.requires, 'evil-postinstall': '*', '@evil/x': '>=0' } },
-    honest.sections,
-  );
+  const hostile = await createBundle({ ...honest.header, requires: { ...honest.header.requires, 'evil-postinstall': '*', '@evil/x': '>=0' } }, honest.sections);
   await writeBundle(join(cwd, 'hostile.mbnd'), hostile);
   expect((await cli('import', DENSE_TFJS_DIR, '-o', 'tfjs.mbnd')).code).toBe(0);
 });

@@ -5,6 +5,7 @@ import { elementCount } from './dtypes.js';
 import { checkRowOutputs } from './output-budget.js';
 import { installStateGuard } from './state-budget.js';
 import { checkTopologyGraph } from './topology-graph.js';
+import { MAX_TOPOLOGY_DEPTH, tooDeep } from './topology-walk.js';
 
 /**
  * tfjs runs every layer's weight initializers while it builds a model from
@@ -112,18 +113,12 @@ function registerGuard(): void {
 
 /** `kernel_initializer` as tfjs writes it, or `kernelInitializer` as tfjs reads it after camel-casing keys. */
 const INITIALIZER_KEY = /(_i|I)nitializer$/;
-const MAX_DEPTH = 256;
 
 /** A copy of the topology with every initializer, defaults included, wrapped in a guard that draws on `budget`. */
 function guardTopology(topology: unknown, budget: number): unknown {
   const visit = (value: unknown, layer: string, depth: number): unknown => {
     if (value === null || typeof value !== 'object') return value;
-    if (depth > MAX_DEPTH) {
-      throw new ModelBundleError(
-        'LIMIT_EXCEEDED',
-        `The model topology nests deeper than ${MAX_DEPTH} levels; no real model does. The bundle is damaged or hostile.`,
-      );
-    }
+    if (depth > MAX_TOPOLOGY_DEPTH) throw tooDeep();
     if (Array.isArray(value)) return value.map((item) => visit(item, layer, depth + 1));
     const record = value as Record<string, unknown>;
     const config = record.config;

@@ -1,4 +1,5 @@
 import { ModelBundleError, preview } from '@modelbundle/core';
+import { forEachRecord } from './topology-walk.js';
 
 /**
  * tfjs rebuilds a functional model by queueing every layer call (an entry of
@@ -17,7 +18,6 @@ export const MAX_GRAPH_SWEEPS = 64;
 export const MAX_GRAPH_CALLS = 1_000_000;
 /** Most outputs one layer call may be asked for (tensor index). */
 const MAX_TENSOR_INDEX = 4096;
-const MAX_DEPTH = 256;
 
 /** Classes whose instances own a node before any call: the input layer, and a model (its own inputs to outputs). */
 const OWN_FIRST_NODE = new Set(['InputLayer', 'Model', 'Functional', 'Sequential']);
@@ -32,22 +32,11 @@ interface Reference {
 /** Checks every functional model in a topology (the top one and every nested one). */
 export function checkTopologyGraph(topology: unknown): void {
   let calls = 0;
-  const visit = (value: unknown, depth: number): void => {
-    if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return;
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, depth + 1);
-      return;
-    }
-    const record = value as Record<string, unknown>;
+  forEachRecord(topology, (record) => {
     const className = record.class_name ?? record.className;
     const config = record.config;
-    if (typeof className === 'string' && CONTAINERS.has(className) && isRecord(config)) {
-      calls += checkFunctional(config, calls);
-    }
-    for (const item of Object.values(record)) visit(item, depth + 1);
-  };
-  // A model.json nests the model under `model_config`; a bundle's topology is the model itself.
-  visit(topology, 0);
+    if (typeof className === 'string' && CONTAINERS.has(className) && isRecord(config)) calls += checkFunctional(config, calls);
+  });
 }
 
 /** Replays tfjs's sweep over one functional config; returns how many calls it holds. */

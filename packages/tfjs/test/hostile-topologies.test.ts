@@ -1,5 +1,5 @@
-import { ModelBundleError } from '@modelbundle/core';
-import { ensureBackend, MAX_ROW_ELEMENTS, modelFromBytes, modelToBytes, tfjsPredictor } from '@modelbundle/tfjs';
+import { encodeBundle, ModelBundleError } from '@modelbundle/core';
+import { bundleToModel, ensureBackend, MAX_ROW_ELEMENTS, modelToBundle, tfjsPredictor } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -17,7 +17,7 @@ describe('hostile topologies (graphs, stateful states, weightless growth)', () =
     const bytes = await forgedTopologyBundle(hostile.model(), hostile.edit);
     const tensors = tf.memory().numTensors;
     const started = performance.now();
-    const { largest, result } = await measureAllocation(() => modelFromBytes(bytes));
+    const { largest, result } = await measureAllocation(() => bundleToModel(bytes));
     const took = performance.now() - started;
     expect(result.status, hostile.how).toBe('rejected');
     const error = (result as PromiseRejectedResult).reason as ModelBundleError;
@@ -32,7 +32,7 @@ describe('hostile topologies (graphs, stateful states, weightless growth)', () =
 
   it('names the layer a cycle waits on', async () => {
     const hostile = HOSTILE_TOPOLOGIES.find((c) => c.id === 'graph-cycle');
-    const error = (await modelFromBytes(await forgedTopologyBundle(chain(), hostile?.edit ?? (() => {}))).catch((e) => e)) as ModelBundleError;
+    const error = (await bundleToModel(await forgedTopologyBundle(chain(), hostile?.edit ?? (() => {}))).catch((e: unknown) => e)) as ModelBundleError;
     expect(error.message).toMatch(/layer graph of model "chain" cannot be built: layer "a" is called on node 0 of layer "b", which never comes to exist/);
   });
 
@@ -42,8 +42,8 @@ describe('hostile topologies (graphs, stateful states, weightless growth)', () =
     const x = tfl.input({ shape: [3], name: 'x' });
     const twice = tfl.model({ inputs: x, outputs: inner.apply(inner.apply(x)) as tfl.SymbolicTensor, name: 'twice' });
     for (const model of [twice, nestedModel(), chain()]) {
-      const restored = await modelFromBytes(await modelToBytes(model));
-      expect(restored.layers.map((l) => l.name)).toEqual(model.layers.map((l) => l.name));
+      const restored = await bundleToModel(encodeBundle(await modelToBundle(model)));
+      expect(restored.layers.map((l: tfl.layers.Layer) => l.name)).toEqual(model.layers.map((l: tfl.layers.Layer) => l.name));
       restored.dispose();
       model.dispose();
     }
@@ -54,7 +54,7 @@ describe('hostile topologies (graphs, stateful states, weightless growth)', () =
     const bytes = await forgedTopologyBundle(chain(), (t) => {
       t.config.layers.reverse();
     });
-    const restored = await modelFromBytes(bytes);
+    const restored = await bundleToModel(bytes);
     expect(restored.layers).toHaveLength(3);
     restored.dispose();
     // 100 layers in reverse order would need 100 sweeps (tfjs's loop is quadratic in that case).
@@ -64,7 +64,7 @@ describe('hostile topologies (graphs, stateful states, weightless growth)', () =
     const long = await forgedTopologyBundle(tfl.model({ inputs: x, outputs: y }), (t) => {
       t.config.layers.reverse();
     });
-    const error = (await modelFromBytes(long).catch((e) => e)) as ModelBundleError;
+    const error = (await bundleToModel(long).catch((e: unknown) => e)) as ModelBundleError;
     expect(error.code).toBe('MALFORMED');
     expect(error.message).toMatch(/not in an order tfjs can build in 64 passes/);
   });
@@ -75,7 +75,7 @@ describe('hostile topologies (graphs, stateful states, weightless growth)', () =
       layerOf(t, 'a').config.name = 'a';
       t.config.layers[2].config.name = 'a';
     });
-    const error = (await modelFromBytes(bytes).catch((e) => e)) as ModelBundleError;
+    const error = (await bundleToModel(bytes).catch((e: unknown) => e)) as ModelBundleError;
     expect(error.code).toBe('MALFORMED');
     expect(error.message).toMatch(/two layers are named "a"/);
   });
@@ -88,7 +88,7 @@ describe('stateful states from what tfjs builds', () => {
       tfl.sequential({ layers: [tfl.layers.convLstm2d({ filters: 2, kernelSize: 1, stateful: true, batchInputShape: [2, 2, 4, 4, 1], ...RECURRENT_INIT })] }),
     ];
     for (const model of models) {
-      const restored = await modelFromBytes(await modelToBytes(model));
+      const restored = await bundleToModel(encodeBundle(await modelToBundle(model)));
       expect(restored.inputs[0]?.shape).toEqual(model.inputs[0]?.shape);
       restored.dispose();
       model.dispose();
@@ -115,7 +115,7 @@ describe('stateful states from what tfjs builds', () => {
     const bytes = await forgedTopologyBundle(model, (t) => {
       t.config.layers[0].config.batch_input_shape = [1_000_000, 3, 4];
     });
-    const { largest, result } = await measureAllocation(() => modelFromBytes(bytes));
+    const { largest, result } = await measureAllocation(() => bundleToModel(bytes));
     const error = (result as PromiseRejectedResult).reason as ModelBundleError;
     expect(error.code, String(error)).toBe('LIMIT_EXCEEDED');
     expect(error.message).toMatch(/on top of 16000000 already held by other layers/);
@@ -127,7 +127,7 @@ describe('stateful states from what tfjs builds', () => {
 describe('per-row and per-request output budgets', () => {
   it('restores a model whose growing layer stays under the per-row bound', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [4] }), tfl.layers.repeatVector({ n: 1000 })] });
-    const restored = await modelFromBytes(await modelToBytes(model));
+    const restored = await bundleToModel(encodeBundle(await modelToBundle(model)));
     expect(restored.outputs[0]?.shape).toEqual([null, 1000, 2]);
     expect(MAX_ROW_ELEMENTS).toBe(67_108_864);
     restored.dispose();
@@ -137,7 +137,7 @@ describe('per-row and per-request output budgets', () => {
   it('refuses, before predicting, a batch whose layer outputs exceed the request budget, and predicts a smaller one', async () => {
     // Open spatial dimensions: the per-row size is known only from the real input.
     const model = tfl.sequential({ layers: [tfl.layers.upSampling2d({ size: [8, 8], inputShape: [null, null, 1] })] });
-    const restored = await modelFromBytes(await modelToBytes(model));
+    const restored = await bundleToModel(encodeBundle(await modelToBundle(model)));
     const predictor = tfjsPredictor(restored, { maxRequestElements: 1_000_000 });
     const image = (n: number) => Array.from({ length: n }, () => Array.from({ length: n }, () => [1]));
     const tensors = tf.memory().numTensors;
@@ -145,7 +145,7 @@ describe('per-row and per-request output budgets', () => {
     const ok = await predictor.predict([image(40), image(40)]);
     expect((ok[0] as Record<string, number[][][]>)[restored.outputNames[0] as string]).toHaveLength(320);
     // 3 rows of 80 x 80 upsample to 3 x 640 x 640 = 1,228,800 values: over.
-    const error = (await predictor.predict([image(80), image(80), image(80)]).catch((e) => e)) as ModelBundleError;
+    const error = (await predictor.predict([image(80), image(80), image(80)]).catch((e: unknown) => e)) as ModelBundleError;
     expect(error.code, String(error)).toBe('LIMIT_EXCEEDED');
     expect(error.message).toMatch(/Predicting these 3 rows would make the model's layers output 1228800 values in all; the limit is 1000000 per request/);
     expect(tf.memory().numTensors).toBe(tensors);
@@ -160,12 +160,12 @@ describe('nested row values', () => {
     const predictor = tfjsPredictor(model);
     let deep: unknown = 1;
     for (let i = 0; i < 200_000; i++) deep = [deep];
-    const error = (await predictor.predict([deep]).catch((e) => e)) as ModelBundleError;
+    const error = (await predictor.predict([deep]).catch((e: unknown) => e)) as ModelBundleError;
     expect(error).toBeInstanceOf(ModelBundleError);
     expect(error.code).toBe('INVALID_INPUT');
     expect(error.message).toMatch(/nested deeper than 400 levels/);
     // Ragged and well-formed values still get their usual answers.
-    expect(((await predictor.predict([[[1], [2, 3]]]).catch((e) => e)) as ModelBundleError).message).toMatch(/ragged/);
+    expect(((await predictor.predict([[[1], [2, 3]]]).catch((e: unknown) => e)) as ModelBundleError).message).toMatch(/ragged/);
     expect(await predictor.predict([[1, 2]])).toHaveLength(1);
     model.dispose();
   });

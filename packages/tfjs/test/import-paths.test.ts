@@ -2,8 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { appendFile, mkdir, mkdtemp, readdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ModelBundleError } from '@modelbundle/core';
-import { ensureBackend, modelFromBytes, modelToBytes } from '@modelbundle/tfjs';
+import { encodeBundle, ModelBundleError } from '@modelbundle/core';
+import { bundleToModel, ensureBackend, modelToBundle } from '@modelbundle/tfjs';
 import { exportTfjs, importTfjs } from '@modelbundle/tfjs/node';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -23,7 +23,7 @@ beforeAll(async () => {
   await ensureBackend();
   root = await mkdtemp(join(tmpdir(), 'mbnd-import-paths-'));
   model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
-  bytes = await modelToBytes(model);
+  bytes = encodeBundle(await modelToBundle(model));
   await writeFile(join(root, 'secret.bin'), new Uint8Array(32).fill(7)); // as long as the weights: 6 + 2 floats
 });
 afterAll(async () => {
@@ -51,7 +51,7 @@ async function refusal(path: string): Promise<ModelBundleError> {
 describe('import reads only regular files inside the model directory, and all of them', () => {
   it('still imports an honest directory bit-exactly', async () => {
     const { dir } = await exported('honest');
-    const restored = await modelFromBytes(await importTfjs(dir));
+    const restored = await bundleToModel(await importTfjs(dir));
     expect(weightBytes(restored)).toEqual(weightBytes(model));
     restored.dispose();
   });

@@ -2,15 +2,15 @@ import { listSome, ModelBundleError, preview } from '@modelbundle/core';
 import { checkRequestOutputs } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { type FittedWorkflowData, readFitted } from './fitted.js';
-import { restoreModel } from './live-model.js';
+import { type RestoreOptions, restoreModel } from './live-model.js';
 import { bakePredictors } from './recipe/bake.js';
 import { checkRows } from './recipe/check-rows.js';
 
 /** What `predict` returns: `numeric` (regression), `class` or `prob` (classification). */
 export type PredictionType = 'numeric' | 'class' | 'prob';
 
-/** Options of {@link predict}. */
-export interface PredictOptions {
+/** Options of {@link predict}; `trustedKeys` refuses a copy whose model bytes are not signed by one of them. */
+export interface PredictOptions extends RestoreOptions {
   /** Default `class` for classification, `numeric` for regression. */
   type?: PredictionType;
 }
@@ -54,7 +54,7 @@ export async function predict(workflow: unknown, rows: readonly unknown[], optio
       )}.`,
     );
   }
-  const model = await restoreModel(workflow as object, data);
+  const model = await restoreModel(workflow as object, data, options.trustedKeys ? { trustedKeys: options.trustedKeys } : {});
   const width = data.recipe.features.length;
   // Before any layer runs: a model whose layers grow their outputs is refused past the request budget.
   checkRequestOutputs(model, [[rows.length, width]]);

@@ -1,7 +1,8 @@
 import { createRegistry, encodeBundle, hasControl, isModelBundleError, type ModelBundleError } from '@modelbundle/core';
-import { checkRows, type FittedWorkflow, fit, predict, WORKFLOW_SECTIONS, workflowsPlugin } from '@modelbundle/workflows';
+import { type FittedWorkflow, fit, predict, WORKFLOW_SECTIONS, workflowsPlugin } from '@modelbundle/workflows';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forgeBundle, sectionTable, takeApart } from '../../../test/security/support/forge.js';
+import { checkRows } from '../src/recipe/check-rows.js';
 import { OUTCOME, penguins, tinySpec } from './helpers.js';
 
 const registry = () => createRegistry({ autoload: false }).registerPlugin(workflowsPlugin);

@@ -1,5 +1,5 @@
-import type { ErrorCode } from '@modelbundle/core';
-import { modelToBytes } from '@modelbundle/tfjs';
+import { type ErrorCode, encodeBundle } from '@modelbundle/core';
+import { modelToBundle } from '@modelbundle/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { forgeBundle, sectionTable, takeApart } from './forge.js';
 
@@ -23,7 +23,7 @@ export type Topology = any;
 
 /** The bundle of `model` with its topology document edited by `edit`. */
 export async function forgedTopologyBundle(model: tfl.LayersModel, edit: (topology: Topology) => void): Promise<Uint8Array> {
-  const { header, sections } = await takeApart(await modelToBytes(model));
+  const { header, sections } = await takeApart(encodeBundle(await modelToBundle(model)));
   model.dispose();
   const payload = header.payload as { topology: string };
   const index = header.sections.findIndex((s) => s.name === payload.topology);

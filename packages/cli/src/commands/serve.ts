@@ -1,8 +1,9 @@
+import { checkTrust } from '@modelbundle/core';
 import { type LogLevel, serve } from '@modelbundle/serve';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
-import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
+import { readTrustedKeys } from '../trust.js';
 
 /** Options of `modelbundle serve`. */
 export interface ServeCommandOptions {
@@ -20,7 +21,7 @@ export interface ServeCommandOptions {
 export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
   const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(file);
-  const trusted = await requireTrustedSignature(bundle, keys);
+  const trusted = await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const server = await serve({
     bundle,
     registry: await cliRegistry(bundle.header),

@@ -1,5 +1,6 @@
 import { ModelBundleError } from '../errors.js';
-import { locatePluginPackage } from './locate.js';
+import type { PackageLocator } from './collaborators.js';
+import { locatePackage, locatePluginPackage } from './locate.js';
 import type { ModelBundlePlugin } from './serializer.js';
 
 /** npm's package name grammar (lower case, optional scope); rules out paths (`../x`, `/abs`) and URLs (`data:`, `file:`). */
@@ -9,6 +10,12 @@ const NPM_PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]
 export interface PluginLoaderContext {
   /** The folder whose `node_modules` holds plugin packages (default: the working directory); its ancestors are never searched. */
   from?: string;
+  /**
+   * How packages are found; a registry passes its PACKAGE_LOCATOR. The default
+   * ({@link locatePackage}) is replaced here by the strict {@link locatePluginPackage}
+   * (no ancestor folders, the manifest's own entry file); a locator a host registered is used as given.
+   */
+  locate?: PackageLocator;
 }
 
 /** Loads the plugin a package provides, or returns undefined when it cannot. */
@@ -42,7 +49,8 @@ export function describeAutoload(packageName: string, context: PluginLoaderConte
   const from = context.from ?? globalThis.process?.cwd?.() ?? null;
   // The name comes from the file: only a plain npm package name may reach the resolver, never a path or URL.
   if (!NPM_PACKAGE_NAME.test(packageName)) return { package: packageName, status: 'invalid-name', from };
-  const located = locatePluginPackage(packageName, context.from);
+  const locate = context.locate && context.locate !== locatePackage ? context.locate : locatePluginPackage;
+  const located = locate(packageName, context.from);
   if (!located) return { package: packageName, status: 'not-installed', from };
   const exportName = located.manifest.modelbundle?.plugin;
   if (typeof exportName !== 'string') return { package: packageName, status: 'not-a-plugin', from, dir: located.dir };
