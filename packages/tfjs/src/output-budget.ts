@@ -1,4 +1,5 @@
 import { ModelBundleError, preview } from '@modelbundle/core';
+import { envVar } from '@modelbundle/core/internal';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /**
@@ -23,6 +24,14 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 export const MAX_ROW_ELEMENTS = 64 * 1024 * 1024;
 /** Default most values all layer outputs of one predict call may hold together: 268,435,456 (1 GiB of float32). */
 export const DEFAULT_REQUEST_ELEMENTS = 256 * 1024 * 1024;
+/** Environment variable that sets the request budget of every tfjs predictor that is not given one (a positive integer). */
+export const REQUEST_ELEMENTS_ENV = 'MODELBUNDLE_TFJS_MAX_REQUEST_ELEMENTS';
+
+/** The request budget: `MODELBUNDLE_TFJS_MAX_REQUEST_ELEMENTS` when it is a positive integer, else {@link DEFAULT_REQUEST_ELEMENTS}. */
+export function defaultRequestBudget(): number {
+  const value = Number(envVar(REQUEST_ELEMENTS_ENV));
+  return Number.isSafeInteger(value) && value > 0 ? value : DEFAULT_REQUEST_ELEMENTS;
+}
 
 type Shape = (number | null)[];
 
@@ -179,7 +188,7 @@ export function checkRowOutputs(model: LayersModel): OutputProfile {
  * hold more than `budget` values in all, for the real input shapes (batch
  * dimension included). Costs one walk over the layers, allocates nothing.
  */
-export function checkRequestOutputs(model: LayersModel, inputShapes: number[][], budget = DEFAULT_REQUEST_ELEMENTS): void {
+export function checkRequestOutputs(model: LayersModel, inputShapes: number[][], budget = defaultRequestBudget()): void {
   const rows = inputShapes[0]?.[0] ?? 0;
   let profile = profiles.get(model);
   let total: number;
@@ -199,7 +208,7 @@ export function checkRequestOutputs(model: LayersModel, inputShapes: number[][],
   if (!(total <= budget)) {
     throw new ModelBundleError(
       'LIMIT_EXCEEDED',
-      `Predicting these ${rows} rows would make the model's layers output ${total} values in all; the limit is ${budget} per request. Send fewer rows per request${rows > 1 ? '' : ' (one row is already too many: the model is too large for this budget)'}, or raise the budget (maxRequestElements).`,
+      `Predicting these ${rows} rows would make the model's layers output ${total} values in all; the limit is ${budget} per request. Send fewer rows per request${rows > 1 ? '' : ' (one row is already too many: the model is too large for this budget)'}, or raise the budget (maxRequestElements, or the ${REQUEST_ELEMENTS_ENV} environment variable).`,
       { details: { rows, elements: total, limit: budget } },
     );
   }

@@ -1,14 +1,15 @@
 import { ModelBundleError, type Predictor } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { checkRequestOutputs, DEFAULT_REQUEST_ELEMENTS } from './output-budget.js';
+import { checkRequestOutputs, defaultRequestBudget } from './output-budget.js';
 import { modelPtype, type TensorInfo } from './summary.js';
 
 /** Options of {@link tfjsPredictor}. */
 export interface TfjsPredictorOptions {
   /**
    * Most values the layer outputs of one predict call may hold in all, summed over every layer
-   * (default {@link DEFAULT_REQUEST_ELEMENTS}: 268,435,456, 1 GiB of float32). A bigger batch is refused with LIMIT_EXCEEDED.
+   * (default: the `MODELBUNDLE_TFJS_MAX_REQUEST_ELEMENTS` environment variable, else {@link DEFAULT_REQUEST_ELEMENTS}:
+   * 268,435,456, 1 GiB of float32). A bigger batch is refused with LIMIT_EXCEEDED.
    */
   maxRequestElements?: number;
 }
@@ -22,7 +23,7 @@ export interface TfjsPredictorOptions {
  */
 export function tfjsPredictor(model: LayersModel, options: TfjsPredictorOptions = {}): Predictor {
   const ptype = modelPtype(model);
-  const budget = options.maxRequestElements ?? DEFAULT_REQUEST_ELEMENTS;
+  const budget = options.maxRequestElements ?? defaultRequestBudget();
   return {
     ptype,
     types: ['numeric'],

@@ -1,5 +1,5 @@
 import { encodeBundle, ModelBundleError } from '@modelbundle/core';
-import { bundleToModel, ensureBackend, MAX_ROW_ELEMENTS, modelToBundle, tfjsPredictor } from '@modelbundle/tfjs';
+import { bundleToModel, ensureBackend, MAX_ROW_ELEMENTS, modelToBundle, REQUEST_ELEMENTS_ENV, tfjsPredictor } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -149,6 +149,18 @@ describe('per-row and per-request output budgets', () => {
     expect(error.code, String(error)).toBe('LIMIT_EXCEEDED');
     expect(error.message).toMatch(/Predicting these 3 rows would make the model's layers output 1228800 values in all; the limit is 1000000 per request/);
     expect(tf.memory().numTensors).toBe(tensors);
+    // The budget of every predictor not given one, the CLI's and the server's included, from the environment.
+    process.env[REQUEST_ELEMENTS_ENV] = '1000000';
+    try {
+      const fromEnv = (await tfjsPredictor(restored)
+        .predict([image(80), image(80), image(80)])
+        .catch((e: unknown) => e)) as ModelBundleError;
+      expect(fromEnv.code).toBe('LIMIT_EXCEEDED');
+      expect(fromEnv.details).toMatchObject({ limit: 1_000_000 });
+    } finally {
+      delete process.env[REQUEST_ELEMENTS_ENV];
+    }
+    expect(await tfjsPredictor(restored).predict([image(80), image(80), image(80)])).toHaveLength(3);
     restored.dispose();
     model.dispose();
   });
