@@ -5,6 +5,7 @@ import { writeBundle } from '@modelbundle/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLinearModel } from '../../serve/test/fixtures/linear-plugin/index.js';
 import { linearRegistry } from '../../serve/test/helpers.js';
+import { parsePluginOption } from '../src/commands/docker-deps.js';
 import { DENSE_TFJS_DIR, projectDir, runCli } from './helpers.js';
 
 /**
@@ -46,11 +47,13 @@ describe('modelbundle docker installs only what the operator allows', () => {
   });
 
   it('validates --plugin as an npm name with a plain version', async () => {
-    for (const spec of ['../evil', 'evil@file:../x', 'evil@git+https://example.invalid/x.git', 'Evil', "x'; process.exit(1); '"]) {
-      const result = await cli('docker', 'hostile.mbnd', 'bad', '--plugin', spec);
-      expect(result.code, spec).toBe(ErrorCodes.INVALID_ARGUMENT.exit);
-      expect(result.stderr).toContain('is not an npm package name');
+    for (const spec of ['../evil', 'evil@file:../x', 'evil@git+https://example.invalid/x.git', 'Evil', "x'; process.exit(1); '", 'evil@github:a/b']) {
+      expect(() => parsePluginOption(spec), spec).toThrow(/is not an npm package name/);
     }
+    expect(parsePluginOption('@scope/plugin@^1.2.0')).toEqual({ name: '@scope/plugin', version: '^1.2.0' });
+    const result = await cli('docker', 'hostile.mbnd', 'bad', '--plugin', 'evil@file:../x');
+    expect(result.code).toBe(ErrorCodes.INVALID_ARGUMENT.exit);
+    expect(result.stderr).toContain('is not an npm package name');
   });
 
   it('a tfjs bundle gets the shipped plugin, imported by name', async () => {
