@@ -31,7 +31,8 @@ export function isShippedPlugin(pkg: string): boolean {
  */
 export async function cliRegistry(header?: Header): Promise<Registry> {
   const registry = createRegistry({
-    autoload: async (pkg) => (KNOWN_PLUGINS[pkg] ? KNOWN_PLUGINS[pkg]() : autoloadEnabled ? loadDeclaredPlugin(pkg) : undefined),
+    autoload: async (pkg) =>
+      isShippedPlugin(pkg) ? (KNOWN_PLUGINS[pkg] as () => Promise<ModelBundlePlugin>)() : autoloadEnabled ? loadDeclaredPlugin(pkg) : undefined,
   });
   const named = new Set([header?.serializer.package, ...Object.keys(header?.requires ?? {})]);
   for (const [pkg, load] of Object.entries(KNOWN_PLUGINS)) {

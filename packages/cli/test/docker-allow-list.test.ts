@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle, ErrorCodes } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
@@ -54,6 +54,24 @@ describe('modelbundle docker installs only what the operator allows', () => {
     const result = await cli('docker', 'hostile.mbnd', 'bad', '--plugin', 'evil@file:../x');
     expect(result.code).toBe(ErrorCodes.INVALID_ARGUMENT.exit);
     expect(result.stderr).toContain('is not an npm package name');
+  });
+
+  it('a header naming "__proto__" as its package is an unknown plugin, not a crash (predict) and not shipped (docker)', async () => {
+    const proto = await createBundle({
+      kind: 'proto.kind',
+      serializer: { version: '1.0.0', package: '__proto__' },
+      producer: { name: 'attacker', version: '1.0.0' },
+      created: '2026-01-01T00:00:00.000Z',
+      requires: {},
+      metadata: {},
+      ptype: null,
+      summary: {},
+      payload: {},
+    });
+    await writeBundle(join(cwd, 'proto.mbnd'), proto);
+    await writeFile(join(cwd, 'rows.json'), '[{}]');
+    expect((await cli('predict', 'proto.mbnd', '--input', 'rows.json')).code).toBe(ErrorCodes.UNKNOWN_KIND.exit);
+    expect((await cli('docker', 'proto.mbnd', 'proto-deploy')).code).toBe(ErrorCodes.INVALID_ARGUMENT.exit);
   });
 
   it('a tfjs bundle gets the shipped plugin, imported by name', async () => {

@@ -83,7 +83,8 @@ export function planDeployment(header: Header, operatorPlugins: readonly string[
     allowed.add(name);
   };
   const pkg = typeof header.serializer.package === 'string' ? header.serializer.package : '';
-  const shipped = SHIPPED[pkg];
+  // Own keys only: the name comes from the header (`__proto__` must not find Object.prototype).
+  const shipped = Object.hasOwn(SHIPPED, pkg) ? SHIPPED[pkg] : undefined;
   if (shipped) {
     pin(pkg);
     for (const runtime of shipped.runtime) if (satisfied.has(runtime) || installedVersion(runtime)) pin(runtime);
@@ -92,7 +93,7 @@ export function planDeployment(header: Header, operatorPlugins: readonly string[
   for (const spec of operatorPlugins) {
     const { name, version } = parsePluginOption(spec);
     pin(name, version);
-    if (SHIPPED[name]) {
+    if (Object.hasOwn(SHIPPED, name)) {
       if (!plugins.some((p) => p.package === name)) plugins.push({ package: name, exportName: (SHIPPED[name] as { exportName: string }).exportName });
       continue;
     }
