@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type Bundle,
   createBundle,
@@ -22,6 +24,8 @@ export interface Seed {
   name: string;
   bytes: Uint8Array;
   signed: boolean;
+  /** Not a bundle (a Keras file): only byte mutations apply. */
+  raw?: boolean;
 }
 
 /**
@@ -165,5 +169,12 @@ export async function buildCorpus(serializers: readonly SerializerUnderTest[] = 
     signedDigests.add(toHex(signed.headerDigest));
     seeds.push({ name: `${name}+signed`, bytes: encodeBundle(signed), signed: true });
   }
+  // Keras files (not bundles) for the kerasToBundle target: a .keras zip, deflated and stored, and a legacy .h5.
+  for (const file of KERAS_SEEDS)
+    seeds.push({ name: `keras:${file}`, bytes: new Uint8Array(await readFile(join(KERAS_FIXTURES, file))), signed: false, raw: true });
   return { seeds, publicKey: keys.publicKey, signedDigests };
 }
+
+// From the repository root (the fuzzer runs from a bundled copy elsewhere, so not relative to this file).
+const KERAS_FIXTURES = join(process.cwd(), 'test', 'fixtures', 'keras');
+const KERAS_SEEDS = ['mlp.keras', 'conv1d.keras', 'mlp.h5', 'rnn.keras3.h5'];
