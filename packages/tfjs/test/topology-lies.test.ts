@@ -152,7 +152,7 @@ describe('stateful recurrent layers', () => {
     expect(result.status).toBe('rejected');
     const error = (result as PromiseRejectedResult).reason as ModelBundleError;
     expect(error.code, error.message).toBe('LIMIT_EXCEEDED');
-    expect(error.message).toMatch(/stateful recurrent layers would hold 100000000 x 6 state values/);
+    expect(error.message).toMatch(/Stateful recurrent layer "simple_rnn_\w+" would allocate 300000000 zero-state values; the limit is 16777216/);
     expect(largest).toBeLessThan(64 * 1024);
   });
 });

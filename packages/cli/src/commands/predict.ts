@@ -1,5 +1,6 @@
 import { checkTrust, ModelBundleError } from '@modelbundle/core';
 import { loadModel, ptypeToRowSchema } from '@modelbundle/serve';
+import { toCsv } from '../csv.js';
 import { type InputFormat, readInputRows } from '../input-rows.js';
 import { out, outJson } from '../output.js';
 import { readBundleFile } from '../progress.js';
@@ -34,13 +35,4 @@ export async function predictCommand(file: string, options: PredictOptions): Pro
   if (options.json) outJson({ predictions });
   else for (const line of toCsv(predictions)) out(line);
   return 0;
-}
-
-function toCsv(rows: readonly Record<string, unknown>[]): string[] {
-  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const cell = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [columns.map(cell).join(','), ...rows.map((row) => columns.map((c) => cell(row[c])).join(','))];
 }
