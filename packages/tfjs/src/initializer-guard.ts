@@ -99,12 +99,14 @@ class GuardedInitializer extends InitializerBase {
     return this.#config.budget;
   }
 
+  // While its restore runs, a guard serializes as itself: tfjs rebuilds some layers from their live config (a
+  // Bidirectional wrapper's two directions), and those copies must stay guarded too. Afterwards it is the original.
   override getClassName(): string {
-    return this.original.getClassName();
+    return budgets.has(this.#config.budget) ? GUARD_CLASS : this.original.getClassName();
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return this.original.getConfig();
+    return budgets.has(this.#config.budget) ? (this.#config as unknown as tf.serialization.ConfigDict) : this.original.getConfig();
   }
 }
 
