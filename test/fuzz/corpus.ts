@@ -59,11 +59,35 @@ export const SERIALIZERS: SerializerUnderTest[] = [
     seeds: async () => {
       await ensureBackend();
       const registry = createRegistry({ autoload: false }).registerPlugin(tfjsPlugin);
-      const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
+      // A plain model, and the shapes the topology lies target: a functional graph with a shared layer,
+      // weightless layers that grow their outputs, and stateful recurrent layers (an RNN cell, a ConvLSTM2D).
+      const x = tfl.input({ shape: [3], name: 'x' });
+      const shared = tfl.layers.dense({ units: 3, name: 'shared' });
+      const twice = shared.apply(shared.apply(x)) as tfl.SymbolicTensor;
+      const head = tfl.layers.dense({ units: 1, name: 'head' }).apply(tfl.layers.concatenate().apply([x, twice]) as tfl.SymbolicTensor) as tfl.SymbolicTensor;
+      const zeros = { kernelInitializer: 'zeros', recurrentInitializer: 'zeros' } as const;
+      const models = [
+        tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] }),
+        tfl.model({ inputs: x, outputs: head, name: 'graph' }),
+        tfl.sequential({
+          layers: [
+            tfl.layers.dense({ units: 2, inputShape: [4] }),
+            tfl.layers.repeatVector({ n: 2 }),
+            tfl.layers.reshape({ targetShape: [2, 2, 1] }),
+            tfl.layers.upSampling2d({ size: [2, 2] }),
+            tfl.layers.zeroPadding2d({ padding: 1 }),
+            tfl.layers.conv2dTranspose({ filters: 1, kernelSize: 2, strides: 1 }),
+          ],
+        }),
+        tfl.sequential({ layers: [tfl.layers.rnn({ cell: tfl.layers.lstmCell({ units: 2, ...zeros }), stateful: true, batchInputShape: [2, 3, 2] })] }),
+        tfl.sequential({ layers: [tfl.layers.convLstm2d({ filters: 1, kernelSize: 1, stateful: true, batchInputShape: [1, 2, 3, 3, 1], ...zeros })] }),
+      ];
       try {
-        return [encodeBundle(await registry.bundle(model, { created: '2026-01-01T00:00:00.000Z' }))];
+        const out: Uint8Array[] = [];
+        for (const model of models) out.push(encodeBundle(await registry.bundle(model, { created: '2026-01-01T00:00:00.000Z' })));
+        return out;
       } finally {
-        model.dispose();
+        for (const model of models) model.dispose();
       }
     },
     dispose: (value) => {

@@ -27,13 +27,53 @@ export const ALLOCATION_SLACK = 1 << 20;
 /** Per target: how often each outcome (OK or an error code) happened. */
 export type OutcomeCounts = Record<string, Record<string, number>>;
 
+/** The most any one refusal cost, over the inputs measured (docs/SECURITY.md, "Cost of a refusal"). */
+export interface RefusalCost {
+  /** Inputs refused (one target each), and how many were under 1 MB. */
+  refusals: number;
+  /** Largest CPU time (user + system) of one refusal, in ms. */
+  cpuMs: number;
+  /** Largest growth of the process's memory (RSS, and JS heap plus array buffers) during one refusal, in bytes. */
+  rssGrowth: number;
+  heapGrowth: number;
+  /** Largest single allocation during one refusal, in bytes. */
+  largestAllocation: number;
+  /** The target and input length of the costliest refusal by CPU time. */
+  worst?: { target: string; inputBytes: number; code: string };
+}
+
+export function emptyCost(): RefusalCost {
+  return { refusals: 0, cpuMs: 0, rssGrowth: 0, heapGrowth: 0, largestAllocation: 0 };
+}
+
 /** Runs every target on one input and returns the first broken promise, if any. */
-export async function checkInput(input: Uint8Array, targets: readonly FuzzTarget[], ctx: TargetContext, counts?: OutcomeCounts): Promise<Problem | undefined> {
+export async function checkInput(
+  input: Uint8Array,
+  targets: readonly FuzzTarget[],
+  ctx: TargetContext,
+  counts?: OutcomeCounts,
+  cost?: RefusalCost,
+): Promise<Problem | undefined> {
   installAllocationGuard();
   for (const target of targets) {
+    const cpu = process.cpuUsage();
+    const memory = process.memoryUsage();
     let started = performance.now();
     let { largest, result } = await measureAllocation(() => target.run(input, ctx));
     let ms = performance.now() - started;
+    if (cost && result.status === 'rejected' && input.length < 1_000_000) {
+      const used = process.cpuUsage(cpu);
+      const after = process.memoryUsage();
+      const cpuMs = (used.user + used.system) / 1000;
+      cost.refusals++;
+      if (cpuMs > cost.cpuMs) {
+        cost.cpuMs = cpuMs;
+        cost.worst = { target: target.name, inputBytes: input.length, code: String((result.reason as { code?: unknown })?.code) };
+      }
+      cost.rssGrowth = Math.max(cost.rssGrowth, after.rss - memory.rss);
+      cost.heapGrowth = Math.max(cost.heapGrowth, after.heapUsed + after.arrayBuffers - memory.heapUsed - memory.arrayBuffers);
+      cost.largestAllocation = Math.max(cost.largestAllocation, largest);
+    }
     // Wall time also counts time the machine gave to other processes: a slow case must be slow three times.
     for (let retry = 0; retry < 2 && ms > SLOW_MS; retry++) {
       started = performance.now();
@@ -74,10 +114,11 @@ export async function runCase(
   targets: readonly FuzzTarget[],
   ctx: TargetContext,
   counts?: OutcomeCounts,
+  cost?: RefusalCost,
 ): Promise<Finding | undefined> {
   const { seed: from, bytes, how } = await caseInput(seed, index, ctx.corpus.seeds);
   const due = targets.filter((t) => index % (t.every ?? 1) === 0);
-  const problem = await checkInput(bytes, due, ctx, counts);
+  const problem = await checkInput(bytes, due, ctx, counts, cost);
   return problem && { ...problem, caseIndex: index, seedName: from.name, how, input: bytes };
 }
 

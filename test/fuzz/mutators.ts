@@ -3,6 +3,7 @@ import { type ForgeOptions, forgeBundle, sectionTable, sha256Hex } from '../secu
 import { MapEntries, RawBytes } from '../security/support/msgpack.js';
 import type { Seed } from './corpus.js';
 import type { Rng } from './rng.js';
+import { TOPOLOGY_LIES } from './topology-lies.js';
 
 /** Numbers that sit on the edges readers get wrong. */
 const EDGE_NUMBERS: unknown[] = [
@@ -334,7 +335,8 @@ export async function mutate(rng: Rng, seeds: readonly Seed[]): Promise<{ seed: 
     const sections = header.sections.map((s) => seed.bytes.slice(base + s.offset, base + s.offset + s.length));
     const options: ForgeOptions = seed.signed ? { signature: seed.bytes.slice(64, 128) } : {};
     const h = structuredClone(header) as Record<string, any>;
-    const all = [...LIES, ...DEEP_LIES, ...DEEP_LIES]; // deep lies twice as often: they reach the serializers
+    // Deep lies twice as often: they reach the serializers; topology lies (graphs, growth, states) go deeper still.
+    const all = [...LIES, ...DEEP_LIES, ...DEEP_LIES, ...TOPOLOGY_LIES];
     const lie = rng.int(all.length);
     const forged = (all[lie] as Lie)(rng, h, sections, options);
     try {

@@ -1,5 +1,5 @@
 import { asModelBundleError, ErrorCodes, errorBody, ModelBundleError } from '@modelbundle/core';
-import { outJson, paint } from './output.js';
+import { outJson, paint, terminalText } from './output.js';
 
 /** Exit code for wrong usage (unknown option, missing argument), as most command lines use. */
 export const USAGE_EXIT = ErrorCodes.INVALID_ARGUMENT.exit;
@@ -26,7 +26,7 @@ export function toModelBundleError(error: unknown): ModelBundleError {
 export function reportError(error: unknown, json: boolean): number {
   const failure = toModelBundleError(error);
   if (json) outJson(errorBody(failure));
-  else process.stderr.write(`${paint(process.stderr, 'red', `error [${failure.code}]:`)} ${failure.message}\n`);
+  else process.stderr.write(`${terminalText(`${paint(process.stderr, 'red', `error [${failure.code}]:`)} ${failure.message}`)}\n`);
   if (failure.code === 'INTERNAL' && process.env.MODELBUNDLE_DEBUG && failure.cause instanceof Error) process.stderr.write(`${failure.cause.stack}\n`);
   return failure.exitCode;
 }

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { styleText } from 'node:util';
+import { escapeControl } from '@modelbundle/core';
 
 type Style = 'red' | 'green' | 'yellow' | 'bold' | 'dim' | 'cyan';
 
@@ -8,14 +10,30 @@ export function colorEnabled(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && (noColor === undefined || noColor === '');
 }
 
-/** `text` in `style` when the stream shows colours, else plain. */
+/**
+ * What stands for ESC in the colour codes {@link paint} makes, until {@link terminalText}
+ * writes them: a private-use character and a random nonce, so text from a bundle cannot forge one.
+ */
+const ESC_MARK = `\ue000${randomBytes(8).toString('hex')}`;
+
+/** `text` in `style` when the stream shows colours, else plain; control characters in `text` are escaped. */
 export function paint(stream: NodeJS.WriteStream, style: Style, text: string): string {
-  return colorEnabled(stream) ? styleText(style, text) : text;
+  const safe = escapeControl(text);
+  return colorEnabled(stream) ? styleText(style, safe).replaceAll('\x1b', ESC_MARK) : safe;
 }
 
-/** Writes one line to stdout. */
+/**
+ * A line for a terminal: every control character escaped (a bundle's producer name, a level,
+ * a section name could otherwise move the cursor, erase or recolour what is shown, or add a line),
+ * except the colour codes {@link paint} made.
+ */
+export function terminalText(line: string): string {
+  return escapeControl(line).replaceAll(ESC_MARK, '\x1b');
+}
+
+/** Writes one line to stdout, with control characters escaped ({@link terminalText}). */
 export function out(line = ''): void {
-  process.stdout.write(`${line}\n`);
+  process.stdout.write(`${terminalText(line)}\n`);
 }
 
 /** Writes `value` as pretty JSON to stdout: the stable `--json` output. */
@@ -25,7 +43,7 @@ export function outJson(value: unknown): void {
 
 /** Writes a warning line to stderr. */
 export function warn(message: string): void {
-  process.stderr.write(`${paint(process.stderr, 'yellow', 'warning:')} ${message}\n`);
+  process.stderr.write(`${terminalText(`${paint(process.stderr, 'yellow', 'warning:')} ${message}`)}\n`);
 }
 
 /** Human size: 1536 → "1.5 KiB". */

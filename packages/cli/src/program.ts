@@ -2,6 +2,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { dockerCommand } from './commands/docker.js';
 import { importCommand } from './commands/import.js';
 import { inspectCommand } from './commands/inspect.js';
+import { pluginsCommand } from './commands/plugins.js';
 import { type PredictOptions, predictCommand } from './commands/predict.js';
 import { type ServeCommandOptions, serveCommand } from './commands/serve.js';
 import { type KeygenOptions, keygenCommand, type SignOptions, signCommand } from './commands/signing.js';
@@ -9,6 +10,7 @@ import { exportCommand } from './commands/tfjs-files.js';
 import { type VerifyOptions, verifyCommand } from './commands/verify.js';
 import { reportError, USAGE_EXIT } from './errors.js';
 import { cliVersion } from './installed.js';
+import { setAutoload } from './registry.js';
 import { collect } from './trust.js';
 
 type Action = () => Promise<number>;
@@ -102,7 +104,13 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
       ]),
     )
     .option('--json', 'print {"predictions": [...]} instead of CSV')
-    .action((file: string, opts: PredictOptions) => schedule(() => predictCommand(file, opts), opts.json === true));
+    .option('--no-autoload', 'never import a plugin package the command line does not ship')
+    .action((file: string, opts: PredictOptions & { autoload?: boolean }) =>
+      schedule(() => {
+        setAutoload(opts.autoload !== false);
+        return predictCommand(file, opts);
+      }, opts.json === true),
+    );
 
   program
     .command('export')
@@ -173,7 +181,20 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .option('--tls-key <path>', 'TLS private key (PEM); with --tls-cert the server speaks HTTPS (MODELBUNDLE_TLS_KEY)')
     .option('--tls-cert <path>', 'TLS certificate (PEM) (MODELBUNDLE_TLS_CERT)')
     .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
-    .action((file: string, opts: ServeCommandOptions) => schedule(() => serveCommand(file, opts), false));
+    .option('--no-autoload', 'never import a plugin package the command line does not ship')
+    .action((file: string, opts: ServeCommandOptions & { autoload?: boolean }) =>
+      schedule(() => {
+        setAutoload(opts.autoload !== false);
+        return serveCommand(file, opts);
+      }, false),
+    );
+  program
+    .command('plugins')
+    .description('Say which plugin package restoring a bundle would use, and the exact file autoload would import, without importing anything.')
+    .argument('<file>', 'bundle file')
+    .option('--no-autoload', 'report as predict and serve would with --no-autoload')
+    .option('--json', 'print a JSON document')
+    .action((file: string, opts: { json?: boolean; autoload?: boolean }) => schedule(() => pluginsCommand(file, opts), opts.json === true));
 
   program
     .command('docker')
@@ -182,8 +203,9 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .argument('<dir>', 'output directory')
     .option('-p, --port <port>', 'port the container listens on', parsePort, 8080)
     .option('-f, --force', 'write into a folder that already holds files')
+    .option('--plugin <package>', 'a plugin package (name or name@version) you trust the image to install and register (repeat for several)', collect)
     .option('--json', 'print a JSON document')
-    .action((file: string, dir: string, opts: { port: number; force?: boolean; json?: boolean }) =>
+    .action((file: string, dir: string, opts: { port: number; force?: boolean; json?: boolean; plugin?: string[] }) =>
       schedule(() => dockerCommand(file, dir, opts), opts.json === true),
     );
 

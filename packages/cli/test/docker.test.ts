@@ -23,7 +23,7 @@ afterAll(() => {
 
 describe('modelbundle docker', () => {
   it('writes a Dockerfile, a package.json pinning exactly what the bundle requires, the entry point and the bundle', async () => {
-    const result = await runCli(['docker', 'linear.mbnd', 'deploy', '--json'], { cwd });
+    const result = await runCli(['docker', 'linear.mbnd', 'deploy', '--plugin', 'modelbundle-example-linear', '--json'], { cwd });
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
     expect(report.dependencies).toEqual({ '@modelbundle/core': '0.1.0', '@modelbundle/serve': '0.1.0', 'modelbundle-example-linear': '1.0.0' });

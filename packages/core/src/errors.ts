@@ -1,3 +1,5 @@
+import { escapeControl } from './text.js';
+
 /**
  * Every failure modelbundle reports is a {@link ModelBundleError} whose `code`
  * comes from this one map. Each code carries the HTTP status a server answers
@@ -87,7 +89,8 @@ export class ModelBundleError extends Error {
 
   /** Creates an error; `message` says what was found, what was expected and what to do. */
   constructor(code: ErrorCode, message: string, options: ModelBundleErrorOptions = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    // Messages quote text from files and requests: control characters are escaped so no message can steer a terminal or split a log line.
+    super(escapeControl(message), options.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options.details ?? {};
   }

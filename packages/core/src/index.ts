@@ -30,7 +30,7 @@ export { isBundle, type ToBundleOptions, toBundle } from './pipeline/decode.js';
 export { type DraftOptions, draftHeader } from './pipeline/draft.js';
 export { migrateParts } from './pipeline/migrate.js';
 export { assertTrustOptions, checkTrust, type TrustOptions } from './pipeline/trust.js';
-export { loadDeclaredPlugin, type PluginLoader, type PluginLoaderContext } from './registry/autoload.js';
+export { type AutoloadPlan, describeAutoload, loadDeclaredPlugin, type PluginLoader, type PluginLoaderContext } from './registry/autoload.js';
 export { CLOCK, type Clock, DIGEST, PACKAGE_LOCATOR, type PackageLocator, PLUGIN_LOADER } from './registry/collaborators.js';
 export { bundle, defaultRegistry, registerPlugin, registerSerializer, unbundle } from './registry/default.js';
 export type { LocatedPackage } from './registry/locate.js';
@@ -49,4 +49,5 @@ export type {
 export { type InspectUrlOptions, inspectUrl, type RangeFetchOptions, type RemoteInspection } from './remote/index.js';
 export * from './rows/index.js';
 export * from './signing/index.js';
+export { escapeControl, hasControl, listSome, PREVIEW_CHARS, preview } from './text.js';
 export { CORE_VERSION } from './version.js';

@@ -2,7 +2,10 @@ import { ModelBundleError } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { elementCount } from './dtypes.js';
-import { forEachRecord, MAX_TOPOLOGY_DEPTH, tooDeep } from './topology-walk.js';
+import { checkRowOutputs } from './output-budget.js';
+import { installStateGuard } from './state-budget.js';
+import { checkTopologyGraph } from './topology-graph.js';
+import { MAX_TOPOLOGY_DEPTH, tooDeep } from './topology-walk.js';
 
 /**
  * tfjs runs every layer's weight initializers while it builds a model from
@@ -21,6 +24,10 @@ interface Budget {
   total: number;
   /** Initializers resolved in this restore, by their JSON config: resolving one builds a throwaway layer, which a 200-weight model would otherwise do 200 times. */
   resolved: Map<string, Initializer>;
+  /** Zero-state values stateful RNN layers of this restore allocated so far (state-budget.ts). */
+  states: number;
+  /** Data of the tensors the guards gave out: a restore that fails frees the variables made from them. */
+  given: Set<object>;
 }
 
 /** Budgets of the restores in progress, by id: each restore has its own, deleted when it ends. */
@@ -82,15 +89,24 @@ class GuardedInitializer extends InitializerBase {
       );
     }
     budget.remaining -= count;
-    return tf.zeros(shape, dtype);
+    const zeros = tf.zeros(shape, dtype);
+    budget.given.add(zeros.dataId);
+    return zeros;
   }
 
+  /** Which restore's budget this guard draws on. */
+  get budgetId(): number {
+    return this.#config.budget;
+  }
+
+  // While its restore runs, a guard serializes as itself: tfjs rebuilds some layers from their live config (a
+  // Bidirectional wrapper's two directions), and those copies must stay guarded too. Afterwards it is the original.
   override getClassName(): string {
-    return this.original.getClassName();
+    return budgets.has(this.#config.budget) ? GUARD_CLASS : this.original.getClassName();
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return this.original.getConfig();
+    return budgets.has(this.#config.budget) ? (this.#config as unknown as tf.serialization.ConfigDict) : this.original.getConfig();
   }
 }
 
@@ -185,34 +201,6 @@ function guardConfig(original: unknown, budget: number, name: string, role: stri
   return { class_name: GUARD_CLASS, config: { original, budget, name, role: role.replace(/_|(?=I)/g, ' ').toLowerCase() } };
 }
 
-/** Most elements the zero states of stateful RNN layers may take: 64 MiB of float32 (docs/SECURITY.md). */
-export const MAX_STATE_ELEMENTS = 16 * 1024 * 1024;
-
-/**
- * Stateful RNN layers allocate zero states of batch x units while being built, outside any
- * initializer and unrelated to the weights, so no weight budget bounds them: cap them instead.
- * Counts two states per layer (LSTM's), with the largest batch size the topology names anywhere.
- */
-function checkStatefulStates(topology: unknown): void {
-  let batch = 0;
-  let stateUnits = 0;
-  forEachRecord(topology, (record) => {
-    for (const key of ['batch_input_shape', 'batchInputShape', 'batch_shape', 'batchShape']) {
-      const first = (record[key] as unknown[] | undefined)?.[0];
-      if (typeof first === 'number') batch = Math.max(batch, first);
-    }
-    for (const key of ['batch_size', 'batchSize']) if (typeof record[key] === 'number') batch = Math.max(batch, record[key] as number);
-    if (record.stateful === true && typeof record.units === 'number') stateUnits += 2 * record.units;
-  });
-  if (stateUnits > 0 && batch * stateUnits > MAX_STATE_ELEMENTS) {
-    throw new ModelBundleError(
-      'LIMIT_EXCEEDED',
-      `The model's stateful recurrent layers would hold ${batch} x ${stateUnits} state values, over the limit of ${MAX_STATE_ELEMENTS}. No model needs states that large; the bundle is damaged or hostile.`,
-      { details: { batch, stateUnits, limit: MAX_STATE_ELEMENTS } },
-    );
-  }
-}
-
 /** Model weights (not optimizer state) a manifest lists: the most a topology may initialize. */
 function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
   let largest = 0;
@@ -223,7 +211,7 @@ function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
     largest = Math.max(largest, count);
     total += count;
   }
-  return { largest, remaining: total, total, resolved: new Map() };
+  return { largest, remaining: total, total, resolved: new Map(), states: 0, given: new Set() };
 }
 
 /**
@@ -236,17 +224,40 @@ function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
  */
 export async function buildGuarded(artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
   registerGuard();
+  installStateGuard();
   const id = nextBudget++;
-  budgets.set(id, budgetFor(artifacts.weightSpecs ?? []));
+  const budget = budgetFor(artifacts.weightSpecs ?? []);
+  budgets.set(id, budget);
   try {
     const { weightSpecs: _specs, weightData: _data, ...topologyOnly } = artifacts;
-    checkStatefulStates(artifacts.modelTopology);
+    checkTopologyGraph(artifacts.modelTopology);
     const guarded = guardTopology(artifacts.modelTopology, id) as tf.io.ModelArtifacts['modelTopology'];
     const model = await tfl.loadLayersModel(tf.io.fromMemory({ ...topologyOnly, modelTopology: guarded }));
     restoreInitializers(model);
+    try {
+      checkRowOutputs(model);
+    } catch (cause) {
+      model.dispose();
+      throw cause;
+    }
     return model;
+  } catch (cause) {
+    freeHalfBuilt(budget);
+    throw cause;
   } finally {
     budgets.delete(id);
+  }
+}
+
+/**
+ * Disposes the weight variables a failed build made from this restore's
+ * zeros (tfjs drops a half-built model without disposing it). A variable
+ * shares the data of the tensor it was made from, so they are found by it.
+ */
+function freeHalfBuilt(budget: Budget): void {
+  const registered = (tf.engine().state as unknown as { registeredVariables: Record<string, tf.Variable> }).registeredVariables;
+  for (const variable of Object.values(registered)) {
+    if (budget.given.has(variable.dataId) && !variable.isDisposed) variable.dispose();
   }
 }
 
@@ -267,4 +278,37 @@ function restoreInitializers(model: tfl.LayersModel): void {
     }
   };
   visit(model);
+}
+
+/**
+ * The budget of the restore that built `layer` (an RNN cell, or a stacked
+ * cell): found through the guarded initializers it holds while it is built.
+ * Undefined outside a restore, or for a layer no restore is building.
+ */
+export function restoreBudgetOf(layer: unknown): Pick<Budget, 'states'> | undefined {
+  const seen = new Set<unknown>();
+  const find = (value: unknown, depth: number): Budget | undefined => {
+    if (value === null || typeof value !== 'object' || seen.has(value) || depth > 4) return undefined;
+    seen.add(value);
+    if (value instanceof GuardedInitializer) return budgets.get(value.budgetId);
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        const found = find(item, depth + 1);
+        if (found) return found;
+      }
+      return undefined;
+    }
+    if (!(value instanceof tfl.layers.Layer) && depth > 0) return undefined;
+    for (const item of Object.values(value)) {
+      const found = find(item, depth + 1);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return find(layer, 0);
+}
+
+/** True while at least one guarded restore is building a model. */
+export function restoreInProgress(): boolean {
+  return budgets.size > 0;
 }

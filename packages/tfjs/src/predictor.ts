@@ -1,7 +1,18 @@
 import { ModelBundleError, type Predictor } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { checkRequestOutputs, defaultRequestBudget } from './output-budget.js';
 import { modelPtype, type TensorInfo } from './summary.js';
+
+/** Options of {@link tfjsPredictor}. */
+export interface TfjsPredictorOptions {
+  /**
+   * Most values the layer outputs of one predict call may hold in all, summed over every layer
+   * (default: the `MODELBUNDLE_TFJS_MAX_REQUEST_ELEMENTS` environment variable, else {@link DEFAULT_REQUEST_ELEMENTS}:
+   * 268,435,456, 1 GiB of float32). A bigger batch is refused with LIMIT_EXCEEDED.
+   */
+  maxRequestElements?: number;
+}
 
 /**
  * A generic predictor over a layers model. Each row is either one input's
@@ -10,8 +21,9 @@ import { modelPtype, type TensorInfo } from './summary.js';
  * row is an object keyed by output name, holding the output without its
  * batch dimension (nested lists, or a number for a single value).
  */
-export function tfjsPredictor(model: LayersModel): Predictor {
+export function tfjsPredictor(model: LayersModel, options: TfjsPredictorOptions = {}): Predictor {
   const ptype = modelPtype(model);
+  const budget = options.maxRequestElements ?? defaultRequestBudget();
   return {
     ptype,
     types: ['numeric'],
@@ -24,6 +36,12 @@ export function tfjsPredictor(model: LayersModel): Predictor {
       }
       const inputs = ptype.inputs.map((info) => batchTensor(info, rows, ptype.inputs.length));
       try {
+        // Before any layer runs: weightless layers (RepeatVector, UpSampling...) could grow the batch without bound.
+        checkRequestOutputs(
+          model,
+          inputs.map((t) => [...t.shape]),
+          budget,
+        );
         const outputs = tf.tidy(() => {
           const out = model.predict(inputs.length === 1 ? (inputs[0] as tf.Tensor) : inputs);
           return Array.isArray(out) ? out : [out];
@@ -86,16 +104,49 @@ function pick(row: unknown, name: string, inputCount: number, r: number): unknow
   throw new ModelBundleError('INVALID_INPUT', `Row ${r} has no value for input "${name}"; expected a list of numbers or an object with key "${name}".`);
 }
 
+/** Deepest nesting a row value may have: far past any real tensor rank, far short of the stack. */
+export const MAX_VALUE_DEPTH = 400;
+
+/**
+ * A nested list of numbers as its flat values and shape, walked iteratively (a
+ * value nested 200,000 deep costs no stack) and refused past {@link MAX_VALUE_DEPTH}.
+ */
 function flatten(value: unknown, where: string): { flat: number[]; shape: number[] } {
-  if (typeof value === 'number') return { flat: [value], shape: [] };
-  if (!Array.isArray(value))
-    throw new ModelBundleError('INVALID_INPUT', `${where} is ${value === null ? 'null' : typeof value}; expected numbers or nested lists of numbers.`);
-  const parts = value.map((item) => flatten(item, where));
-  const inner = parts[0]?.shape ?? [];
-  for (const p of parts) {
-    if (p.shape.join() !== inner.join()) throw new ModelBundleError('INVALID_INPUT', `${where} is a ragged list; every nested list must have the same length.`);
+  const flat: number[] = [];
+  let shape: number[] | undefined;
+  const stack: { item: unknown; depth: number }[] = [{ item: value, depth: 0 }];
+  // The shape is read along the first path down; every other list must agree with it.
+  const seen: number[] = [];
+  while (stack.length > 0) {
+    const { item, depth } = stack.pop() as { item: unknown; depth: number };
+    if (depth > MAX_VALUE_DEPTH) {
+      throw new ModelBundleError(
+        'INVALID_INPUT',
+        `${where} is nested deeper than ${MAX_VALUE_DEPTH} levels; a tensor value is a list of numbers nested as deep as the input's rank.`,
+        {
+          details: { limit: MAX_VALUE_DEPTH },
+        },
+      );
+    }
+    if (typeof item === 'number') {
+      if (shape === undefined) shape = seen.slice(0, depth);
+      if (shape.length !== depth) throw ragged(where);
+      flat.push(item);
+      continue;
+    }
+    if (!Array.isArray(item)) {
+      throw new ModelBundleError('INVALID_INPUT', `${where} is ${item === null ? 'null' : typeof item}; expected numbers or nested lists of numbers.`);
+    }
+    if (shape === undefined) seen[depth] = item.length;
+    else if (depth >= shape.length || shape[depth] !== item.length) throw ragged(where);
+    if (item.length === 0 && shape === undefined) shape = seen.slice(0, depth + 1);
+    for (let i = item.length - 1; i >= 0; i--) stack.push({ item: item[i], depth: depth + 1 });
   }
-  return { flat: parts.flatMap((p) => p.flat), shape: [value.length, ...inner] };
+  return { flat, shape: shape ?? [] };
+}
+
+function ragged(where: string): ModelBundleError {
+  return new ModelBundleError('INVALID_INPUT', `${where} is a ragged list; every nested list must have the same length.`);
 }
 
 /** Accepts nested values of the input's shape, or a flat list of its size (when the shape is fully known). */

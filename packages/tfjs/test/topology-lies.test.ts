@@ -77,6 +77,14 @@ const lies: [string, () => tfl.LayersModel, (topology: string) => string][] = [
     (t) => t.replace('"units":2', '"units":20000').replace(/"(kernel|recurrent|bias)_initializer":\{"class_name":"\w+","config":\{[^}]*\}\},/g, ''),
   ],
   [
+    'a lying LSTM inside a Bidirectional wrapper (tfjs rebuilds the inner layer from its config)',
+    () =>
+      tfl.sequential({
+        layers: [tfl.layers.bidirectional({ layer: tfl.layers.lstm({ units: 2, ...RECURRENT_INIT }) as tfl.layers.RNN, inputShape: [3, 2] })],
+      }),
+    (t) => t.replace('"units":2', '"units":20000'),
+  ],
+  [
     'many layers each within the largest weight but together over the total',
     () => tfl.sequential({ layers: [tfl.layers.dense({ units: 4, inputShape: [4] }), tfl.layers.dense({ units: 1 })] }),
     (t) => t.replace('"units":1,', '"units":4,'),
@@ -152,7 +160,7 @@ describe('stateful recurrent layers', () => {
     expect(result.status).toBe('rejected');
     const error = (result as PromiseRejectedResult).reason as ModelBundleError;
     expect(error.code, error.message).toBe('LIMIT_EXCEEDED');
-    expect(error.message).toMatch(/stateful recurrent layers would hold 100000000 x 6 state values/);
+    expect(error.message).toMatch(/Stateful recurrent layer "simple_rnn_\w+" would allocate 300000000 zero-state values; the limit is 16777216/);
     expect(largest).toBeLessThan(64 * 1024);
   });
 });

@@ -3,6 +3,7 @@ import { bundleToModel, isUsable } from '@modelbundle/tfjs';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { FittedWorkflowData } from './fitted.js';
 import { readModelBytes } from './model-bytes.js';
+import { assertModelFitsRecipe } from './model-fit.js';
 
 /** How a copy's model is restored: `trustedKeys` requires the model bytes to be signed by one of them. */
 export type RestoreOptions = Pick<TrustOptions, 'trustedKeys'>;
@@ -57,6 +58,12 @@ export function restoreModel(workflow: object, data: FittedWorkflowData, options
     const trusted = options.trustedKeys !== undefined;
     handle.restoring = bundleToModel(bytes, options).then(
       (model) => {
+        try {
+          assertModelFitsRecipe(model, data.recipe, data.levels);
+        } catch (error) {
+          model.dispose();
+          throw error;
+        }
         Object.assign(handle, { model, restoring: undefined, trusted });
         release.register(workflow, model, model);
         return model;

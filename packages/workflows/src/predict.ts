@@ -1,4 +1,5 @@
-import { ModelBundleError } from '@modelbundle/core';
+import { listSome, ModelBundleError, preview } from '@modelbundle/core';
+import { checkRequestOutputs } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { type FittedWorkflowData, readFitted } from './fitted.js';
 import { type RestoreOptions, restoreModel } from './live-model.js';
@@ -47,11 +48,16 @@ export async function predict(workflow: unknown, rows: readonly unknown[], optio
   if (rows.length === 0) {
     throw new ModelBundleError(
       'INVALID_INPUT',
-      `predict() got no rows; expected at least one row with columns ${data.ptype.columns.map((c) => c.name).join(', ')}.`,
+      `predict() got no rows; expected at least one row with columns ${listSome(
+        data.ptype.columns.map((c) => preview(c.name)),
+        20,
+      )}.`,
     );
   }
   const model = await restoreModel(workflow as object, data, options.trustedKeys ? { trustedKeys: options.trustedKeys } : {});
   const width = data.recipe.features.length;
+  // Before any layer runs: a model whose layers grow their outputs is refused past the request budget.
+  checkRequestOutputs(model, [[rows.length, width]]);
   const values = tf.tidy(() => {
     const output = model.predict(tf.tensor2d(bakePredictors(data.recipe, rows), [rows.length, width])) as tf.Tensor;
     return output.dataSync() as Float32Array;

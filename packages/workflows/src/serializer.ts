@@ -17,6 +17,7 @@ import { bundleToModel, runtimeVersions, tfjsPlugin } from '@modelbundle/tfjs';
 import { FITTED_KIND, FittedWorkflow, type FittedWorkflowData, isFittedWorkflow, readFitted } from './fitted.js';
 import { attachModel, notCaptured } from './live-model.js';
 import { ownBytes, readModelBytes } from './model-bytes.js';
+import { assertModelFitsRecipe } from './model-fit.js';
 import { predict, predictionTypes } from './predict.js';
 import { recipeProblems } from './recipe/state-problems.js';
 import { assertSpec } from './spec/validate.js';
@@ -111,6 +112,12 @@ export const fittedWorkflowSerializer: Serializer<FittedWorkflowData> = {
     // The outer bundle's digest covered these bytes already; the model restore checks the rest (payload, classes, sizes).
     const modelBytes = ownBytes(section(parts, WORKFLOW_SECTIONS.model));
     const model = await bundleToModel(await decodeBundle(modelBytes, { verify: false }));
+    try {
+      assertModelFitsRecipe(model, recipe, Array.isArray(payload.levels) ? (payload.levels as string[]) : null);
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
     const workflow = new FittedWorkflow({
       spec,
       mode: spec.mode,

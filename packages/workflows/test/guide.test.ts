@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PACKAGE_DIR, REPO_ROOT, runScript, scratchDir } from './helpers.js';
@@ -54,6 +54,9 @@ describe('docs/guides/saving-and-reloading.md', () => {
   });
 
   it('runs every block, in order, in a new process', async () => {
+    // The scripts run in an application folder that has the package installed, as a user's project does (autoload looks only there).
+    await mkdir(join(scratch.dir, 'node_modules', '@modelbundle'), { recursive: true });
+    await symlink(PACKAGE_DIR, join(scratch.dir, 'node_modules', '@modelbundle', 'workflows'), 'dir').catch(() => {});
     for (const block of blocks) await writeFile(join(scratch.dir, block.file!), block.code);
     // A worker script only runs when another block starts it.
     const started = blocks.filter((b) => !blocks.some((other) => other !== b && other.code.includes(`'./${b.file}'`) && other.code.includes('new Worker')));

@@ -3,12 +3,12 @@ import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { CORE_VERSION, type Header, ModelBundleError } from '@modelbundle/core';
+import { type Header, ModelBundleError } from '@modelbundle/core';
 import { locatePackage } from '@modelbundle/core/internal';
 import { inspectFile } from '@modelbundle/core/node';
-import { installedVersion } from '../installed.js';
 import { out, outJson, warn } from '../output.js';
 import { cliRegistry } from '../registry.js';
+import { type DeployedPlugin, planDeployment } from './docker-deps.js';
 
 /** Options of `modelbundle docker`. */
 export interface DockerOptions {
@@ -16,6 +16,8 @@ export interface DockerOptions {
   /** Write into a folder that already holds files (they may be replaced). */
   force?: boolean;
   json?: boolean;
+  /** Plugin packages the operator trusts (`name` or `name@version`), beyond the ones this command line ships. */
+  plugin?: string[];
 }
 
 /** The name the bundle gets inside the deployment directory. */
@@ -30,12 +32,14 @@ export const DEPLOYED_BUNDLE = 'model.mbnd';
 export async function dockerCommand(file: string, dir: string, options: DockerOptions): Promise<number> {
   const { header } = await inspectFile(file);
   await refuseNonEmpty(dir, options.force === true);
-  const dependencies = await pinnedDependencies(header);
+  const { dependencies, plugins, ignored } = await deploymentOf(header, options.plugin ?? []);
+  for (const name of ignored)
+    warn(`The bundle requires ${name}, which is not on the allow-list of what docker installs; it is left out (name it with --plugin if you trust it).`);
   await mkdir(dir, { recursive: true });
   const vendored = await vendorPackages(dependencies, join(dir, VENDOR), header.serializer.package);
   const files = {
     'package.json': `${JSON.stringify(packageJson(header, file, { ...dependencies, ...vendored }, vendored), null, 2)}\n`,
-    'server.mjs': serverEntry(),
+    'server.mjs': serverEntry(plugins),
     Dockerfile: dockerfile(options.port, Object.keys(vendored).length > 0),
     '.dockerignore': 'node_modules\nnpm-debug.log\n',
   };
@@ -100,26 +104,11 @@ async function refuseNonEmpty(dir: string, force: boolean): Promise<void> {
   }
 }
 
-/**
- * Exact versions: what is installed here when it satisfies the bundle's
- * range (that is what the bundle was checked against), else the range itself.
- */
-async function pinnedDependencies(header: Header): Promise<Record<string, string>> {
+/** The allow-listed dependencies, pinned to what is installed here when it satisfies the bundle's range. */
+async function deploymentOf(header: Header, operatorPlugins: readonly string[]) {
   const statuses = (await cliRegistry(header)).checkRequirements(header.requires);
-  const pins: Record<string, string> = {
-    '@modelbundle/core': CORE_VERSION,
-    '@modelbundle/serve': installedVersion('@modelbundle/serve') ?? CORE_VERSION,
-  };
-  for (const status of statuses) {
-    if (status.satisfied && status.installed) pins[status.name] = status.installed;
-    else {
-      pins[status.name] = status.range;
-      warn(`${status.name}@${status.range} is not installed here, so it is not pinned to one version; the image gets the newest match.`);
-    }
-  }
-  const plugin = header.serializer.package;
-  if (plugin && !(plugin in pins)) pins[plugin] = installedVersion(plugin) ?? '*';
-  return Object.fromEntries(Object.entries(pins).sort(([a], [b]) => a.localeCompare(b)));
+  const satisfied = new Map(statuses.filter((s) => s.satisfied && s.installed).map((s) => [s.name, s.installed as string]));
+  return planDeployment(header, operatorPlugins, satisfied);
 }
 
 function packageJson(header: Header, file: string, dependencies: Record<string, string>, vendored: Record<string, string>): Record<string, unknown> {
@@ -137,17 +126,21 @@ function packageJson(header: Header, file: string, dependencies: Record<string, 
   };
 }
 
-function serverEntry(): string {
+/** The server entry: the plugins are imported and registered by name, autoload is off (names were validated). */
+function serverEntry(plugins: readonly DeployedPlugin[]): string {
+  const imports = plugins.map((p, i) => `import { ${p.exportName} as plugin${i} } from '${p.package}';`).join('\n');
+  const registered = plugins.map((_, i) => `.registerPlugin(plugin${i})`).join('');
   return `// Serves the bundle beside this file. Settings come from the environment:
 // PORT (default 8080), HOST (default 0.0.0.0), LOG_LEVEL (default info).
 import { fileURLToPath } from 'node:url';
 import { createRegistry } from '@modelbundle/core';
 import { serve } from '@modelbundle/serve';
+${imports}
 
 const server = await serve({
   path: fileURLToPath(new URL('./${DEPLOYED_BUNDLE}', import.meta.url)),
-  // The plugin named in the bundle's header is loaded from node_modules; versions must match what it requires.
-  registry: createRegistry({ requirements: 'strict' }),
+  // Only the plugins above, registered explicitly: nothing the bundle names is imported. Versions must match what it requires.
+  registry: createRegistry({ requirements: 'strict', autoload: false })${registered},
   port: Number(process.env.PORT ?? 8080),
   host: process.env.HOST ?? '0.0.0.0',
   logLevel: process.env.LOG_LEVEL ?? 'info',

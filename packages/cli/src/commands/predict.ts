@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { checkRows, checkTrust, ModelBundleError, parseRequestText, type UnseenLevelPolicy } from '@modelbundle/core';
 import { writeFileAtomic } from '@modelbundle/core/node';
 import { loadModel } from '@modelbundle/serve';
+import { toCsv } from '../csv.js';
 import { out, outJson, warn } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
@@ -85,13 +86,4 @@ async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function toCsv(rows: readonly Record<string, unknown>[]): string[] {
-  const columns = [...new Set(rows.flatMap((row) => Object.keys(row)))];
-  const cell = (value: unknown) => {
-    const text = value === null || value === undefined ? '' : typeof value === 'object' ? JSON.stringify(value) : String(value);
-    return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-  };
-  return [columns.map(cell).join(','), ...rows.map((row) => columns.map((c) => cell(row[c])).join(','))];
 }

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { bundlePrefix } from '../envelope/bundle.js';
 import { bytesEqual } from '../envelope/bytes.js';
 import { PREFIX_BYTES } from '../envelope/constants.js';
@@ -32,9 +33,9 @@ export async function writeKeyPair(dir: string, options: { name?: string; overwr
   const privateKeyPath = join(dir, `${name}.key`);
   const publicKeyPath = join(dir, `${name}.pub`);
   await mkdir(dir, { recursive: true }).catch((e) => Promise.reject(ioError('create the directory', dir, e)));
-  const flag = options.overwrite ? 'w' : 'wx';
-  await writeText(privateKeyPath, await exportPrivateKey(pair.privateKey, 'pem'), 0o600, flag);
-  await writeText(publicKeyPath, await exportPublicKey(pair.publicKey, 'pem'), 0o644, flag);
+  const replace = options.overwrite === true;
+  await writeText(privateKeyPath, await exportPrivateKey(pair.privateKey, 'pem'), 0o600, replace);
+  await writeText(publicKeyPath, await exportPublicKey(pair.publicKey, 'pem'), 0o644, replace);
   return { privateKeyPath, publicKeyPath, fingerprint: await keyFingerprint(pair.publicKey) };
 }
 
@@ -112,21 +113,40 @@ async function publicKeyOf(privateKey: CryptoKey): Promise<JsonWebKey> {
   return jwk;
 }
 
-async function writeText(path: string, text: string, mode: number, flag: 'w' | 'wx'): Promise<void> {
-  const handle = await open(path, flag, mode).catch((e) => {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+/**
+ * Writes a key file. Without `replace`, creates `path` exclusively. With it, writes a new file
+ * beside it (exclusive create, so with `mode` from the start, never an old file's mode, never
+ * through a symlink), fsyncs it and renames it over `path`: a replaced key that was
+ * world-readable leaves no trace of its old mode, and a crash leaves the old key or the new one.
+ */
+async function writeText(path: string, text: string, mode: number, replace: boolean): Promise<void> {
+  const target = replace ? `${path}.${randomBytes(6).toString('hex')}.tmp` : path;
+  const handle = await open(target, 'wx', mode).catch((e) => {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST' && !replace) {
       return Promise.reject(
         new ModelBundleError('IO_ERROR', `"${path}" already exists; keys are never overwritten by default. Choose another directory or name, or remove it.`, {
           details: { path },
         }),
       );
     }
-    return Promise.reject(ioError('write', path, e));
+    return Promise.reject(ioError('write', target, e));
   });
   try {
+    await handle.chmod(mode); // the mode of open() is narrowed by the umask; the key's mode must be exact
     await handle.writeFile(text);
     await handle.sync();
-  } finally {
+  } catch (e) {
     await handle.close();
+    if (replace) await unlink(target).catch(() => {});
+    throw ioError('write', target, e);
   }
+  await handle.close();
+  if (!replace) return;
+  await rename(target, path).catch(async (e) => {
+    await unlink(target).catch(() => {});
+    return Promise.reject(ioError('replace', path, e));
+  });
+  const dir = await open(dirname(path), 'r').catch(() => undefined);
+  await dir?.sync().catch(() => {});
+  await dir?.close();
 }

@@ -18,6 +18,24 @@ type Manifest = LocatedPackage['manifest'];
  * in browsers and when the package is not installed.
  */
 export function locatePackage(name: string, from?: string): LocatedPackage | null {
+  return locate(name, from, false);
+}
+
+/**
+ * Finds a plugin package for autoload, strictly: only
+ * `<from>/node_modules/<name>/package.json` (default `from`: the working
+ * directory), never an ancestor folder's `node_modules` (a world-writable
+ * temporary folder above the application could plant one), never NODE_PATH
+ * or global folders. Its {@link LocatedPackage.entryUrl} is the entry file
+ * that very manifest names (`exports["."]`, else `main`, else `index.js`),
+ * and only if its real path is a regular file inside the package's real
+ * folder: the package whose manifest declared the plugin is the one imported.
+ */
+export function locatePluginPackage(name: string, from?: string): LocatedPackage | null {
+  return locate(name, from, true);
+}
+
+function locate(name: string, from: string | undefined, strict: boolean): LocatedPackage | null {
   const mod = nodeBuiltin<typeof import('node:module')>('node:module');
   const fs = nodeBuiltin<typeof import('node:fs')>('node:fs');
   const path = nodeBuiltin<typeof import('node:path')>('node:path');
@@ -36,8 +54,13 @@ export function locatePackage(name: string, from?: string): LocatedPackage | nul
   const located = (dir: string, manifest: Manifest): LocatedPackage => ({
     dir,
     manifest,
-    entryUrl: () => url.pathToFileURL(entryFile(dir, manifest, () => require.resolve(name), path.join)).href,
+    entryUrl: () => url.pathToFileURL(strict ? ownEntryFile(dir, manifest, fs, path) : entryFile(dir, manifest, () => require.resolve(name), path.join)).href,
   });
+  if (strict) {
+    const pkgDir = path.join(base, 'node_modules', name);
+    const manifest = readManifest(path.join(pkgDir, 'package.json'));
+    return manifest ? located(pkgDir, manifest) : null;
+  }
   for (let dir = base; ; dir = path.dirname(dir)) {
     const pkgDir = path.join(dir, 'node_modules', name);
     const manifest = readManifest(path.join(pkgDir, 'package.json'));
@@ -72,6 +95,31 @@ function entryFile(dir: string, manifest: Manifest, resolve: () => string, join:
     if (typeof target !== 'string') throw cause;
     return join(dir, target);
   }
+}
+
+/**
+ * The entry file a package's own manifest names, under the package folder;
+ * throws when its real path escapes the package's real folder or is not a regular file.
+ */
+function ownEntryFile(dir: string, manifest: Manifest, fs: typeof import('node:fs'), path: typeof import('node:path')): string {
+  const root = manifest.exports as Record<string, unknown> | string | undefined;
+  const dot = typeof root === 'object' && root !== null && '.' in root ? root['.'] : root;
+  const target =
+    typeof dot === 'string'
+      ? dot
+      : typeof dot === 'object' && dot !== null
+        ? pickCondition(dot as Record<string, unknown>)
+        : typeof manifest.main === 'string'
+          ? manifest.main
+          : 'index.js';
+  if (typeof target !== 'string') throw new Error('its package.json names no entry file for "."');
+  const realDir = fs.realpathSync(dir);
+  const real = fs.realpathSync(path.resolve(realDir, target));
+  const inside = path.relative(realDir, real);
+  if (inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) throw new Error(`its entry file "${target}" lies outside the package folder`);
+  if (!fs.statSync(real).isFile()) throw new Error(`its entry file "${target}" is not a regular file`);
+  // The path under the folder that was checked (its real path was just checked to stay inside it).
+  return path.resolve(dir, target);
 }
 
 function pickCondition(conditions: Record<string, unknown>): string | undefined {

@@ -28,7 +28,9 @@ export function checkRequirements(
   locate: PackageLocator = locatePackage,
 ): RequirementStatus[] {
   return Object.entries(requires).map(([name, range]) => {
-    const installed = known[name] ?? installedVersion(name, from, locate);
+    // Own keys only: a required name such as `toString` must not find Object.prototype's function.
+    const own = Object.hasOwn(known, name) ? known[name] : undefined;
+    const installed = typeof own === 'string' ? own : installedVersion(name, from, locate);
     const satisfied = installed !== null && semver.satisfies(installed, range, { includePrerelease: true });
     return { name, range, installed, satisfied };
   });

@@ -1,10 +1,11 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { type Bundle, type BundleOptions, ModelBundleError } from '@modelbundle/core';
 import { parseJson } from '@modelbundle/core/internal';
 import { ioError, readBundle, writeFileAtomic } from '@modelbundle/core/node';
 import type * as tf from '@tensorflow/tfjs-core';
 import { artifactsToBundle, bundleToArtifacts } from '../convert.js';
+import { assertShardsConsumed, readShard } from './shard-files.js';
 
 /** Options for {@link exportTfjs}. */
 export interface ExportTfjsOptions {
@@ -52,7 +53,9 @@ export type ImportTfjsOptions = Pick<BundleOptions, 'metadata' | 'created'>;
  * Makes a bundle from a standard tfjs layers-model directory (or its
  * model.json path): the topology plus every weight shard the manifest lists,
  * in order, as the tfjs converter writes them for Keras models. Quantized
- * weights are decoded to float32. Weight paths may not leave the directory.
+ * weights are decoded to float32. Weight files must be regular files whose real
+ * paths are inside the directory, and each group's shards must hold exactly
+ * the bytes its weights take.
  */
 export async function importTfjs(path: string, options: ImportTfjsOptions = {}): Promise<Bundle> {
   const jsonPath = (await stat(path).catch((e) => Promise.reject(ioError('read', path, e)))).isDirectory() ? join(path, 'model.json') : path;
@@ -62,18 +65,13 @@ export async function importTfjs(path: string, options: ImportTfjsOptions = {}):
   const weightData: ArrayBuffer[] = [];
   for (const group of modelJson.weightsManifest) {
     weightSpecs.push(...group.weights);
+    let groupBytes = 0;
     for (const shard of group.paths) {
-      const file = resolve(dir, shard);
-      const rel = relative(dir, file);
-      if (rel.startsWith('..') || rel.startsWith(sep) || rel === '') {
-        throw new ModelBundleError(
-          'INVALID_ARGUMENT',
-          `${jsonPath} lists the weight file "${shard}", which lies outside ${dir}. Weight paths must be relative and inside the model directory.`,
-        );
-      }
-      const bytes = await readFile(file).catch((e) => Promise.reject(ioError('read the weight file', file, e)));
+      const bytes = await readShard(dir, shard, jsonPath);
+      groupBytes += bytes.byteLength;
       weightData.push(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer);
     }
+    assertShardsConsumed(group, groupBytes, jsonPath);
   }
   return artifactsToBundle(
     {

@@ -4,6 +4,8 @@ import type { RecipeState } from './types.js';
 export function bakePredictors(recipe: RecipeState, rows: readonly Record<string, unknown>[]): Float32Array {
   const width = recipe.features.length;
   const out = new Float32Array(rows.length * width); // zeros: the encoding of a missing or unseen level
+  // Each level's position, looked up once per value (indexOf per row was rows x levels).
+  const positions = new Map(recipe.predictors.map((step) => [step, step.type === 'nominal' ? new Map(step.levels.map((l, k) => [l, k])) : undefined]));
   for (const [i, row] of rows.entries()) {
     let col = i * width;
     for (const step of recipe.predictors) {
@@ -11,8 +13,8 @@ export function bakePredictors(recipe: RecipeState, rows: readonly Record<string
       if (step.type === 'numeric') {
         out[col++] = ((typeof v === 'number' ? v : step.fill) - step.mean) / step.sd;
       } else {
-        const at = typeof v === 'string' ? step.levels.indexOf(v) : -1;
-        if (at >= 0) out[col + at] = 1;
+        const at = typeof v === 'string' ? positions.get(step)?.get(v) : undefined;
+        if (at !== undefined) out[col + at] = 1;
         col += step.levels.length;
       }
     }

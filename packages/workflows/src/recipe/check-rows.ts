@@ -1,84 +1,124 @@
-import { ModelBundleError } from '@modelbundle/core';
+import { escapeControl, listSome, ModelBundleError, preview } from '@modelbundle/core';
 import { describeValue as describe } from '@modelbundle/core/internal';
 import { assertRows } from './learn.js';
 import type { Ptype, UnseenLevelPolicy } from './types.js';
 
+/** Examples a message or its details shows of each kind of problem; the rest are counted. */
 const SHOWN = 5;
+/** Columns a message lists (of the expected ones, and per kind of problem). */
+const SHOWN_COLUMNS = 20;
+/** Levels a message quotes of a column's known levels. */
+const SHOWN_LEVELS = 10;
+
+/** One kind of problem, by column: the first rows it was seen in, and how many in all. */
+class ByColumn {
+  readonly first = new Map<string, number[]>();
+  readonly counts = new Map<string, number>();
+  cells = 0;
+
+  note(column: string, row: number): void {
+    this.cells++;
+    const count = this.counts.get(column);
+    if (count === undefined) {
+      // Past the shown columns, only the number of columns is kept (60,000 extra columns cost a counter each, no list).
+      if (this.first.size < SHOWN_COLUMNS) this.first.set(column, [row]);
+      this.counts.set(column, 1);
+      return;
+    }
+    this.counts.set(column, count + 1);
+    const rows = this.first.get(column);
+    if (rows && rows.length < SHOWN) rows.push(row);
+  }
+
+  /** `"name" (row 3)` or `"name" (12 rows, first 3)`, for the shown columns, then "and N more columns". */
+  describe(): string {
+    const shown = [...this.first].map(([name, rows]) => {
+      const n = this.counts.get(name) as number;
+      return `${preview(name)} (${n === 1 ? `row ${rows[0]}` : `${n} rows, first ${rows[0]}`})`;
+    });
+    const more = this.counts.size - shown.length;
+    return more > 0 ? `${shown.join(', ')} and ${more} more columns` : shown.join(', ');
+  }
+}
+
+/** Examples of one kind of problem: the first few messages, and how many in all. */
+class Examples {
+  readonly shown: string[] = [];
+  count = 0;
+
+  /** `make` runs only for the examples that are shown: a preview costs nothing for the rest. */
+  note(make: () => string): void {
+    this.count++;
+    if (this.shown.length < SHOWN) this.shown.push(make());
+  }
+
+  describe(): string {
+    return this.count > this.shown.length ? `${this.shown.join('; ')}; and ${this.count - this.shown.length} more` : this.shown.join('; ');
+  }
+}
 
 /**
  * Checks rows against the input prototype and throws one INVALID_INPUT that
  * lists every kind of problem: missing, extra and mistyped columns, NaN or
  * infinite numbers, and (when the policy is `error`) levels unseen at fit time.
  * `null` or `undefined` values are missing values and pass. The outcome column may be present; it is ignored.
+ * The check is linear in the cells, and its message and details are bounded whatever the rows
+ * hold: a few example rows per problem, values quoted as short previews, counts for the rest.
  */
 export function checkRows(ptype: Ptype, rows: unknown, unseenLevels: UnseenLevelPolicy): asserts rows is Record<string, unknown>[] {
   assertRows(rows, 'predict');
   const known = new Set([...ptype.columns.map((c) => c.name), ptype.outcome.name]);
-  const missing = new Map<string, number[]>();
-  const extra = new Map<string, number[]>();
-  const mistyped: string[] = [];
-  const notFinite: string[] = [];
-  const unseen: string[] = [];
-  // Appends in place: copying the list for every row made checking a large request quadratic.
-  const note = (map: Map<string, number[]>, key: string, row: number) => {
-    const list = map.get(key);
-    if (list) list.push(row);
-    else map.set(key, [row]);
-  };
+  // One Set per column, built once: looking a level up in the list for every row was rows x levels.
+  const levels = new Map(ptype.columns.filter((c) => c.levels).map((c) => [c.name, new Set(c.levels)]));
+  const missing = new ByColumn();
+  const extra = new ByColumn();
+  const mistyped = new Examples();
+  const notFinite = new Examples();
+  const unseen = new Examples();
   for (const [i, row] of rows.entries()) {
-    for (const key of Object.keys(row)) if (!known.has(key)) note(extra, key, i);
+    for (const key of Object.keys(row)) if (!known.has(key)) extra.note(key, i);
     for (const column of ptype.columns) {
       if (!Object.hasOwn(row, column.name)) {
-        note(missing, column.name, i);
+        missing.note(column.name, i);
         continue;
       }
       const v = row[column.name];
       if (v === null || v === undefined) continue;
-      if (typeof v !== column.type) mistyped.push(`"${column.name}" in row ${i} is ${describe(v)} (${preview(v)}), expected a ${column.type}`);
-      else if (typeof v === 'number' && !Number.isFinite(v)) notFinite.push(`"${column.name}" in row ${i} is ${v}`);
-      else if (unseenLevels === 'error' && column.levels && !column.levels.includes(v as string)) {
-        unseen.push(`"${column.name}" in row ${i} is ${preview(v)}, not one of [${column.levels.join(', ')}]`);
+      if (typeof v !== column.type) mistyped.note(() => `${preview(column.name)} in row ${i} is ${describe(v)} (${preview(v)}), expected a ${column.type}`);
+      else if (typeof v === 'number' && !Number.isFinite(v)) notFinite.note(() => `${preview(column.name)} in row ${i} is ${v}`);
+      else if (unseenLevels === 'error' && column.levels && !(levels.get(column.name) as Set<unknown>).has(v)) {
+        unseen.note(() => `${preview(column.name)} in row ${i} is ${preview(v)}, not one of ${someLevels(column.levels as string[])}`);
       }
     }
   }
   const parts: string[] = [];
-  if (missing.size > 0) parts.push(`missing columns: ${listColumns(missing)}`);
-  if (extra.size > 0) parts.push(`extra columns: ${listColumns(extra)}`);
-  if (mistyped.length > 0) parts.push(`wrong types: ${listSome(mistyped)}`);
-  if (notFinite.length > 0) parts.push(`not finite (use null for a missing value): ${listSome(notFinite)}`);
-  if (unseen.length > 0) parts.push(`levels unseen at fit time: ${listSome(unseen)}`);
+  if (missing.cells > 0) parts.push(`missing columns: ${missing.describe()}`);
+  if (extra.cells > 0) parts.push(`extra columns: ${extra.describe()}`);
+  if (mistyped.count > 0) parts.push(`wrong types: ${mistyped.describe()}`);
+  if (notFinite.count > 0) parts.push(`not finite (use null for a missing value): ${notFinite.describe()}`);
+  if (unseen.count > 0) parts.push(`levels unseen at fit time: ${unseen.describe()}`);
   if (parts.length === 0) return;
-  const expected = ptype.columns.map((c) => `${c.name}: ${c.type}`).join(', ');
+  const columns = ptype.columns.map((c) => `${preview(c.name)}: ${c.type}`);
+  const expected = listSome(columns, SHOWN_COLUMNS);
   throw new ModelBundleError(
     'INVALID_INPUT',
     `The rows do not match the workflow's input prototype. ${parts.join('. ')}. Expected columns { ${expected} } (null for a missing value). Fix the rows and call predict again.`,
     {
       details: {
-        missing: Object.fromEntries(missing),
-        extra: Object.fromEntries(extra),
-        mistyped,
-        notFinite,
-        unseen,
+        missing: Object.fromEntries(missing.first),
+        extra: Object.fromEntries(extra.first),
+        mistyped: mistyped.shown,
+        notFinite: notFinite.shown,
+        unseen: unseen.shown,
+        counts: { missing: missing.cells, extra: extra.cells, mistyped: mistyped.count, notFinite: notFinite.count, unseen: unseen.count },
+        columns: { missing: missing.counts.size, extra: extra.counts.size },
       },
     },
   );
 }
 
-/** The value as short JSON; never throws (a deeply nested value overflows JSON.stringify's stack). */
-function preview(value: unknown): string {
-  let json: string;
-  try {
-    json = JSON.stringify(value);
-  } catch {
-    return 'nested too deeply to show';
-  }
-  return json.length > 80 ? `${json.slice(0, 80)}…` : json;
-}
-
-function listColumns(map: Map<string, number[]>): string {
-  return [...map].map(([name, rows]) => `"${name}" (${rows.length === 1 ? `row ${rows[0]}` : `${rows.length} rows, first ${rows[0]}`})`).join(', ');
-}
-
-function listSome(items: string[]): string {
-  return items.length <= SHOWN ? items.join('; ') : `${items.slice(0, SHOWN).join('; ')}; and ${items.length - SHOWN} more`;
+/** `[a, b, c]`, or the first {@link SHOWN_LEVELS} and how many in all. */
+function someLevels(levels: readonly string[]): string {
+  const shown = levels.slice(0, SHOWN_LEVELS).map((l) => (l.length > 40 ? `${escapeControl(l.slice(0, 40))}…` : escapeControl(l)));
+  return levels.length > SHOWN_LEVELS ? `[${shown.join(', ')}, ... (${levels.length} levels)]` : `[${shown.join(', ')}]`;
 }
