@@ -355,6 +355,8 @@ beforeAll(async () => {
   app = await createServer({ path: bundle.path, registry: workflowsRegistry(), logLevel: 'silent', requestTimeout: REQUEST_TIMEOUT });
   await app.listen({ port: 0, host: '127.0.0.1' });
   port = (app.server.address() as { port: number }).port;
+  // The warm-up prediction runs in the background: count tensors only once it is done.
+  for (let i = 0; i < 100 && (await app.inject({ method: 'GET', url: '/readyz' })).statusCode !== 200; i++) await new Promise((r) => setTimeout(r, 50));
 });
 
 afterAll(async () => {
@@ -401,7 +403,8 @@ describe('a catalogue of bad requests', () => {
     const answer = await predict();
     expect(answer.status).toBe(200);
     expect(answer.body).toBe(goodAnswer);
-    expect(tf.memory().numTensors).toBe(tensorsBefore);
+    // No growth: a leak adds tensors (the backend may free some of its own between the two counts).
+    expect(tf.memory().numTensors).toBeLessThanOrEqual(tensorsBefore);
     const pollution = ({} as Record<string, unknown>).polluted;
     expect(pollution).toBeUndefined();
   });

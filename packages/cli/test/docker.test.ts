@@ -46,7 +46,7 @@ describe('modelbundle docker', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('The folder "busy" is not empty (1 entry, e.g. notes.txt); nothing was written');
     await expect(readFile(join(cwd, 'busy', 'Dockerfile'))).rejects.toMatchObject({ code: 'ENOENT' });
-    expect((await runCli(['docker', 'linear.mbnd', 'busy', '--force'], { cwd })).code).toBe(0);
+    expect((await runCli(['docker', 'linear.mbnd', 'busy', '--force', '--plugin', 'modelbundle-example-linear'], { cwd })).code).toBe(0);
     expect(await readFile(join(cwd, 'busy', 'notes.txt'), 'utf8')).toBe('mine');
     await readFile(join(cwd, 'busy', 'Dockerfile'));
   });
