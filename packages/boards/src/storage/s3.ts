@@ -1,0 +1,214 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import type { Readable } from 'node:stream';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
+import { ModelBundleError } from '@modelbundle/core';
+import type { BoardStorage, PutBody, PutOptions, PutOutcome } from './storage.js';
+
+/** Options for {@link S3Storage}. */
+export interface S3StorageOptions {
+  /** The store's URL, for any S3-compatible store (Ceph RGW, MinIO, R2...). Default: `AWS_ENDPOINT_URL_S3`, `AWS_ENDPOINT_URL`, else AWS. */
+  endpoint?: string;
+  /** Address buckets as `<endpoint>/<bucket>` (default true when an endpoint is set). */
+  forcePathStyle?: boolean;
+  /** Region (default `AWS_REGION`, `AWS_DEFAULT_REGION`, else us-east-1). */
+  region?: string;
+  /** Extra S3 client settings; credentials come from the standard AWS chain (AWS_* variables, profiles, instance roles) unless given here. */
+  client?: S3ClientConfig;
+}
+
+/**
+ * A board in an S3 bucket, under a key prefix. Each object is written by one
+ * PutObject, which S3 makes visible whole or not at all. Create-only writes
+ * send `If-None-Match: *`; whether the store honours it is probed once
+ * (a store that ignores it falls back to a HEAD before the PUT, which two
+ * racing writers can both pass).
+ */
+export class S3Storage implements BoardStorage {
+  readonly location: string;
+  readonly client: S3Client;
+  private conditional?: Promise<'atomic' | 'check-then-write'>;
+
+  /** Opens `s3://bucket/prefix`. */
+  constructor(
+    readonly bucket: string,
+    readonly prefix: string,
+    options: S3StorageOptions = {},
+  ) {
+    const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
+    this.prefix = prefix.replace(/^\/+|\/+$/g, '');
+    this.location = `s3://${bucket}${this.prefix ? `/${this.prefix}` : ''}`;
+    this.client = new S3Client({
+      region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
+      ...(endpoint ? { endpoint, forcePathStyle: options.forcePathStyle ?? true } : {}),
+      // Checksums only where S3 requires them: many S3-compatible stores refuse the newer trailing checksums.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+      ...options.client,
+    });
+  }
+
+  private key(key: string): string {
+    return this.prefix ? `${this.prefix}/${key}` : key;
+  }
+
+  conditionalWrites = (): Promise<'atomic' | 'check-then-write'> => {
+    this.conditional ??= this.probeConditional();
+    return this.conditional;
+  };
+
+  /** Writes a probe object twice with If-None-Match: *; a store that honours it refuses the second. */
+  private async probeConditional(): Promise<'atomic' | 'check-then-write'> {
+    const key = this.key(`.probe/${Date.now()}-${randomBytes(6).toString('hex')}`);
+    const put = () => this.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: new Uint8Array(1), IfNoneMatch: '*' }), key);
+    try {
+      await put();
+      try {
+        await put();
+        return 'check-then-write';
+      } catch (e) {
+        if (isPreconditionFailed(e)) return 'atomic';
+        throw e;
+      }
+    } finally {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => {});
+    }
+  }
+
+  async getBytes(key: string): Promise<Uint8Array | undefined> {
+    const out = await this.get(key);
+    if (!out) return undefined;
+    return new Uint8Array(await out.Body.transformToByteArray());
+  }
+
+  async getRange(key: string, start: number, end: number): Promise<{ bytes: Uint8Array; total: number } | undefined> {
+    if (end <= start) throw new ModelBundleError('INTERNAL', `Empty range ${start}-${end} asked of ${key}.`);
+    const out = await this.get(key, `bytes=${start}-${end - 1}`);
+    if (!out) return undefined;
+    const bytes = new Uint8Array(await out.Body.transformToByteArray());
+    const total = Number(/\/(\d+)$/.exec(out.ContentRange ?? '')?.[1] ?? out.ContentLength ?? bytes.length);
+    return { bytes, total };
+  }
+
+  async getStream(key: string) {
+    const out = await this.get(key);
+    if (!out) return undefined;
+    return { stream: out.Body as unknown as Readable, size: Number(out.ContentLength) };
+  }
+
+  private async get(key: string, range?: string) {
+    try {
+      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key), ...(range ? { Range: range } : {}) }));
+      return out as typeof out & { Body: NonNullable<typeof out.Body> };
+    } catch (e) {
+      if (isNotFound(e)) return undefined;
+      if (range && (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return undefined;
+      throw this.failure('read', key, e);
+    }
+  }
+
+  async put(key: string, body: PutBody, options: PutOptions = {}): Promise<PutOutcome> {
+    const mode = options.ifAbsent ? await this.conditionalWrites() : undefined;
+    if (mode === 'check-then-write') {
+      const exists = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) })).then(
+        () => true,
+        (e) => (isNotFound(e) ? false : Promise.reject(this.failure('check', key, e))),
+      );
+      if (exists) return 'exists';
+    }
+    const size = 'bytes' in body ? body.bytes.byteLength : body.size;
+    let data: Uint8Array | Readable;
+    if ('bytes' in body) {
+      data = body.bytes;
+    } else {
+      const stream = createReadStream(body.file, { highWaterMark: 1024 * 1024 });
+      let sent = 0;
+      if (options.onProgress) {
+        stream.on('data', (chunk) => {
+          sent += chunk.length;
+          options.onProgress?.(sent, size);
+        });
+      }
+      data = stream;
+    }
+    try {
+      await this.send(
+        new PutObjectCommand({
+          Bucket: this.bucket,
+          Key: this.key(key),
+          Body: data,
+          ContentLength: size,
+          ...(mode === 'atomic' ? { IfNoneMatch: '*' } : {}),
+        }),
+        key,
+      );
+      if ('bytes' in body) options.onProgress?.(size, size);
+      return 'created';
+    } catch (e) {
+      if (mode === 'atomic' && isPreconditionFailed(e)) return 'exists';
+      throw this.failure('write', key, e);
+    }
+  }
+
+  private async send(command: PutObjectCommand, _key: string) {
+    return this.client.send(command);
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+    } catch (e) {
+      if (!isNotFound(e)) throw this.failure('delete', key, e);
+    }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    const full = this.key(prefix);
+    const strip = this.prefix ? this.prefix.length + 1 : 0;
+    const keys: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.client
+        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ...(token ? { ContinuationToken: token } : {}) }))
+        .catch((e) => Promise.reject(this.failure('list', prefix, e)));
+      for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key.slice(strip));
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return keys.filter((k) => !k.startsWith('.probe/')).sort();
+  }
+
+  private failure(what: string, key: string, e: unknown): ModelBundleError {
+    if (e instanceof ModelBundleError) return e;
+    const status = (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const name = (e as Error).name;
+    const hint =
+      status === 403 || name === 'CredentialsProviderError'
+        ? 'Check the credentials (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or an AWS profile) and the bucket policy.'
+        : name === 'NoSuchBucket'
+          ? `Create the bucket ${this.bucket} first.`
+          : 'Check the endpoint (--endpoint or AWS_ENDPOINT_URL), the bucket and the network.';
+    return new ModelBundleError('IO_ERROR', `Could not ${what} ${key} in ${this.location}: ${(e as Error).message || name}${status ? ` (HTTP ${status})` : ''}. ${hint}`, {
+      cause: e,
+      details: { board: this.location, key, ...(status ? { status } : {}) },
+    });
+  }
+}
+
+function isNotFound(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return err.name !== 'NoSuchBucket' && (err.name === 'NoSuchKey' || err.name === 'NotFound' || err.$metadata?.httpStatusCode === 404);
+}
+
+function isPreconditionFailed(e: unknown): boolean {
+  const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
+  // 412: the key exists. 409: AWS's answer to two conditional writes racing on one key (the other won).
+  return err.$metadata?.httpStatusCode === 412 || err.$metadata?.httpStatusCode === 409 || err.name === 'PreconditionFailed';
+}
