@@ -133,6 +133,8 @@ export class Board {
   readonly cache: BundleCache;
   private readonly claimTimeoutMs: number;
   private readonly now: () => Date;
+  /** The time of this process's last version id, so ids from one process strictly increase. */
+  private lastWrite = 0;
 
   constructor(
     readonly storage: BoardStorage,
@@ -170,7 +172,7 @@ export class Board {
       const bundle = await readBundle(file); // verifies every digest: nothing damaged is published
       const digest = Buffer.from(bundle.headerDigest).toString('hex');
       const total = (await stat(file)).size;
-      let version = versionId(this.now(), digest);
+      let version = versionId(this.nextTime(), digest);
       if (!options.force) {
         const existing = await this.claim(name, digest, version);
         if (existing) return { name, version: existing, headerDigest: digest, created: false };
@@ -180,7 +182,7 @@ export class Board {
         if (outcome === 'created') break;
         // The same content forced twice in one millisecond: take the next millisecond.
         await new Promise((r) => setTimeout(r, 2));
-        version = versionId(this.now(), digest);
+        version = versionId(this.nextTime(), digest);
       }
       const record: VersionRecord = {
         layout: LAYOUT_VERSION,
@@ -199,6 +201,11 @@ export class Board {
     } finally {
       if (scratch) await rm(scratch, { recursive: true, force: true });
     }
+  }
+
+  private nextTime(): Date {
+    this.lastWrite = Math.max(this.now().getTime(), this.lastWrite + 1);
+    return new Date(this.lastWrite);
   }
 
   /**

@@ -1,0 +1,27 @@
+import { openBoard } from '@modelbundle/boards';
+import { describe, expect, it } from 'vitest';
+import { describeBoard } from './board-suite.js';
+import { objectStore } from './helpers.js';
+
+describeBoard('S3 (Ceph RADOS Gateway)', async (cache) => {
+  const store = await objectStore();
+  const bucket = await store.bucket('suite');
+  return openBoard(`s3://${bucket}/prod/models`, { cache, s3: { endpoint: store.endpoint } });
+});
+
+describe('S3 conditional writes', () => {
+  it('detects that the gateway honours If-None-Match: *', async () => {
+    const store = await objectStore();
+    const board = openBoard(`s3://${await store.bucket('probe')}`, { s3: { endpoint: store.endpoint } });
+    expect(await board.storage.conditionalWrites()).toBe('atomic');
+    expect(await board.storage.put?.('x.json', { bytes: new Uint8Array([1]) }, { ifAbsent: true })).toBe('created');
+    expect(await board.storage.put?.('x.json', { bytes: new Uint8Array([2]) }, { ifAbsent: true })).toBe('exists');
+    expect(await board.storage.getBytes('x.json')).toEqual(new Uint8Array([1]));
+  });
+
+  it('names the bucket when it does not exist', async () => {
+    const store = await objectStore();
+    const board = openBoard('s3://no-such-bucket-modelbundle/x', { s3: { endpoint: store.endpoint } });
+    await expect(board.versions('m')).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringContaining('no-such-bucket-modelbundle') });
+  });
+});
