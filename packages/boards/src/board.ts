@@ -1,5 +1,5 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Bundle, type Inspection, inspect, isModelBundleError, type KeyInput, ModelBundleError, verifySignature } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
@@ -217,14 +217,15 @@ export class Board {
   private async claim(name: string, digest: string, version: string): Promise<string | undefined> {
     const put = this.writable('write');
     const key = claimKey(name, digest);
-    const body = { bytes: json({ version, claimed: this.now().toISOString() }) };
+    const body = { bytes: json({ version, claimed: this.now().toISOString(), host: hostname(), pid: process.pid }) };
     for (;;) {
       if ((await put(key, body, { ifAbsent: true })) === 'created') return undefined;
-      const held = await this.readJson<{ version?: string; claimed?: string }>(key);
+      const held = await this.readJson<{ version?: string; claimed?: string; host?: string; pid?: number }>(key);
       if (!held?.version) continue; // deleted between our write and read: try again
       if (await this.isCommitted(name, held.version)) return held.version;
       const age = this.now().getTime() - new Date(held.claimed ?? 0).getTime();
-      if (age > this.claimTimeoutMs) {
+      const writerDied = held.host === hostname() && typeof held.pid === 'number' && !isAlive(held.pid);
+      if (writerDied || age > this.claimTimeoutMs) {
         await put(key, body); // its writer died: the content is ours to publish
         return undefined;
       }
@@ -351,7 +352,6 @@ export class Board {
     if (!object) throw notFound(`Version ${version} of "${name}" has a meta.json but no model.mbnd on ${this.location}. The board was damaged; delete the version.`);
     let bundle: Bundle | undefined;
     let signer: string | undefined;
-    let received = 0;
     const path = await this.cache.store(
       record.headerDigest,
       object.stream,
@@ -361,12 +361,7 @@ export class Board {
         if (options.trustedKeys) signer = await this.checkSigner(verified, options.trustedKeys, key);
         bundle = verified;
       },
-      options.onProgress
-        ? (n) => {
-            received += n;
-            options.onProgress?.(received, record.size);
-          }
-        : undefined,
+      options.onProgress ? (received) => options.onProgress?.(received, record.size) : undefined,
     );
     return { name, version, headerDigest: record.headerDigest, path, cached: false, ...(bundle ? { bundle } : {}), ...(signer ? { signer } : {}) };
   }
@@ -502,6 +497,15 @@ export class Board {
     const del = this.storage.delete?.bind(this.storage);
     if (!del) throw readOnly('delete from', this.location);
     return del;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { inspectFile } from '@modelbundle/core/node';
+import { countingStream } from './progress-stream.js';
 
 /** Where downloaded bundles are kept: `MODELBUNDLE_CACHE`, else `$XDG_CACHE_HOME/modelbundle`, else `~/.cache/modelbundle`. */
 export function defaultCacheDir(): string {
@@ -51,12 +52,12 @@ export class BundleCache {
    * Streams `source` to a temp file, runs `verify` on it, then renames it to
    * its digest's name. The temp file is removed on any failure.
    */
-  async store(headerDigest: string, source: Readable, verify: (tempPath: string) => Promise<void>, onBytes?: (n: number) => void): Promise<string> {
+  async store(headerDigest: string, source: Readable, verify: (tempPath: string) => Promise<void>, onBytes?: (received: number) => void): Promise<string> {
     await mkdir(this.dir, { recursive: true });
     const temp = join(this.dir, `.${headerDigest}.${process.pid}.${randomBytes(6).toString('hex')}.part`);
     try {
-      if (onBytes) source.on('data', (chunk: Buffer) => onBytes(chunk.length));
-      await pipeline(source, createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 }));
+      const sink = createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 });
+      await (onBytes ? pipeline(source, countingStream(onBytes), sink) : pipeline(source, sink));
       await verify(temp);
       const path = this.pathFor(headerDigest);
       await rename(temp, path);

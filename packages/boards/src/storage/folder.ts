@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { link, mkdir, open, readdir, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ModelBundleError } from '@modelbundle/core';
 import { writeFileAtomic } from '@modelbundle/core/node';
 import type { BoardStorage, PutBody, PutOptions, PutOutcome } from './storage.js';
@@ -77,10 +78,7 @@ export class FolderStorage implements BoardStorage {
       if ('bytes' in body) {
         await writeFileAtomic(temp, [body.bytes]);
       } else {
-        await copyFile(body.file, temp);
-        const handle = await open(temp, 'r+');
-        await handle.sync().finally(() => handle.close());
-        options.onProgress?.(body.size, body.size);
+        await copyWithProgress(body.file, temp, body.size, options.onProgress);
       }
       if (!options.ifAbsent) {
         await rename(temp, target);
@@ -120,6 +118,21 @@ export class FolderStorage implements BoardStorage {
     }
     return keys.sort();
   }
+}
+
+/** Copies a file to a new temp file, reporting progress, and makes it durable before it is linked into place. */
+async function copyWithProgress(from: string, to: string, size: number, onProgress?: (sent: number, total: number) => void): Promise<void> {
+  const source = createReadStream(from, { highWaterMark: 1024 * 1024 });
+  let sent = 0;
+  if (onProgress) {
+    source.on('data', (chunk) => {
+      sent += chunk.length;
+      onProgress(sent, size);
+    });
+  }
+  await pipeline(source, createWriteStream(to, { flags: 'wx' }));
+  const handle = await open(to, 'r+');
+  await handle.sync().finally(() => handle.close());
 }
 
 function missing(e: unknown, key: string, location: string): undefined {

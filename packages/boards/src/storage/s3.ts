@@ -11,6 +11,7 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { ModelBundleError } from '@modelbundle/core';
+import { countingStream } from '../progress-stream.js';
 import type { BoardStorage, PutBody, PutOptions, PutOutcome } from './storage.js';
 
 /** Options for {@link S3Storage}. */
@@ -130,14 +131,8 @@ export class S3Storage implements BoardStorage {
       data = body.bytes;
     } else {
       const stream = createReadStream(body.file, { highWaterMark: 1024 * 1024 });
-      let sent = 0;
-      if (options.onProgress) {
-        stream.on('data', (chunk) => {
-          sent += chunk.length;
-          options.onProgress?.(sent, size);
-        });
-      }
-      data = stream;
+      const onProgress = options.onProgress;
+      data = onProgress ? stream.pipe(countingStream((sent) => onProgress(sent, size))) : stream;
     }
     try {
       await this.send(
