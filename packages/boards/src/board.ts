@@ -47,6 +47,8 @@ export interface VersionMeta extends VersionRecord {
   /** The bundle's own metadata, from its header. */
   bundleMetadata: Inspection['header']['metadata'];
   header: Inspection['header'];
+  /** Size of the bundle's MessagePack header. */
+  headerLength: number;
   /** Bytes of model.mbnd fetched to answer (prefix and header only). */
   bytesRead: number;
 }
@@ -178,7 +180,11 @@ export class Board {
         if (existing) return { name, version: existing, headerDigest: digest, created: false };
       }
       for (;;) {
-        const outcome = await put(modelKey(name, version), { file, size: total }, { ifAbsent: true, ...(options.onProgress ? { onProgress: options.onProgress } : {}) });
+        const outcome = await put(
+          modelKey(name, version),
+          { file, size: total },
+          { ifAbsent: true, ...(options.onProgress ? { onProgress: options.onProgress } : {}) },
+        );
         if (outcome === 'created') break;
         // The same content forced twice in one millisecond: take the next millisecond.
         await new Promise((r) => setTimeout(r, 2));
@@ -270,10 +276,13 @@ export class Board {
     }
     if (isVersionId(ref)) {
       if (!(await this.isCommitted(name, ref)))
-        throw notFound(`Version ${ref} of "${name}" is not on the board ${this.location} (or was never committed). List them with \`modelbundle board versions\`.`, {
-          name,
-          ref,
-        });
+        throw notFound(
+          `Version ${ref} of "${name}" is not on the board ${this.location} (or was never committed). List them with \`modelbundle board versions\`.`,
+          {
+            name,
+            ref,
+          },
+        );
       return ref;
     }
     checkAlias(ref);
@@ -297,7 +306,8 @@ export class Board {
     const record = await this.record(name, version);
     const key = modelKey(name, version);
     let head = await this.storage.getRange(key, 0, HEAD_BYTES);
-    if (!head) throw notFound(`Version ${version} of "${name}" has a meta.json but no model.mbnd on ${this.location}. The board was damaged; delete the version.`);
+    if (!head)
+      throw notFound(`Version ${version} of "${name}" has a meta.json but no model.mbnd on ${this.location}. The board was damaged; delete the version.`);
     let bytesRead = head.bytes.length;
     let inspection: Inspection;
     try {
@@ -328,6 +338,7 @@ export class Board {
       summary: header.summary,
       bundleMetadata: header.metadata,
       header,
+      headerLength: inspection.headerLength,
       bytesRead,
     };
   }
@@ -349,7 +360,8 @@ export class Board {
       return { name, version, headerDigest: record.headerDigest, path: hit, cached: true, ...(signer ? { signer } : {}) };
     }
     const object = await this.storage.getStream(key);
-    if (!object) throw notFound(`Version ${version} of "${name}" has a meta.json but no model.mbnd on ${this.location}. The board was damaged; delete the version.`);
+    if (!object)
+      throw notFound(`Version ${version} of "${name}" has a meta.json but no model.mbnd on ${this.location}. The board was damaged; delete the version.`);
     let bundle: Bundle | undefined;
     let signer: string | undefined;
     const path = await this.cache.store(
@@ -408,7 +420,8 @@ export class Board {
   async delete(name: string, version: string, options: { force?: boolean } = {}): Promise<void> {
     checkName(name);
     const del = this.deletable();
-    if (!isVersionId(version)) throw new ModelBundleError('INVALID_ARGUMENT', `"${version}" is not a version id; delete takes an exact version (see \`board versions\`).`);
+    if (!isVersionId(version))
+      throw new ModelBundleError('INVALID_ARGUMENT', `"${version}" is not a version id; delete takes an exact version (see \`board versions\`).`);
     const record = await this.readJson<VersionRecord>(metaKey(name, version));
     if (!record) throw notFound(`Version ${version} of "${name}" is not on the board ${this.location}.`, { name, version });
     const pointing = Object.entries(await this.aliases(name)).filter(([, v]) => v === version);
@@ -456,9 +469,13 @@ export class Board {
   private async record(name: string, version: string): Promise<VersionRecord> {
     const record = await this.readJson<VersionRecord>(metaKey(name, version));
     if (!record || typeof record.headerDigest !== 'string' || typeof record.size !== 'number') {
-      throw new ModelBundleError('MALFORMED', `${this.location}/${metaKey(name, version)} is missing or is not a version record. Delete the version and publish it again.`, {
-        details: { board: this.location, name, version },
-      });
+      throw new ModelBundleError(
+        'MALFORMED',
+        `${this.location}/${metaKey(name, version)} is missing or is not a version record. Delete the version and publish it again.`,
+        {
+          details: { board: this.location, name, version },
+        },
+      );
     }
     return record;
   }
@@ -518,9 +535,13 @@ function notFound(message: string, details: Record<string, unknown> = {}): Model
 }
 
 function readOnly(what: string, location: string): ModelBundleError {
-  return new ModelBundleError('INVALID_ARGUMENT', `The board ${location} is read-only (served over HTTP); ${what} it through its folder or S3 bucket instead.`, {
-    details: { board: location },
-  });
+  return new ModelBundleError(
+    'INVALID_ARGUMENT',
+    `The board ${location} is read-only (served over HTTP); ${what} it through its folder or S3 bucket instead.`,
+    {
+      details: { board: location },
+    },
+  );
 }
 
 function checkDigest(found: string, record: VersionRecord, location: string, key: string): void {

@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { addBoardCommands } from './commands/board.js';
 import { dockerCommand } from './commands/docker.js';
 import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
@@ -133,6 +134,8 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .option('-p, --port <port>', 'port the container listens on', parsePort, 8080)
     .option('--json', 'print a JSON document')
     .action((file: string, dir: string, opts: { port: number; json?: boolean }) => schedule(() => dockerCommand(file, dir, opts), opts.json === true));
+
+  addBoardCommands(program, schedule);
 
   for (const command of program.commands) command.helpOption('-h, --help', 'show help').showHelpAfterError('(run with --help for usage)');
   return program;

@@ -27,7 +27,10 @@ export class FolderStorage implements BoardStorage {
   private path(key: string): string {
     const parts = key.split('/');
     if (parts.some((p) => p === '' || p === '.' || p === '..')) {
-      throw new ModelBundleError('INVALID_ARGUMENT', `The board key "${key}" is not a relative path of plain names. Use names without "..", "." or empty parts.`);
+      throw new ModelBundleError(
+        'INVALID_ARGUMENT',
+        `The board key "${key}" is not a relative path of plain names. Use names without "..", "." or empty parts.`,
+      );
     }
     return join(this.location, ...parts);
   }

@@ -47,9 +47,13 @@ export class HttpStorage implements BoardStorage {
     }
     if (response.status !== 200 && response.status !== 206) {
       await response.body?.cancel().catch(() => {});
-      throw new ModelBundleError('IO_ERROR', `Fetching ${url} answered HTTP ${response.status} ${response.statusText}; expected 200 or 206. Check the URL and the server.`, {
-        details: { url, status: response.status },
-      });
+      throw new ModelBundleError(
+        'IO_ERROR',
+        `Fetching ${url} answered HTTP ${response.status} ${response.statusText}; expected 200 or 206. Check the URL and the server.`,
+        {
+          details: { url, status: response.status },
+        },
+      );
     }
     return response;
   }

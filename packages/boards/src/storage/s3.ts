@@ -190,10 +190,14 @@ export class S3Storage implements BoardStorage {
         : name === 'NoSuchBucket'
           ? `Create the bucket ${this.bucket} first.`
           : 'Check the endpoint (--endpoint or AWS_ENDPOINT_URL), the bucket and the network.';
-    return new ModelBundleError('IO_ERROR', `Could not ${what} ${key} in ${this.location}: ${(e as Error).message || name}${status ? ` (HTTP ${status})` : ''}. ${hint}`, {
-      cause: e,
-      details: { board: this.location, key, ...(status ? { status } : {}) },
-    });
+    return new ModelBundleError(
+      'IO_ERROR',
+      `Could not ${what} ${key} in ${this.location}: ${(e as Error).message || name}${status ? ` (HTTP ${status})` : ''}. ${hint}`,
+      {
+        cause: e,
+        details: { board: this.location, key, ...(status ? { status } : {}) },
+      },
+    );
   }
 }
 

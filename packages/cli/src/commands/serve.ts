@@ -1,4 +1,5 @@
 import { type LogLevel, serve } from '@modelbundle/serve';
+import { localBundleFile } from '../board-ref.js';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
@@ -19,7 +20,7 @@ export interface ServeCommandOptions {
 /** Serves a bundle over HTTP until SIGTERM or SIGINT, then finishes requests in flight and exits 0. */
 export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
   const keys = await readTrustedKeys(options.publicKey);
-  const bundle = await readBundleFile(file);
+  const bundle = await readBundleFile(await localBundleFile(file));
   const trusted = await requireTrustedSignature(bundle, keys);
   const server = await serve({
     bundle,
