@@ -27,15 +27,19 @@ install_ceph() {
   for bin in ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw ceph:ceph-common radosgw-admin:radosgw; do
     command -v "${bin%%:*}" >/dev/null || need+=("${bin##*:}")
   done
+  command -v curl >/dev/null || need+=(curl)
+  command -v uuidgen >/dev/null || need+=(uuid-runtime)
   [ ${#need[@]} -eq 0 ] && return 0
   if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
-    log "missing ${need[*]}: install them with apt-get as root (Debian packages ceph-mon ceph-osd radosgw ceph-common)."
+    log "missing ${need[*]}: install them with apt-get as root (Debian packages ceph-mon ceph-osd radosgw ceph-common curl uuid-runtime)."
     exit 3
   fi
   log "installing ${need[*]}"
+  local t0=$SECONDS
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends ceph-mon ceph-osd radosgw ceph-common >/dev/null
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  log "installed in $((SECONDS - t0)) s"
 }
 
 ceph_() { ceph --conf "$CONF" --connect-timeout 15 "$@"; }

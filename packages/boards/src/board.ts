@@ -122,7 +122,8 @@ export interface BoardOptions {
   now?: () => Date;
 }
 
-const HEAD_BYTES = 64 * 1024;
+/** The first ranged read of a header: most headers fit; a larger one costs one more request for exactly the rest. */
+const HEAD_BYTES = 16 * 1024;
 
 /**
  * A board: versions of named models in a store. Writers upload
@@ -300,7 +301,7 @@ export class Board {
     return target.version;
   }
 
-  /** The version's record and its bundle's header. Only meta.json and the first bytes of model.mbnd (under 64 KiB for most headers) are fetched. */
+  /** The version's record and its bundle's header. Only meta.json and the first bytes of model.mbnd (16 KiB, plus the rest of a larger header) are fetched. */
   async meta(name: string, ref = 'latest'): Promise<VersionMeta> {
     const version = await this.resolve(name, ref);
     const record = await this.record(name, version);

@@ -58,6 +58,15 @@ export function describeBoard(label: string, factory: BoardFactory): void {
       expect((await board.read('penguins', first.version)).cached).toBe(true);
     });
 
+    it('describes a version whose header is larger than the first ranged read', async () => {
+      const board = await factory(cache);
+      const { version } = await board.write('wide', await makeBundle(5, 1_000_000, { notes: 'x'.repeat(40_000) }));
+      const meta = await board.meta('wide', version);
+      expect(meta.bundleMetadata).toMatchObject({ notes: 'x'.repeat(40_000) });
+      expect(meta.bytesRead).toBeGreaterThan(40_000);
+      expect(meta.bytesRead).toBeLessThan(64 * 1024);
+    });
+
     it('stores identical content once unless forced', async () => {
       const board = await factory(cache);
       const a = await board.write('dedupe', await makeBundle(10));
