@@ -124,6 +124,8 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .option('--max-rows <n>', 'most rows in one predict request (default 10000)', parsePositiveInt)
     .option('--request-timeout <ms>', 'time a client has to send a whole request (default 30000)', parsePositiveInt)
     .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
+    .option('--poll <seconds>', 'for <board>/<name>@<ref>: follow the reference and swap to the version it names', parsePositiveInt)
+    .option('--endpoint <url>', 'S3 endpoint for an s3:// board (default AWS_ENDPOINT_URL)')
     .action((file: string, opts: ServeCommandOptions) => schedule(() => serveCommand(file, opts), false));
 
   program

@@ -1,12 +1,13 @@
 import { type LogLevel, serve } from '@modelbundle/serve';
-import { localBundleFile } from '../board-ref.js';
+import { boardRefOf, localBundleFile } from '../board-ref.js';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
 import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
+import { type ServeBoardOptions, serveBoardCommand } from './serve-board.js';
 
 /** Options of `modelbundle serve`. */
-export interface ServeCommandOptions {
+export interface ServeCommandOptions extends Pick<ServeBoardOptions, 'poll' | 'endpoint'> {
   port: number;
   host: string;
   logLevel: LogLevel;
@@ -19,6 +20,8 @@ export interface ServeCommandOptions {
 
 /** Serves a bundle over HTTP until SIGTERM or SIGINT, then finishes requests in flight and exits 0. */
 export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
+  const onBoard = boardRefOf(file);
+  if (onBoard) return serveBoardCommand(onBoard, options);
   const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(await localBundleFile(file));
   const trusted = await requireTrustedSignature(bundle, keys);
