@@ -35,10 +35,14 @@ describe('three serve replicas behind nginx follow @champion', () => {
     replicas = await Promise.all(
       [0, 1, 2].map(async () => {
         const port = await freePort();
-        const proc = startProcess(CLI, ['serve', `${location}/linear@champion`, '--port', String(port), '--poll', String(POLL_SECONDS), '--log-level', 'warn'], {
-          cwd,
-          env: { ...store.env, MODELBUNDLE_CACHE: `${cwd}/cache-${port}` },
-        });
+        const proc = startProcess(
+          CLI,
+          ['serve', `${location}/linear@champion`, '--port', String(port), '--poll', String(POLL_SECONDS), '--log-level', 'warn'],
+          {
+            cwd,
+            env: { ...store.env, MODELBUNDLE_CACHE: `${cwd}/cache-${port}` },
+          },
+        );
         await proc.waitFor(/Serving .* at (http:\/\/\S+)/);
         return { proc, url: `http://127.0.0.1:${port}` };
       }),

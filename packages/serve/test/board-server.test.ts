@@ -18,9 +18,13 @@ async function freshBoard(): Promise<Board> {
 }
 
 const predict = async (url: string) =>
-  ((await (await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"x1":1,"x2":2,"group":"a"}]' })).json()) as {
-    predictions: { '.pred': number }[];
-  }).predictions[0]?.['.pred'];
+  (
+    (await (
+      await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[{"x1":1,"x2":2,"group":"a"}]' })
+    ).json()) as {
+      predictions: { '.pred': number }[];
+    }
+  ).predictions[0]?.['.pred'];
 
 describe('createBoardServer', () => {
   it('serves the version an alias names, and swaps while requests in flight finish on the old model', async () => {
