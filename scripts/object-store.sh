@@ -97,7 +97,7 @@ osd data = $DIR/osd
 keyring = $DIR/osd/keyring
 [client.rgw.a]
 keyring = $DIR/rgw.keyring
-rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT
+rgw frontends = beast endpoint=127.0.0.1:$RGW_PORT tcp_nodelay=1
 rgw dns name = 127.0.0.1
 rgw thread pool size = 64
 rgw enable usage log = false

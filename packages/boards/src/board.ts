@@ -269,44 +269,62 @@ export class Board {
 
   /** The version `ref` names: `latest` (the newest committed version), a version id, or an alias. NOT_FOUND otherwise. */
   async resolve(name: string, ref = 'latest'): Promise<string> {
+    const version = await this.locate(name, ref);
+    if (ref !== 'latest' && !(await this.isCommitted(name, version))) throw this.uncommitted(name, ref, version);
+    return version;
+  }
+
+  /** The version `ref` names, without checking (for an id or an alias) that it is committed: callers fetch meta.json anyway. */
+  private async locate(name: string, ref: string): Promise<string> {
     checkName(name);
     if (ref === 'latest') {
       const last = (await this.versions(name)).at(-1);
       if (!last) throw notFound(`The board ${this.location} has no versions of "${name}". Publish one with \`modelbundle board write\`.`, { name });
       return last.version;
     }
-    if (isVersionId(ref)) {
-      if (!(await this.isCommitted(name, ref)))
-        throw notFound(
-          `Version ${ref} of "${name}" is not on the board ${this.location} (or was never committed). List them with \`modelbundle board versions\`.`,
-          {
-            name,
-            ref,
-          },
-        );
-      return ref;
-    }
+    if (isVersionId(ref)) return ref;
     checkAlias(ref);
     const target = await this.readJson<{ version?: string }>(aliasKey(name, ref));
-    if (!target?.version) {
+    if (!target?.version || !isVersionId(target.version)) {
       throw notFound(`"${name}" has no alias "${ref}" on the board ${this.location}. Set it with \`modelbundle board alias\`.`, { name, ref });
-    }
-    if (!(await this.isCommitted(name, target.version))) {
-      throw notFound(`The alias "${ref}" of "${name}" points to version ${target.version}, which is no longer on the board. Point it at another version.`, {
-        name,
-        ref,
-        version: target.version,
-      });
     }
     return target.version;
   }
 
+  private uncommitted(name: string, ref: string, version: string): ModelBundleError {
+    return ref === version
+      ? notFound(`Version ${ref} of "${name}" is not on the board ${this.location} (or was never committed). List them with \`modelbundle board versions\`.`, {
+          name,
+          ref,
+        })
+      : notFound(`The alias "${ref}" of "${name}" points to version ${version}, which is no longer on the board. Point it at another version.`, {
+          name,
+          ref,
+          version,
+        });
+  }
+
+  /** The version `ref` names and its record (meta.json), NOT_FOUND when it is not committed. */
+  private async located(name: string, ref: string): Promise<{ version: string; record: VersionRecord }> {
+    const version = await this.locate(name, ref);
+    const record = await this.readJson<VersionRecord>(metaKey(name, version));
+    if (!record) throw this.uncommitted(name, ref, version);
+    return { version, record: checkRecord(record, this.location, name, version) };
+  }
+
   /** The version's record and its bundle's header. Only meta.json and the first bytes of model.mbnd (16 KiB, plus the rest of a larger header) are fetched. */
   async meta(name: string, ref = 'latest'): Promise<VersionMeta> {
-    const version = await this.resolve(name, ref);
-    const record = await this.record(name, version);
+    // meta.json and the head of model.mbnd in parallel: one round trip for a version id, two for an alias.
+    const version = await this.locate(name, ref);
     const key = modelKey(name, version);
-    let head = await this.storage.getRange(key, 0, HEAD_BYTES);
+    const [record, first] = await Promise.all([
+      this.readJson<VersionRecord>(metaKey(name, version)),
+      this.storage.getRange(key, 0, HEAD_BYTES).catch((e: unknown) => e as Error),
+    ]);
+    if (!record) throw this.uncommitted(name, ref, version);
+    checkRecord(record, this.location, name, version);
+    if (first instanceof Error) throw first;
+    let head = first;
     if (!head)
       throw notFound(`Version ${version} of "${name}" has a meta.json but no model.mbnd on ${this.location}. The board was damaged; delete the version.`);
     let bytesRead = head.bytes.length;
@@ -352,8 +370,7 @@ export class Board {
    * bundle or one signed by another key is refused (SIGNATURE_INVALID).
    */
   async read(name: string, ref = 'latest', options: ReadOptions = {}): Promise<ReadResult> {
-    const version = await this.resolve(name, ref);
-    const record = await this.record(name, version);
+    const { version, record } = await this.located(name, ref);
     const key = modelKey(name, version);
     const hit = await this.cache.lookup(record.headerDigest, record.size);
     if (hit) {
@@ -467,20 +484,6 @@ export class Board {
     return (await this.storage.getRange(metaKey(name, version), 0, 1)) !== undefined;
   }
 
-  private async record(name: string, version: string): Promise<VersionRecord> {
-    const record = await this.readJson<VersionRecord>(metaKey(name, version));
-    if (!record || typeof record.headerDigest !== 'string' || typeof record.size !== 'number') {
-      throw new ModelBundleError(
-        'MALFORMED',
-        `${this.location}/${metaKey(name, version)} is missing or is not a version record. Delete the version and publish it again.`,
-        {
-          details: { board: this.location, name, version },
-        },
-      );
-    }
-    return record;
-  }
-
   private async readJson<T>(key: string): Promise<T | undefined> {
     const bytes = await this.storage.getBytes(key);
     if (!bytes) return undefined;
@@ -543,6 +546,15 @@ function readOnly(what: string, location: string): ModelBundleError {
       details: { board: location },
     },
   );
+}
+
+function checkRecord(record: VersionRecord, location: string, name: string, version: string): VersionRecord {
+  if (typeof record.headerDigest !== 'string' || typeof record.size !== 'number') {
+    throw new ModelBundleError('MALFORMED', `${location}/${metaKey(name, version)} is not a version record. Delete the version and publish it again.`, {
+      details: { board: location, name, version },
+    });
+  }
+  return record;
 }
 
 function checkDigest(found: string, record: VersionRecord, location: string, key: string): void {
