@@ -19,6 +19,7 @@ import {
   versionTime,
 } from './layout.js';
 import type { BoardStorage } from './storage/storage.js';
+import { VerifyingStream } from './verifying-stream.js';
 
 /** The commit marker of a version, `<name>/<version>/meta.json`: facts from the bundle's header plus the writer's metadata. */
 export interface VersionRecord {
@@ -88,8 +89,6 @@ export interface ReadResult {
   path: string;
   /** True when the file was already in the cache and nothing was downloaded. */
   cached: boolean;
-  /** The bundle, when it was decoded while verifying the download. */
-  bundle?: Bundle;
   /** The fingerprint of the trusted key that signed it, when trusted keys were given. */
   signer?: string;
 }
@@ -380,26 +379,25 @@ export class Board {
     const object = await this.storage.getStream(key);
     if (!object)
       throw notFound(`Version ${version} of "${name}" has a meta.json but no model.mbnd on ${this.location}. The board was damaged; delete the version.`);
-    let bundle: Bundle | undefined;
     let signer: string | undefined;
-    const path = await this.cache.store(
-      record.headerDigest,
-      object.stream,
-      async (temp) => {
-        const verified = await readBundle(temp).catch((e) => Promise.reject(located(e, this.location, key)));
-        checkDigest(Buffer.from(verified.headerDigest).toString('hex'), record, this.location, key);
-        if (options.trustedKeys) signer = await this.checkSigner(verified, options.trustedKeys, key);
-        bundle = verified;
-      },
-      options.onProgress ? (received) => options.onProgress?.(received, record.size) : undefined,
-    );
-    return { name, version, headerDigest: record.headerDigest, path, cached: false, ...(bundle ? { bundle } : {}), ...(signer ? { signer } : {}) };
+    // Every digest is checked as the bytes stream to disk, so nothing is read back.
+    const verifier = new VerifyingStream(record.headerDigest);
+    const path = await this.cache
+      .store(record.headerDigest, object.stream, {
+        through: [verifier],
+        verify: async () => {
+          if (options.trustedKeys) signer = await this.checkSigner(verifier.verified.signed, options.trustedKeys, key);
+        },
+        ...(options.onProgress ? { onBytes: (received: number) => options.onProgress?.(received, record.size) } : {}),
+      })
+      .catch((e: unknown) => Promise.reject(located(e, this.location, key)));
+    return { name, version, headerDigest: record.headerDigest, path, cached: false, ...(signer ? { signer } : {}) };
   }
 
   /** Reads a version as a verified {@link Bundle} (through the cache). */
   async load(name: string, ref = 'latest', options: ReadOptions = {}): Promise<ReadResult & { bundle: Bundle }> {
     const result = await this.read(name, ref, options);
-    return { ...result, bundle: result.bundle ?? (await readBundle(result.path)) };
+    return { ...result, bundle: await readBundle(result.path) };
   }
 
   private async checkSigner(bundle: Bundle, keys: readonly KeyInput[], key: string): Promise<string> {

@@ -3,7 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, stat, unlink, utimes } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { inspectFile } from '@modelbundle/core/node';
 import { countingStream } from './progress-stream.js';
@@ -49,16 +49,22 @@ export class BundleCache {
   }
 
   /**
-   * Streams `source` to a temp file, runs `verify` on it, then renames it to
-   * its digest's name. The temp file is removed on any failure.
+   * Streams `source` through `through` (verifying streams) to a temp file,
+   * runs `verify` on it, then renames it to its digest's name. The temp file
+   * is removed on any failure, so nothing unverified is ever visible.
    */
-  async store(headerDigest: string, source: Readable, verify: (tempPath: string) => Promise<void>, onBytes?: (received: number) => void): Promise<string> {
+  async store(
+    headerDigest: string,
+    source: Readable,
+    options: { through?: Transform[]; verify?: (tempPath: string) => Promise<void>; onBytes?: (received: number) => void } = {},
+  ): Promise<string> {
     await mkdir(this.dir, { recursive: true });
     const temp = join(this.dir, `.${headerDigest}.${process.pid}.${randomBytes(6).toString('hex')}.part`);
     try {
-      const sink = createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 });
-      await (onBytes ? pipeline(source, countingStream(onBytes), sink) : pipeline(source, sink));
-      await verify(temp);
+      const stages: (Readable | Transform)[] = [source, ...(options.through ?? [])];
+      if (options.onBytes) stages.push(countingStream(options.onBytes));
+      await pipeline([...stages, createWriteStream(temp, { flags: 'wx', highWaterMark: 1024 * 1024 })] as unknown as readonly NodeJS.ReadWriteStream[]);
+      await options.verify?.(temp);
       const path = this.pathFor(headerDigest);
       await rename(temp, path);
       await this.evict(path);

@@ -73,7 +73,7 @@ export async function createBoardServer(options: BoardServerOptions): Promise<Bo
     const app = await createServer({
       ...serverOptions,
       registry: capturing(registry, values),
-      ...(read.bundle ? { bundle: read.bundle } : { path: read.path }),
+      path: read.path,
     });
     await app.ready();
     return { served: { board: board.location, name: options.name, ref, version, headerDigest: read.headerDigest }, app, values, inFlight: 0, retired: false };
