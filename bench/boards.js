@@ -26,7 +26,10 @@ const sizeMB = quick ? 32 : 400;
 const runs = quick ? 3 : 5;
 const log = (...m) => console.error(`[bench boards ${new Date().toISOString().slice(11, 19)}]`, ...m);
 
-const envFile = execFileSync('bash', [join(here, '../scripts/object-store.sh'), 'start'], { encoding: 'utf8' }).trim().split('\n').at(-1);
+const envFile = execFileSync('bash', [join(here, '../scripts/object-store.sh'), 'start'], { encoding: 'utf8' })
+  .trim()
+  .split('\n')
+  .at(-1);
 const env = Object.fromEntries(
   readFileSync(envFile, 'utf8')
     .trim()

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { createRegistry } from '@modelbundle/core';
 import { readBundle } from '@modelbundle/core/node';
-import { modelFromBytes, tfjsPlugin, useBackend } from '@modelbundle/tfjs';
+import { bundleToModel, tfjsPlugin, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 
 const [which, path, backend = 'cpu'] = process.argv.slice(2);
@@ -18,7 +18,7 @@ if (which === 'ours') {
   app = await createServer({ path, registry: createRegistry({ autoload: false }).registerPlugin(tfjsPlugin), logLevel: 'silent' });
 } else {
   const { default: Fastify } = await import(requireFromServe.resolve('fastify'));
-  const model = await modelFromBytes(await readBundle(path));
+  const model = await bundleToModel(await readBundle(path));
   app = Fastify({ logger: false });
   app.post('/predict', async (request) => {
     // The same request and response shapes as @modelbundle/serve: { instances: [{ x: [...] }] } in, [{ y: [...] }] out.

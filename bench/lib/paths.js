@@ -4,7 +4,7 @@
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
-import { modelFromBytes, modelToBundle } from '@modelbundle/tfjs';
+import { bundleToModel, modelToBundle } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -80,7 +80,7 @@ export function createPaths(dir, { sync = true } = {}) {
       },
     },
     load: {
-      ours: async () => modelFromBytes(await readBundle(bundlePath)),
+      ours: async () => bundleToModel(await readBundle(bundlePath)),
       tfjs: async () => {
         const modelJson = JSON.parse(await readFile(jsonPath, 'utf8'));
         const weightData = await readArrayBuffer(binPath);

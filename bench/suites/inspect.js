@@ -1,7 +1,8 @@
 import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bundlePrefix, createBundle } from '@modelbundle/core';
+import { createBundle } from '@modelbundle/core';
+import { bundlePrefix } from '@modelbundle/core/format';
 import { inspectFile } from '@modelbundle/core/node';
 import { summary } from '../lib/stats.js';
 

@@ -1,18 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import {
-  createBundle,
-  decodeBundle,
-  encodeBundle,
-  exportPublicKey,
-  generateKeyPair,
-  inspect,
-  keyFingerprint,
-  PREFIX_BYTES,
-  signBundle,
-} from '@modelbundle/core';
-import { modelFromBytes, modelToBytes, tfjsPredictor, useBackend } from '@modelbundle/tfjs';
+import { createBundle, decodeBundle, encodeBundle, exportPublicKey, generateKeyPair, inspect, keyFingerprint, signBundle } from '@modelbundle/core';
+import { PREFIX_BYTES } from '@modelbundle/core/format';
+import { bundleToModel, modelToBundle, tfjsPredictor, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import type { Page } from 'playwright-core';
@@ -62,7 +53,7 @@ async function fittedModel(): Promise<tfl.LayersModel> {
 /** Node's predictions for `rows` from the same bundle bytes, on `backend`. */
 async function nodePredictions(rows: Record<string, unknown>[], backend: string): Promise<unknown> {
   await useBackend(backend);
-  const model = await modelFromBytes(bytes);
+  const model = await bundleToModel(bytes);
   try {
     return await tfjsPredictor(model).predict(rows);
   } finally {
@@ -105,7 +96,7 @@ async function check(name: 'predictFrom' | 'inspectRemote' | 'verifyRemote', ...
 beforeAll(async () => {
   await useBackend('cpu');
   const model = await fittedModel();
-  bytes = await modelToBytes(model, { created: '2026-01-01T00:00:00.000Z', metadata: { name: 'browser-demo' } });
+  bytes = encodeBundle(await modelToBundle(model, { created: '2026-01-01T00:00:00.000Z', metadata: { name: 'browser-demo' } }));
   model.dispose();
   const bundle = await decodeBundle(bytes);
   const [weights] = bundle.header.sections;

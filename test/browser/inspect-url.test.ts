@@ -1,5 +1,6 @@
 import { createServer } from 'node:net';
-import { inspect, inspectUrl, type ModelBundleError, PREFIX_BYTES } from '@modelbundle/core';
+import { inspect, inspectUrl, type ModelBundleError } from '@modelbundle/core';
+import { PREFIX_BYTES } from '@modelbundle/core/format';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encoded, pattern } from '../../packages/core/test/helpers.js';
 import { BROKEN_PREFIX, CAPPED_PREFIX, CAPPED_RANGE_BYTES, NO_RANGE_PREFIX, type StaticServer, startStaticServer } from './support/static-server.js';

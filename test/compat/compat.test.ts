@@ -1,7 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createRegistry, decodeBundle, FORMAT_VERSION, inspect, verifySignature } from '@modelbundle/core';
+import { createRegistry, decodeBundle, inspect, verifySignature } from '@modelbundle/core';
+import { FORMAT_VERSION } from '@modelbundle/core/format';
 import { ensureBackend, tfjsPlugin } from '@modelbundle/tfjs';
 import { workflowsPlugin } from '@modelbundle/workflows';
 import { linearPlugin } from 'modelbundle-plugin-linear';

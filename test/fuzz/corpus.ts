@@ -9,8 +9,8 @@ import {
   importPublicKey,
   type Registry,
   signBundle,
-  toHex,
 } from '@modelbundle/core';
+import { toHex } from '@modelbundle/core/internal';
 import { ensureBackend, isLayersModel, tfjsPlugin } from '@modelbundle/tfjs';
 import { disposeModel, fit as fitWorkflow, sequentialSpec, workflowsPlugin } from '@modelbundle/workflows';
 import * as tfl from '@tensorflow/tfjs-layers';

@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
-import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, toHex, verifySignature } from '@modelbundle/core';
+import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, verifySignature } from '@modelbundle/core';
+import { toHex } from '@modelbundle/core/internal';
 import { inspectFile, readBundle } from '@modelbundle/core/node';
 import { type Corpus, disposeRestored, type SerializerUnderTest } from './corpus.js';
 

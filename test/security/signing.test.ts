@@ -12,12 +12,11 @@ import {
   inspect,
   keyFingerprint,
   ModelBundleError,
-  SIGNATURE_DOMAIN,
-  signatureMessage,
   signBundle,
   unsignBundle,
   verifySignature,
 } from '@modelbundle/core';
+import { SIGNATURE_DOMAIN, signatureMessage } from '@modelbundle/core/format';
 import { readBundle, readPublicKey, signFile, verifyFile, writeBundle, writeKeyPair } from '@modelbundle/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linearBundle, linearRegistry } from './support/fixtures.js';

@@ -1,6 +1,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
-import { type Bundle, decodePrefix, type Inspection, inspect, isModelBundleError, ModelBundleError, PREFIX_BYTES } from '@modelbundle/core';
+import { type Bundle, type Inspection, inspect, isModelBundleError, ModelBundleError } from '@modelbundle/core';
+import { decodePrefix, PREFIX_BYTES } from '@modelbundle/core/format';
 
 /** What a {@link VerifyingStream} learnt once the whole bundle went through it intact. */
 export interface VerifiedHead {

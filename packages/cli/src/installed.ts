@@ -1,24 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { locatePackage } from '@modelbundle/core/internal';
 
-const require = createRequire(import.meta.url);
-
-/** The version of a package as this command line resolves it, or null when it is not installed. */
+/** The version of a package as this command line resolves it (from its own folder), or null when it is not installed. */
 export function installedVersion(name: string): string | null {
-  let entry: string;
-  try {
-    entry = require.resolve(name);
-  } catch {
-    return null;
-  }
-  for (let dir = dirname(entry); dir !== dirname(dir); dir = dirname(dir)) {
-    const file = join(dir, 'package.json');
-    if (!existsSync(file)) continue;
-    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
-    if (manifest.name === name) return manifest.version ?? null;
-  }
-  return null;
+  const version = locatePackage(name, fileURLToPath(new URL('.', import.meta.url)))?.manifest.version;
+  return typeof version === 'string' ? version : null;
 }
 
 /** This command line's own version. */

@@ -1,4 +1,3 @@
-import { type Bundle, type SignatureCheck, verifySignature } from '@modelbundle/core';
 import { readPublicKey } from '@modelbundle/core/node';
 
 /** Collects a repeatable option (`--public-key a --public-key b`) into a list. */
@@ -10,14 +9,4 @@ export function collect(value: string, previous: readonly string[] = []): string
 export async function readTrustedKeys(paths: readonly string[] | undefined): Promise<CryptoKey[] | undefined> {
   if (!paths || paths.length === 0) return undefined;
   return Promise.all(paths.map((path) => readPublicKey(path)));
-}
-
-/**
- * Refuses a bundle unless one of the trusted keys signed it (the check
- * `unbundle`'s `trustedKeys` makes), before any plugin sees it. Nothing to
- * check without keys. Throws SIGNATURE_INVALID (exit 19) with
- * `details.reason` `unsigned`, `malformed` or `untrusted`.
- */
-export async function requireTrustedSignature(bundle: Bundle, keys: readonly CryptoKey[] | undefined): Promise<SignatureCheck | undefined> {
-  return keys ? verifySignature(bundle, keys) : undefined;
 }

@@ -1,6 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBundle, ErrorCodes, PREFIX_BYTES } from '@modelbundle/core';
+import { createBundle, ErrorCodes } from '@modelbundle/core';
+import { PREFIX_BYTES } from '@modelbundle/core/format';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { linearBundle } from '../../serve/test/helpers.js';

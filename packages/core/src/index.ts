@@ -1,27 +1,31 @@
+// The application-facing API. Format internals (magic, prefix, limits, the signed message) are on
+// `@modelbundle/core/format`; file helpers on `@modelbundle/core/node`.
 export {
   type Bundle,
-  bundleChunks,
-  bundlePrefix,
+  type CreateBundleOptions,
   createBundle,
   type DecodeOptions,
+  type Digest,
   decodeBundle,
   encodeBundle,
   type HeaderDraft,
   type Inspection,
   inspect,
-  verifySections,
 } from './envelope/bundle.js';
-export { fromHex, toHex } from './envelope/bytes.js';
-export { ALIGNMENT, FLAG_SIGNED, FORMAT_VERSION, LIMITS, MAGIC, PREFIX_BYTES } from './envelope/constants.js';
-export { sha256 } from './envelope/digest.js';
 export type { Header, SectionEntry } from './envelope/header.js';
-export { decodePrefix, type Prefix } from './envelope/prefix.js';
-export { SIGNATURE_BYTES, SIGNATURE_DOMAIN, signatureMessage } from './envelope/signature.js';
 export { asModelBundleError, type ErrorCode, ErrorCodes, isModelBundleError, ModelBundleError, type ModelBundleErrorOptions } from './errors.js';
+export { chooseSerializer } from './pipeline/choose.js';
+export { type BundleWithOptions, bundleWith, type OpenBundleOptions, type OpenedBundle, openBundle } from './pipeline/compose.js';
+export { isBundle, type ToBundleOptions, toBundle } from './pipeline/decode.js';
+export { type DraftOptions, draftHeader } from './pipeline/draft.js';
+export { migrateParts } from './pipeline/migrate.js';
+export { assertTrustOptions, checkTrust, type TrustOptions } from './pipeline/trust.js';
 export { loadDeclaredPlugin, type PluginLoader, type PluginLoaderContext } from './registry/autoload.js';
+export { CLOCK, type Clock, DIGEST, PACKAGE_LOCATOR, type PackageLocator, PLUGIN_LOADER } from './registry/collaborators.js';
 export { bundle, defaultRegistry, registerPlugin, registerSerializer, unbundle } from './registry/default.js';
-export { type BundleOptions, createRegistry, Registry, type RegistryOptions, toBundle, type UnbundleOptions } from './registry/registry.js';
-export { checkRequirements, type RequirementPolicy, type RequirementStatus } from './registry/requirements.js';
+export type { LocatedPackage } from './registry/locate.js';
+export { type BundleOptions, createRegistry, Registry, type RegistryOptions, type UnbundleOptions } from './registry/registry.js';
+export { checkRequirements, enforceRequirements, type RequirementPolicy, type RequirementStatus } from './registry/requirements.js';
 export type {
   BundleParts,
   BundleSource,
@@ -33,20 +37,5 @@ export type {
   UnbundleParts,
 } from './registry/serializer.js';
 export { type InspectUrlOptions, inspectUrl, type RangeFetchOptions, type RemoteInspection } from './remote/index.js';
-export {
-  exportPrivateKey,
-  exportPublicKey,
-  generateKeyPair,
-  importPrivateKey,
-  importPublicKey,
-  type KeyFormat,
-  type KeyInput,
-  keyFingerprint,
-  type SignatureCheck,
-  type SigningKeyPair,
-  signBundle,
-  unsignBundle,
-  type VerifySignatureOptions,
-  verifySignature,
-} from './signing/index.js';
+export * from './signing/index.js';
 export { CORE_VERSION } from './version.js';

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { sha256, toHex } from '@modelbundle/core';
+import { sha256 } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { describe, expect, it } from 'vitest';
 
 describe('sha256', () => {

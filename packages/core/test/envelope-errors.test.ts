@@ -1,4 +1,5 @@
-import { decodeBundle, decodePrefix, FORMAT_VERSION, inspect, PREFIX_BYTES, sha256 } from '@modelbundle/core';
+import { decodeBundle, inspect } from '@modelbundle/core';
+import { decodePrefix, FORMAT_VERSION, PREFIX_BYTES, sha256 } from '@modelbundle/core/format';
 import { describe, expect, it } from 'vitest';
 import { assemble, encoded, errorOf, headerFor, pack, pattern } from './helpers.js';
 

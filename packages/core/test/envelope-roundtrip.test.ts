@@ -1,4 +1,6 @@
-import { ALIGNMENT, bundleChunks, createBundle, decodeBundle, encodeBundle, inspect, PREFIX_BYTES, sha256, toHex } from '@modelbundle/core';
+import { createBundle, decodeBundle, encodeBundle, inspect } from '@modelbundle/core';
+import { ALIGNMENT, bundleChunks, PREFIX_BYTES, sha256 } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { describe, expect, it } from 'vitest';
 import { draft, pattern } from './helpers.js';
 

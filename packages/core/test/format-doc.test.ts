@@ -1,20 +1,9 @@
 import { generateKeyPairSync, sign, verify } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import {
-  createBundle,
-  decodeBundle,
-  encodeBundle,
-  FORMAT_VERSION,
-  type Header,
-  type HeaderDraft,
-  inspect,
-  PREFIX_BYTES,
-  SIGNATURE_DOMAIN,
-  sha256,
-  signatureMessage,
-  toHex,
-} from '@modelbundle/core';
+import { createBundle, decodeBundle, encodeBundle, type Header, type HeaderDraft, inspect } from '@modelbundle/core';
+import { FORMAT_VERSION, PREFIX_BYTES, SIGNATURE_DOMAIN, sha256, signatureMessage } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { describe, expect, it } from 'vitest';
 import { errorOf } from './helpers.js';
 

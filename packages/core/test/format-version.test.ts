@@ -1,4 +1,5 @@
-import { createRegistry, decodeBundle, encodeBundle, FORMAT_VERSION, inspect, type Serializer } from '@modelbundle/core';
+import { createRegistry, decodeBundle, encodeBundle, inspect, type Serializer } from '@modelbundle/core';
+import { FORMAT_VERSION } from '@modelbundle/core/format';
 import { describe, expect, it } from 'vitest';
 import { assemble, encoded, errorOf, headerFor, pack, pattern } from './helpers.js';
 

@@ -1,4 +1,6 @@
-import { createBundle, decodeBundle, encodeBundle, FORMAT_VERSION, LIMITS, sha256, toHex } from '@modelbundle/core';
+import { createBundle, decodeBundle, encodeBundle } from '@modelbundle/core';
+import { FORMAT_VERSION, LIMITS, sha256 } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { assemble, draft, errorOf, headerFor, pack } from './helpers.js';

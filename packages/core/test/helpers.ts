@@ -1,7 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bundle, createBundle, encodeBundle, FORMAT_VERSION, type HeaderDraft, ModelBundleError, PREFIX_BYTES, sha256, toHex } from '@modelbundle/core';
+import { type Bundle, createBundle, encodeBundle, type HeaderDraft, ModelBundleError } from '@modelbundle/core';
+import { FORMAT_VERSION, PREFIX_BYTES, sha256 } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { Packr } from 'msgpackr';
 import { expect } from 'vitest';
 

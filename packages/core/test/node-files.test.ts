@@ -1,7 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Bundle, createBundle, encodeBundle, PREFIX_BYTES, toHex } from '@modelbundle/core';
+import { type Bundle, createBundle, encodeBundle } from '@modelbundle/core';
+import { PREFIX_BYTES } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { inspectFile, readBundle, writeBundle } from '@modelbundle/core/node';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assemble, draft, errorOf, headerFor, pack, pattern, tempDir } from './helpers.js';

@@ -212,7 +212,7 @@ describe('unknown kinds and autoload', () => {
       return echoPlugin;
     };
     expect(await createRegistry({ autoload: loader, resolveFrom: app }).unbundle(await echoBytes())).toMatchObject({ echo: 'ping' });
-    expect(calls).toEqual([['@fixture/echo-plugin', { from: app }]]);
+    expect(calls).toEqual([['@fixture/echo-plugin', expect.objectContaining({ from: app })]]);
   });
 
   it('decoding needs no serializer at all', async () => {

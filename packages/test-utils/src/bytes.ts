@@ -1,4 +1,5 @@
-import { ALIGNMENT, inspect, PREFIX_BYTES } from '@modelbundle/core';
+import { inspect } from '@modelbundle/core';
+import { ALIGNMENT, PREFIX_BYTES } from '@modelbundle/core/format';
 
 /** Absolute file offset of each section's first byte, from the prefix and header alone. */
 export async function sectionOffsets(bytes: Uint8Array): Promise<Map<string, { start: number; length: number }>> {

@@ -2,7 +2,7 @@ import { ModelBundleError } from '@modelbundle/core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { envVar, isNode } from './platform.js';
+import { envVar, isNode } from '@modelbundle/core/internal';
 import { nodeWasmDirectory } from './wasm-paths.js';
 
 /** The environment variable that forces a backend: `tensorflow` (tfjs-node), `wasm` or `cpu`. */

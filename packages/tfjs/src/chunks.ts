@@ -43,14 +43,3 @@ export class ChunkReader {
     return out;
   }
 }
-
-/** One buffer holding all `parts` in order. */
-export function concatBytes(parts: readonly Uint8Array[]): ArrayBuffer {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.byteLength, 0));
-  let pos = 0;
-  for (const p of parts) {
-    out.set(p, pos);
-    pos += p.byteLength;
-  }
-  return out.buffer;
-}

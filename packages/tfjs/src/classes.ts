@@ -1,5 +1,6 @@
 import { ModelBundleError } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
+import { forEachRecord } from './topology-walk.js';
 
 /**
  * Every class tfjs-layers 4.22 registers itself (layers, initializers,
@@ -121,29 +122,12 @@ const BUILTIN_CLASSES: ReadonlySet<string> = new Set([
   'tanh',
 ]);
 
-const MAX_DEPTH = 256;
-
 /** Every `class_name` in a topology (models, layers, initializers, ...), in first-seen order. */
 export function topologyClassNames(topology: unknown): string[] {
   const found = new Set<string>();
-  const visit = (value: unknown, depth: number): void => {
-    if (value === null || typeof value !== 'object') return;
-    if (depth > MAX_DEPTH) {
-      throw new ModelBundleError(
-        'LIMIT_EXCEEDED',
-        `The model topology nests deeper than ${MAX_DEPTH} levels; no real model does. The bundle is damaged or hostile.`,
-      );
-    }
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, depth + 1);
-      return;
-    }
-    for (const [key, item] of Object.entries(value)) {
-      if (key === 'class_name' && typeof item === 'string') found.add(item);
-      else visit(item, depth + 1);
-    }
-  };
-  visit(topology, 0);
+  forEachRecord(topology, (record) => {
+    if (typeof record.class_name === 'string') found.add(record.class_name);
+  });
   return [...found];
 }
 

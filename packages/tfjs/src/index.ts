@@ -1,13 +1,18 @@
 export type { ModelArtifacts } from './artifacts.js';
 export { BACKEND_ENV, type BackendOptions, currentBackend, ensureBackend, useBackend } from './backend.js';
-export { type ModelToBundleOptions, modelFromBytes, modelToBundle, modelToBytes } from './bytes.js';
-export { customClassNames, isClassRegistered, topologyClassNames } from './classes.js';
-export { DTYPE_BYTES, type WeightDtype } from './dtypes.js';
-export { artifactsToBundle, type BundleIOHandlerOptions, bundleIOHandler, bundleToArtifacts } from './io-handler.js';
+export { isClassRegistered, topologyClassNames } from './classes.js';
+export {
+  type ArtifactsToBundleOptions,
+  artifactsToBundle,
+  type BundleToModelOptions,
+  bundleToArtifacts,
+  bundleToModel,
+  type ModelToBundleOptions,
+  modelToBundle,
+} from './convert.js';
+export { type BundleIOHandlerOptions, bundleIOHandler } from './io-handler.js';
 export { isLayersModel, isUsable } from './lifecycle.js';
-export type { TfjsPayload, TopologyDocument, WeightEntry } from './manifest.js';
-export { artifactsFromParts, type ModelPartsOptions, modelFromParts, modelParts, partsFromArtifacts, type TfjsBundleParts } from './parts.js';
 export { tfjsPredictor } from './predictor.js';
-export { createTfjsPlugin, isSequential, type TfjsKind, type TfjsPluginOptions, tfjsPlugin } from './serializer.js';
-export { modelPtype, type TensorInfo, type TfjsPtype, type TfjsSummary } from './summary.js';
-export { LAYERS_RANGE, PAYLOAD_VERSION, runtimeVersions, TFJS_PLUGIN_VERSION } from './version.js';
+export { type TfjsBundleOptions, type TfjsKind, tfjsPlugin } from './serializer.js';
+export type { TensorInfo, TfjsPtype, TfjsSummary } from './summary.js';
+export { runtimeVersions, TFJS_PLUGIN_VERSION } from './version.js';

@@ -2,6 +2,7 @@ import { ModelBundleError } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { elementCount } from './dtypes.js';
+import { forEachRecord, MAX_TOPOLOGY_DEPTH, tooDeep } from './topology-walk.js';
 
 /**
  * tfjs runs every layer's weight initializers while it builds a model from
@@ -98,18 +99,12 @@ function registerGuard(): void {
 
 /** `kernel_initializer` as tfjs writes it, or `kernelInitializer` as tfjs reads it after camel-casing keys. */
 const INITIALIZER_KEY = /(_i|I)nitializer$/;
-const MAX_DEPTH = 256;
 
 /** A copy of the topology with every initializer, defaults included, wrapped in a guard that draws on `budget`. */
 function guardTopology(topology: unknown, budget: number): unknown {
   const visit = (value: unknown, layer: string, depth: number): unknown => {
     if (value === null || typeof value !== 'object') return value;
-    if (depth > MAX_DEPTH) {
-      throw new ModelBundleError(
-        'LIMIT_EXCEEDED',
-        `The model topology nests deeper than ${MAX_DEPTH} levels; no real model does. The bundle is damaged or hostile.`,
-      );
-    }
+    if (depth > MAX_TOPOLOGY_DEPTH) throw tooDeep();
     if (Array.isArray(value)) return value.map((item) => visit(item, layer, depth + 1));
     const record = value as Record<string, unknown>;
     const config = record.config;
@@ -179,22 +174,14 @@ export const MAX_STATE_ELEMENTS = 16 * 1024 * 1024;
 function checkStatefulStates(topology: unknown): void {
   let batch = 0;
   let stateUnits = 0;
-  const visit = (value: unknown, depth: number): void => {
-    if (value === null || typeof value !== 'object' || depth > MAX_DEPTH) return;
-    if (Array.isArray(value)) {
-      for (const item of value) visit(item, depth + 1);
-      return;
-    }
-    const record = value as Record<string, unknown>;
+  forEachRecord(topology, (record) => {
     for (const key of ['batch_input_shape', 'batchInputShape', 'batch_shape', 'batchShape']) {
       const first = (record[key] as unknown[] | undefined)?.[0];
       if (typeof first === 'number') batch = Math.max(batch, first);
     }
     for (const key of ['batch_size', 'batchSize']) if (typeof record[key] === 'number') batch = Math.max(batch, record[key] as number);
     if (record.stateful === true && typeof record.units === 'number') stateUnits += 2 * record.units;
-    for (const item of Object.values(record)) visit(item, depth + 1);
-  };
-  visit(topology, 0);
+  });
   if (stateUnits > 0 && batch * stateUnits > MAX_STATE_ELEMENTS) {
     throw new ModelBundleError(
       'LIMIT_EXCEEDED',

@@ -1,4 +1,5 @@
 import { ModelBundleError } from '@modelbundle/core';
+import { parseJson } from '@modelbundle/core/internal';
 import { isWeightDtype, tensorByteLength, type WeightDtype } from './dtypes.js';
 import { HIDDEN_OPTIMIZER_STATE } from './optimizer-state.js';
 
@@ -96,16 +97,7 @@ function readOptimizerState(raw: unknown, sections: ReadonlyMap<string, Uint8Arr
 
 /** Parses the topology section (plain JSON: nothing in it is evaluated). */
 export function readTopology(bytes: Uint8Array, section: string): TopologyDocument {
-  let doc: unknown;
-  try {
-    doc = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (cause) {
-    throw new ModelBundleError(
-      'MALFORMED',
-      `Section "${section}" is not UTF-8 JSON: ${(cause as Error).message}. The bundle was written by a non-conforming writer.`,
-      { cause },
-    );
-  }
+  const doc = parseJson(bytes, `Section "${section}"`, 'The bundle was written by a non-conforming writer.');
   const topology = (doc as TopologyDocument | null)?.modelTopology;
   if (!doc || typeof doc !== 'object' || !topology || typeof topology !== 'object' || Array.isArray(topology)) {
     throw malformed(`section "${section}" has no modelTopology object`);

@@ -8,15 +8,10 @@ import { PAYLOAD_READS, PAYLOAD_VERSION, runtimeVersions } from './version.js';
 /** The two kinds of tfjs layers model a bundle can hold. */
 export type TfjsKind = 'tfjs.sequential' | 'tfjs.functional';
 
-/** Options for {@link createTfjsPlugin}. */
-export interface TfjsPluginOptions {
-  /** Save optimizer state with every model (default false). */
+/** The per-call options the tfjs serializers read from `bundle(model, { options })`. */
+export interface TfjsBundleOptions {
+  /** Save the optimizer state too, so training resumes exactly (default false). */
   includeOptimizer?: boolean;
-}
-
-/** The fields every tfjs serializer shares, whatever it bundles from. */
-export function serializerIdentity(kind: TfjsKind): Pick<Serializer, 'kind' | 'package' | 'pluginExport' | 'version' | 'reads' | 'runtime'> {
-  return { kind, package: '@modelbundle/tfjs', pluginExport: 'tfjsPlugin', version: PAYLOAD_VERSION, reads: PAYLOAD_READS, runtime: runtimeVersions() };
 }
 
 /** True when `model` is a `tf.Sequential` (checked by class name, so it works across copies of tfjs-layers). */
@@ -24,26 +19,31 @@ export function isSequential(model: LayersModel): boolean {
   return model.getClassName() === 'Sequential';
 }
 
-function tfjsSerializer(kind: TfjsKind, options: TfjsPluginOptions): Serializer<LayersModel> {
+function tfjsSerializer(kind: TfjsKind): Serializer<LayersModel> {
   return {
-    ...serializerIdentity(kind),
+    kind,
+    package: '@modelbundle/tfjs',
+    pluginExport: 'tfjsPlugin',
+    version: PAYLOAD_VERSION,
+    reads: PAYLOAD_READS,
+    runtime: runtimeVersions(),
     canBundle: (value) => isLayersModel(value) && isSequential(value) === (kind === 'tfjs.sequential'),
-    bundle: (model) => modelParts(model, { includeOptimizer: options.includeOptimizer === true }),
+    bundle: (model, context) => modelParts(model, { includeOptimizer: (context.options as TfjsBundleOptions).includeOptimizer === true }),
     unbundle: (parts) => modelFromParts(parts),
     predictor: (model) => tfjsPredictor(model),
   };
 }
 
-/** A tfjs plugin with its own options (the exported {@link tfjsPlugin} uses the defaults). */
-export function createTfjsPlugin(options: TfjsPluginOptions = {}): ModelBundlePlugin {
-  return {
-    name: '@modelbundle/tfjs',
-    serializers: [tfjsSerializer('tfjs.sequential', options), tfjsSerializer('tfjs.functional', options)],
-  };
+const serializers = { 'tfjs.sequential': tfjsSerializer('tfjs.sequential'), 'tfjs.functional': tfjsSerializer('tfjs.functional') };
+
+/** The serializer of one tfjs kind, for the steps that need it without a registry. */
+export function tfjsSerializerFor(kind: TfjsKind): Serializer<LayersModel> {
+  return serializers[kind];
 }
 
 /**
  * The plugin for TensorFlow.js layers models: kinds `tfjs.sequential` and
  * `tfjs.functional`. Register it explicitly: `registerPlugin(tfjsPlugin)`.
+ * Save optimizer state per call: `bundle(model, { options: { includeOptimizer: true } })`.
  */
-export const tfjsPlugin: ModelBundlePlugin = createTfjsPlugin();
+export const tfjsPlugin: ModelBundlePlugin = { name: '@modelbundle/tfjs', serializers: Object.values(serializers) };

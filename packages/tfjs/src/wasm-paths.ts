@@ -1,4 +1,4 @@
-import { nodeBuiltin } from './platform.js';
+import { nodeBuiltin } from '@modelbundle/core/internal';
 
 const WASM_FILE = '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm';
 

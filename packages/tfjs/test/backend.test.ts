@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { inspect } from '@modelbundle/core';
-import { BACKEND_ENV, currentBackend, ensureBackend, modelFromBytes, useBackend } from '@modelbundle/tfjs';
+import { encodeBundle, inspect } from '@modelbundle/core';
+import { BACKEND_ENV, bundleToModel, currentBackend, ensureBackend, modelToBundle, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -30,10 +30,11 @@ async function node(code: string, env: Record<string, string> = {}): Promise<{ s
 const SAVE = (path: string) => `
   import { writeFile } from 'node:fs/promises';
   import * as tfl from '@tensorflow/tfjs-layers';
-  import { ensureBackend, modelToBytes } from '@modelbundle/tfjs';
+  import { encodeBundle } from '@modelbundle/core';
+  import { ensureBackend, modelToBundle } from '@modelbundle/tfjs';
   const backend = await ensureBackend();
   const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 3, inputShape: [2] })] });
-  await writeFile(${JSON.stringify(path)}, await modelToBytes(model));
+  await writeFile(${JSON.stringify(path)}, encodeBundle(await modelToBundle(model)));
   console.log(JSON.stringify({ backend, weights: Array.from(model.getWeights()[0].dataSync()) }));
 `;
 
@@ -61,14 +62,14 @@ describe('backend choice', () => {
     const bytes = await readFile(path);
     expect(((await inspect(bytes)).header.summary as { backend: string }).backend).toBe('cpu');
     await ensureBackend();
-    const model = await modelFromBytes(bytes);
+    const model = await bundleToModel(bytes);
     expect(Array.from(model.getWeights()[0]?.dataSync() ?? [])).toEqual(saved.weights);
     model.dispose();
   });
 
   it('refuses a backend that cannot run here, with what to do', async () => {
     const missing = await node(
-      `import { ensureBackend } from '@modelbundle/tfjs'; await ensureBackend().catch((e) => { console.log(e.code + ': ' + e.message); });`,
+      `import { ensureBackend, modelToBundle } from '@modelbundle/tfjs'; await ensureBackend().catch((e) => { console.log(e.code + ': ' + e.message); });`,
       {
         [BACKEND_ENV]: 'tensorflow',
       },

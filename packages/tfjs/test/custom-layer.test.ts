@@ -1,6 +1,6 @@
 import { createBundle, encodeBundle, type HeaderDraft, inspect } from '@modelbundle/core';
 import { expectCode } from '@modelbundle/test-utils';
-import { ensureBackend, modelFromBytes, modelToBundle, modelToBytes, type TfjsSummary } from '@modelbundle/tfjs';
+import { bundleToModel, ensureBackend, modelToBundle, type TfjsSummary } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -75,9 +75,9 @@ const withLayer = (layer: tfl.layers.Layer) =>
 describe('custom layers', () => {
   it('round-trips a registered custom layer, weights and config included, and lists it in the header', async () => {
     const model = withLayer(new FeatureScale({ offset: 0.25 }));
-    const bytes = await modelToBytes(model);
+    const bytes = encodeBundle(await modelToBundle(model));
     expect(((await inspect(bytes)).header.summary as TfjsSummary).customClasses).toEqual(['FeatureScale']);
-    const restored = await modelFromBytes(bytes);
+    const restored = await bundleToModel(bytes);
     expect(restored.layers[1]?.getConfig().offset).toBe(0.25);
     expect(sameModel(model, restored)).toBe(true);
     model.dispose();
@@ -96,25 +96,25 @@ describe('custom layers', () => {
     const { format: _f, sections: _s, ...draft } = bundle.header;
     const renamed = encodeBundle(await createBundle(draft as HeaderDraft, sections));
     const before = tf.memory().numTensors;
-    await expectCode(modelFromBytes(renamed), 'UNKNOWN_CLASS', 'tf.serialization.registerClass(NeverRegistered)');
+    await expectCode(bundleToModel(renamed), 'UNKNOWN_CLASS', 'tf.serialization.registerClass(NeverRegistered)');
     expect(tf.memory().numTensors).toBe(before);
   });
 
   it('refuses to save a model whose custom class is not registered (UNKNOWN_CLASS), since no process could restore it', async () => {
     const model = withLayer(new NeverRegistered({}));
-    await expectCode(modelToBytes(model), 'UNKNOWN_CLASS', 'tf.serialization.registerClass(NeverRegisteredAtSave)');
+    await expectCode(modelToBundle(model), 'UNKNOWN_CLASS', 'tf.serialization.registerClass(NeverRegisteredAtSave)');
     model.dispose();
   });
 
   it('refuses to save a layer without a static className (SERIALIZATION_FAILED)', async () => {
     const model = withLayer(new Nameless({ name: 'nameless' }));
-    await expectCode(modelToBytes(model), 'SERIALIZATION_FAILED', 'nameless');
+    await expectCode(modelToBundle(model), 'SERIALIZATION_FAILED', 'nameless');
     model.dispose();
   });
 
   it('refuses to save a layer whose getConfig fails (SERIALIZATION_FAILED)', async () => {
     const model = withLayer(new BadConfig({}));
-    await expectCode(modelToBytes(model), 'SERIALIZATION_FAILED', 'getConfig is not implemented');
+    await expectCode(modelToBundle(model), 'SERIALIZATION_FAILED', 'getConfig is not implemented');
     model.dispose();
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBundle, inspect } from '@modelbundle/core';
 import { expectCode } from '@modelbundle/test-utils';
-import { ensureBackend, modelFromBytes, type TfjsSummary } from '@modelbundle/tfjs';
+import { bundleToModel, ensureBackend, type TfjsSummary } from '@modelbundle/tfjs';
 import { importTfjs } from '@modelbundle/tfjs/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -117,7 +117,7 @@ describe('importTfjs', () => {
     expect(summary.layers).toBe(2);
     expect((await inspect(encodeBundle(bundle))).header.metadata).toEqual({ source: 'keras' });
 
-    const fromBundle = await modelFromBytes(encodeBundle(bundle));
+    const fromBundle = await bundleToModel(encodeBundle(bundle));
     const plain = await tfl.loadLayersModel(`${base}/keras/model.json`);
     expect(Buffer.concat(weightBytes(fromBundle)).equals(Buffer.from(floats.buffer))).toBe(true);
     const x = [tf.tensor2d(values(8, 2), [2, 4])];
@@ -137,7 +137,7 @@ describe('importTfjs', () => {
     const specs = SPECS.map((s) => ({ ...s, quantization: { dtype: 'uint8' as const, scale, min } }));
     const paths = await writeSharded(target, quantized, 40);
     await writeFile(join(target, 'model.json'), JSON.stringify(kerasModelJson(paths, specs)));
-    const model = await modelFromBytes(await importTfjs(join(target, 'model.json')));
+    const model = await bundleToModel(await importTfjs(join(target, 'model.json')));
     const expected = Float32Array.from(quantized, (q) => q * scale + min);
     expect(Buffer.concat(weightBytes(model)).equals(Buffer.from(expected.buffer))).toBe(true);
     model.dispose();

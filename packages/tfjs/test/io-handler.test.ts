@@ -1,9 +1,9 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspect } from '@modelbundle/core';
+import { encodeBundle, inspect } from '@modelbundle/core';
 import { readBundle } from '@modelbundle/core/node';
-import { bundleIOHandler, ensureBackend, modelFromBytes, modelToBundle, modelToBytes } from '@modelbundle/tfjs';
+import { bundleIOHandler, bundleToModel, ensureBackend, modelToBundle } from '@modelbundle/tfjs';
 import { bundleFile, exportTfjs, registerBundleScheme } from '@modelbundle/tfjs/node';
 import type * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -45,8 +45,8 @@ describe('IOHandler', () => {
     const loaded = await tfl.loadLayersModel(bundleIOHandler({ source: saved as Uint8Array }));
     expect(sameModel(model, loaded)).toBe(true);
     // Bundles written by modelToBytes load through the handler too, and the other way round.
-    const viaBytes = await tfl.loadLayersModel(bundleIOHandler({ source: await modelToBytes(model) }));
-    const fromHandlerBytes = await modelFromBytes(saved as Uint8Array);
+    const viaBytes = await tfl.loadLayersModel(bundleIOHandler({ source: encodeBundle(await modelToBundle(model)) }));
+    const fromHandlerBytes = await bundleToModel(saved as Uint8Array);
     expect(sameModel(model, viaBytes) && sameModel(model, fromHandlerBytes)).toBe(true);
     for (const m of [model, loaded, viaBytes, fromHandlerBytes]) m.dispose();
   });

@@ -1,4 +1,5 @@
-import { ensureBackend, isUsable, modelFromBytes, modelToBytes } from '@modelbundle/tfjs';
+import { encodeBundle } from '@modelbundle/core';
+import { bundleToModel, ensureBackend, isUsable, modelToBundle } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -13,10 +14,10 @@ describe('lifecycle', () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3] })] });
     model.compile({ optimizer: 'adam', loss: 'meanSquaredError' });
     // One warm-up cycle: tfjs keeps a few lazily created tensors (e.g. the optimizer's) for the process's life.
-    (await modelFromBytes(await modelToBytes(model, { includeOptimizer: true }))).dispose();
+    (await bundleToModel(encodeBundle(await modelToBundle(model, { includeOptimizer: true })))).dispose();
     const baseline = tf.memory().numTensors;
     for (let i = 0; i < 100; i++) {
-      const restored = await modelFromBytes(await modelToBytes(model, { includeOptimizer: i % 2 === 0 }));
+      const restored = await bundleToModel(encodeBundle(await modelToBundle(model, { includeOptimizer: i % 2 === 0 })));
       restored.dispose();
     }
     expect(tf.memory().numTensors).toBe(baseline);
@@ -26,7 +27,7 @@ describe('lifecycle', () => {
   it('tells a live model from a disposed one without throwing', async () => {
     const model = denseModel();
     expect(isUsable(model)).toBe(true);
-    const restored = await modelFromBytes(await modelToBytes(model));
+    const restored = await bundleToModel(encodeBundle(await modelToBundle(model)));
     expect(isUsable(restored)).toBe(true);
     model.dispose();
     expect(isUsable(model)).toBe(false);

@@ -1,5 +1,5 @@
-import { inspect } from '@modelbundle/core';
-import { ensureBackend, modelFromBytes, modelToBytes } from '@modelbundle/tfjs';
+import { encodeBundle, inspect } from '@modelbundle/core';
+import { bundleToModel, ensureBackend, modelToBundle } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -31,10 +31,10 @@ describe('optimizer state', () => {
     const model = compiled(optimizer);
     const [x, y] = [xs(), ys()];
     await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, shuffle: false });
-    const bytes = await modelToBytes(model, { includeOptimizer: true });
+    const bytes = encodeBundle(await modelToBundle(model, { includeOptimizer: true }));
     expect(((await inspect(bytes)).header.summary as { optimizer: boolean }).optimizer).toBe(true);
     // Bytes as a Node Buffer, as fs.readFile gives them (Buffer#slice returns views, not copies).
-    const restored = await modelFromBytes(Buffer.from(bytes));
+    const restored = await bundleToModel(Buffer.from(bytes));
     await model.trainOnBatch(x, y);
     await restored.trainOnBatch(x, y);
     const a = weightBytes(model);
@@ -49,8 +49,8 @@ describe('optimizer state', () => {
     const model = compiled();
     const [x, y] = [xs(), ys()];
     await model.fit(x, y, { epochs: 2, batchSize: 8, verbose: 0, shuffle: false });
-    const bytes = await modelToBytes(model);
-    const restored = await modelFromBytes(bytes);
+    const bytes = encodeBundle(await modelToBundle(model));
+    const restored = await bundleToModel(bytes);
     expect(restored.optimizer).toBeDefined();
     await model.trainOnBatch(x, y);
     await restored.trainOnBatch(x, y);

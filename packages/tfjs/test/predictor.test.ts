@@ -1,5 +1,6 @@
+import { encodeBundle } from '@modelbundle/core';
 import { expectCode } from '@modelbundle/test-utils';
-import { ensureBackend, modelFromBytes, modelToBytes, type TfjsPtype, tfjsPredictor } from '@modelbundle/tfjs';
+import { bundleToModel, ensureBackend, modelToBundle, type TfjsPtype, tfjsPredictor } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { convModel, denseModel, multiModel, recurrentModel } from './models.js';
@@ -26,7 +27,7 @@ describe('predictor', () => {
 
   it('keeps stable input names across a round trip, so a restored model takes the same rows', async () => {
     const model = denseModel();
-    const restored = await modelFromBytes(await modelToBytes(model));
+    const restored = await bundleToModel(encodeBundle(await modelToBundle(model)));
     const name = (tfjsPredictor(model).ptype as TfjsPtype).inputs[0]?.name as string;
     const rows = [{ [name]: [1, 2, 3, 4] }];
     expect(tfjsPredictor(restored).ptype).toEqual(tfjsPredictor(model).ptype);

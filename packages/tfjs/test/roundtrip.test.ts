@@ -1,8 +1,9 @@
-import { inspect } from '@modelbundle/core';
-import { ensureBackend, modelFromBytes, modelFromParts, modelParts, modelToBytes, type TfjsSummary } from '@modelbundle/tfjs';
+import { encodeBundle, inspect } from '@modelbundle/core';
+import { bundleToModel, ensureBackend, modelToBundle, type TfjsSummary } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { modelFromParts, modelParts } from '../src/parts.js';
 import { convModel, denseModel, multiModel, nestedModel, predictionBytes, recurrentModel, sampleInputs, weightBytes } from './models.js';
 
 beforeAll(async () => {
@@ -29,8 +30,8 @@ const cases: { name: string; make: () => tfl.LayersModel; kind: string; inputs: 
 describe.each(cases)('$name', ({ make, kind, inputs }) => {
   it('restores bitwise-equal weights and predictions', async () => {
     const model = make();
-    const bytes = await modelToBytes(model);
-    const restored = await modelFromBytes(bytes);
+    const bytes = encodeBundle(await modelToBundle(model));
+    const restored = await bundleToModel(bytes);
     const x = sampleInputs(model);
     try {
       const before = weightBytes(model);
@@ -49,7 +50,7 @@ describe.each(cases)('$name', ({ make, kind, inputs }) => {
 
   it('records kind, counts, inputs, outputs and backend in the header summary', async () => {
     const model = make();
-    const { header } = await inspect(await modelToBytes(model));
+    const { header } = await inspect(encodeBundle(await modelToBundle(model)));
     const summary = header.summary as TfjsSummary;
     expect(header.kind).toBe(kind);
     expect(summary.kind).toBe(kind);
@@ -68,7 +69,7 @@ describe.each(cases)('$name', ({ make, kind, inputs }) => {
 describe('sections', () => {
   it('keeps each weight in its own raw little-endian section, and the topology in a JSON section', async () => {
     const model = denseModel();
-    const bytes = await modelToBytes(model);
+    const bytes = encodeBundle(await modelToBundle(model));
     const { header } = await inspect(bytes);
     const payload = header.payload as { topology: string; weights: { name: string; section: string; shape: number[] }[] };
     expect(payload.topology).toBe('topology.json');

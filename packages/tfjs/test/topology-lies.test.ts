@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inspect, ModelBundleError } from '@modelbundle/core';
-import { bundleIOHandler, bundleToArtifacts, ensureBackend, modelFromBytes, modelToBytes } from '@modelbundle/tfjs';
+import { encodeBundle, inspect, ModelBundleError } from '@modelbundle/core';
+import { bundleIOHandler, bundleToArtifacts, bundleToModel, ensureBackend, modelToBundle } from '@modelbundle/tfjs';
 import { exportTfjs } from '@modelbundle/tfjs/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -17,7 +17,7 @@ import { convModel, multiModel, nestedModel, RECURRENT_INIT, weightBytes } from 
  * the lie asks for. Unbundling must refuse it without allocating.
  */
 async function lyingBundle(model: tfl.LayersModel, edit: (topology: string) => string): Promise<Uint8Array> {
-  const { header, sections } = await takeApart(await modelToBytes(model));
+  const { header, sections } = await takeApart(encodeBundle(await modelToBundle(model)));
   model.dispose();
   const payload = header.payload as { topology: string };
   const index = header.sections.findIndex((s) => s.name === payload.topology);
@@ -92,7 +92,7 @@ describe('a topology that disagrees with its weights', () => {
     const bytes = await lyingBundle(make(), edit);
     const memory = tf.memory();
     const started = performance.now();
-    const { largest, result } = await measureAllocation(() => modelFromBytes(bytes));
+    const { largest, result } = await measureAllocation(() => bundleToModel(bytes));
     const elapsed = performance.now() - started;
     expect(result.status).toBe('rejected');
     const error = (result as PromiseRejectedResult).reason as ModelBundleError;
@@ -106,10 +106,10 @@ describe('a topology that disagrees with its weights', () => {
 
   it('keeps each restore to its own budget when restores run at once', async () => {
     const source = convModel();
-    const honest = await modelToBytes(source);
+    const honest = encodeBundle(await modelToBundle(source));
     source.dispose();
     const lie = await lyingBundle(denseInput(), (t) => t.replace('"units":2', '"units":3'));
-    const results = await Promise.allSettled([modelFromBytes(honest), modelFromBytes(lie), modelFromBytes(honest)]);
+    const results = await Promise.allSettled([bundleToModel(honest), bundleToModel(lie), bundleToModel(honest)]);
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(((results[1] as PromiseRejectedResult).reason as ModelBundleError).code).toBe('MALFORMED');
     for (const r of results) if (r.status === 'fulfilled') r.value.dispose();
@@ -125,7 +125,7 @@ describe('a topology that disagrees with its weights', () => {
 
   it('names the layer, the shape asked for and what the weights justify', async () => {
     const bytes = await lyingBundle(denseInput(), (t) => t.replace('"units":2', '"units":100000000'));
-    const error = await modelFromBytes(bytes).catch((e: unknown) => e as ModelBundleError);
+    const error = await bundleToModel(bytes).catch((e: unknown) => e as ModelBundleError);
     expect(error).toBeInstanceOf(ModelBundleError);
     expect((error as ModelBundleError).message).toMatch(
       /Layer "dense_\w+" asks its kernel initializer for a tensor of shape \[3, 100000000\] \(300000000 elements\), but the largest weight in the bundle holds 6/,
@@ -138,7 +138,7 @@ describe('stateful recurrent layers', () => {
 
   it('round-trips an honest stateful model, states included in its batch size', async () => {
     const source = stateful();
-    const restored = await modelFromBytes(await modelToBytes(source));
+    const restored = await bundleToModel(encodeBundle(await modelToBundle(source)));
     expect(restored.inputs[0]?.shape).toEqual([4, 2, 2]);
     expect(weightBytes(restored)).toEqual(weightBytes(source));
     source.dispose();
@@ -147,7 +147,7 @@ describe('stateful recurrent layers', () => {
 
   it('refuses states past the limit (batch x units) with LIMIT_EXCEEDED, before allocating them', async () => {
     const bytes = await lyingBundle(stateful(), (t) => t.replaceAll('[4,2,2]', '[100000000,2,2]'));
-    const { largest, result } = await measureAllocation(() => modelFromBytes(bytes));
+    const { largest, result } = await measureAllocation(() => bundleToModel(bytes));
     expect(result.status).toBe('rejected');
     const error = (result as PromiseRejectedResult).reason as ModelBundleError;
     expect(error.code, error.message).toBe('LIMIT_EXCEEDED');
@@ -206,18 +206,18 @@ describe('a restored model keeps its own initializers', () => {
 
   it.each(shapes)('%s: bitwise weights, the same topology bytes when bundled again, the same model.json', async (name, make, fixedPoint) => {
     const model = make();
-    const bytes = await modelToBytes(model);
-    const restored = await modelFromBytes(bytes);
+    const bytes = encodeBundle(await modelToBundle(model));
+    const restored = await bundleToModel(bytes);
     try {
       const before = weightBytes(model);
       const after = weightBytes(restored);
       expect(after).toHaveLength(before.length);
       for (const [i, w] of after.entries()) expect(w.equals(before[i] as Buffer), `weight ${i}`).toBe(true);
-      const again = await modelToBytes(restored);
+      const again = encodeBundle(await modelToBundle(restored));
       const topology = new TextDecoder().decode(await topologyBytes(again));
       // What tfjs's own loader gives, unguarded, bundled again.
       const plain = await tfl.loadLayersModel(tf.io.fromMemory(await bundleToArtifacts(bytes)));
-      const reference = fixedPoint ? bytes : await modelToBytes(plain);
+      const reference = fixedPoint ? bytes : encodeBundle(await modelToBundle(plain));
       plain.dispose();
       expect(topology).toBe(new TextDecoder().decode(await topologyBytes(reference)));
       expect(JSON.stringify(restored.toJSON(null, false))).not.toContain('ModelBundleGuardedInitializer');
@@ -235,7 +235,7 @@ describe('a restored model keeps its own initializers', () => {
 
   it("loads an honest bundle through tfjs's own loader, the guarded trial build leaving no tensor behind", async () => {
     const model = convModel();
-    const bytes = await modelToBytes(model);
+    const bytes = encodeBundle(await modelToBundle(model));
     const before = tf.memory().numTensors;
     const loaded = await tfl.loadLayersModel(bundleIOHandler({ source: bytes }));
     expect(weightBytes(loaded)).toEqual(weightBytes(model));
@@ -248,7 +248,7 @@ describe('a restored model keeps its own initializers', () => {
     const model = tfl.sequential({ layers: [tfl.layers.lstm({ units: 2, inputShape: [3, 2], ...RECURRENT_INIT }), tfl.layers.dense({ units: 1 })] });
     const weights = weightBytes(model);
     const bytes = await lyingBundle(model, (t) => t.replace(/"(kernel|recurrent|bias)_initializer":\{"class_name":"\w+","config":\{[^}]*\}\},/g, ''));
-    const restored = await modelFromBytes(bytes);
+    const restored = await bundleToModel(bytes);
     expect(weightBytes(restored)).toEqual(weights);
     const lstm = restored.layers[0]?.getConfig() as Record<string, { className: string }>;
     expect([lstm.kernelInitializer?.className, lstm.recurrentInitializer?.className, lstm.biasInitializer?.className]).toEqual([
@@ -261,7 +261,7 @@ describe('a restored model keeps its own initializers', () => {
 
   it('builds a restored model with the real initializers again later (a new layer from its config)', async () => {
     const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 2, inputShape: [3], biasInitializer: 'ones' })] });
-    const restored = await modelFromBytes(await modelToBytes(model));
+    const restored = await bundleToModel(encodeBundle(await modelToBundle(model)));
     const config = restored.layers[0]?.getConfig() as { biasInitializer: unknown };
     const fresh = tfl.layers.dense({ units: 2, inputShape: [3], biasInitializer: config.biasInitializer as 'ones' });
     const copy = tfl.sequential({ layers: [fresh] });

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBundle, encodeBundle } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
-import { artifactsFromParts, modelFromBytes, modelParts, modelToBundle, useBackend } from '@modelbundle/tfjs';
+import { bundleToModel, modelToBundle, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactsFromParts, modelParts } from '../src/parts.js';
 import { convModel } from './models.js';
 
 // Weights of different sizes, the largest last: the layout tfjs's multi-buffer reader must handle.
@@ -73,7 +74,7 @@ describe('weights move without extra copies', () => {
     const path = join(dir, `${name}.mbnd`);
     await writeBundle(path, bundle);
     for (const source of [await readBundle(path), encodeBundle(bundle), Buffer.from(encodeBundle(bundle))]) {
-      const restored = await modelFromBytes(source);
+      const restored = await bundleToModel(source);
       expect(weightValues(restored)).toEqual(weightValues(model));
       restored.dispose();
     }

@@ -1,4 +1,6 @@
-import { isClassRegistered, modelToBytes, topologyClassNames } from '@modelbundle/tfjs';
+import { encodeBundle, type KeyInput, signBundle } from '@modelbundle/core';
+import { emitWarning } from '@modelbundle/core/internal';
+import { isClassRegistered, modelToBundle, topologyClassNames } from '@modelbundle/tfjs';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import type { CaptureFailure } from './fitted.js';
 
@@ -6,11 +8,12 @@ import type { CaptureFailure } from './fitted.js';
 export const CAPTURE_FAILED_WARNING = 'MODELBUNDLE_CAPTURE_FAILED';
 
 /**
- * Captures a freshly fitted model as bytes (one bundle file). Bytes that
- * could not be restored count as a failure too: every class the model uses
- * must be registered with tfjs. On failure, emits a warning and returns why.
+ * Captures a freshly fitted model as bytes (one bundle file, signed with
+ * `signingKey` when given). Bytes that could not be restored count as a
+ * failure too: every class the model uses must be registered with tfjs. On
+ * failure, emits a warning and returns why.
  */
-export async function captureModel(model: LayersModel): Promise<{ bytes: Uint8Array | null; failure: CaptureFailure | null }> {
+export async function captureModel(model: LayersModel, signingKey?: KeyInput): Promise<{ bytes: Uint8Array | null; failure: CaptureFailure | null }> {
   try {
     const classes = topologyClassNames(model.toJSON(null, false));
     const missing = classes.filter((name) => !isClassRegistered(name));
@@ -19,19 +22,15 @@ export async function captureModel(model: LayersModel): Promise<{ bytes: Uint8Ar
         `the model uses ${missing.map((n) => `"${n}"`).join(', ')}, not registered with tf.serialization.registerClass, so its saved form could not be loaded again`,
       );
     }
-    return { bytes: await modelToBytes(model), failure: null };
+    const bundle = await modelToBundle(model);
+    return { bytes: encodeBundle(signingKey === undefined ? bundle : await signBundle(bundle, signingKey)), failure: null };
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     const failure: CaptureFailure = { code: CAPTURE_FAILED_WARNING, reason };
-    warn(
+    emitWarning(
       `The fitted model could not be captured as bytes (${reason}). The workflow predicts in this process only; a copy or a reload will fail with MODEL_NOT_CAPTURED. Register custom layers with tf.serialization.registerClass before fit().`,
+      CAPTURE_FAILED_WARNING,
     );
     return { bytes: null, failure };
   }
-}
-
-function warn(message: string): void {
-  const proc = (globalThis as { process?: { emitWarning?: (message: string, options: { code: string; type: string }) => void } }).process;
-  if (typeof proc?.emitWarning === 'function') proc.emitWarning(message, { code: CAPTURE_FAILED_WARNING, type: 'ModelBundleWarning' });
-  else console.warn(`${CAPTURE_FAILED_WARNING}: ${message}`);
 }

@@ -1,4 +1,4 @@
-import { ModelBundleError } from '@modelbundle/core';
+import { type KeyInput, ModelBundleError } from '@modelbundle/core';
 import { ensureBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { captureModel } from './capture.js';
@@ -15,6 +15,8 @@ import { assertSpec } from './spec/validate.js';
 export interface FitOptions extends RecipeOptions {
   /** Block builders for this call only, by name (they win over registered and built-in blocks). */
   blocks?: Record<string, BlockBuilder>;
+  /** An Ed25519 private key: the captured model bytes are signed with it, so `predict(copy, rows, { trustedKeys })` can authenticate a copy. */
+  signingKey?: KeyInput;
 }
 
 /**
@@ -62,7 +64,7 @@ export async function fit(spec: ModelSpec, rows: readonly Record<string, unknown
   } finally {
     tf.dispose([xs, ys]);
   }
-  const { bytes, failure } = await captureModel(model);
+  const { bytes, failure } = await captureModel(model, options.signingKey);
   const fitted = new FittedWorkflow({
     spec: structuredClone(spec),
     mode: spec.mode,

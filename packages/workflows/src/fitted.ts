@@ -1,9 +1,9 @@
 import { ModelBundleError } from '@modelbundle/core';
-import { type Base64Bytes, readModelBytes, toBase64 } from './bytes.js';
+import { describeValue as describe, isRecord, toBase64 } from '@modelbundle/core/internal';
+import { type Base64Bytes, readModelBytes } from './model-bytes.js';
 import { recipeProblems } from './recipe/state-problems.js';
 import type { Ptype, RecipeState } from './recipe/types.js';
 import type { Mode, ModelSpec } from './spec/types.js';
-import { describe, isRecord } from './spec/validate.js';
 
 /** The marker every fitted workflow (and every copy of one) carries. */
 export const FITTED_KIND = 'workflows.fitted';
@@ -34,7 +34,7 @@ export interface FittedWorkflowData {
   /** Class levels in order (classification), or null. */
   levels: string[] | null;
   history: TrainingHistory;
-  /** The model as one bundle file (from @modelbundle/tfjs modelToBytes), captured at fit time; null when capture failed. */
+  /** The model as one bundle file (`encodeBundle(await modelToBundle(model))`, signed when fit had a `signingKey`), captured at fit time; null when capture failed. */
   modelBytes: Uint8Array | null;
   /** Set when capture failed: why. */
   captureFailure: CaptureFailure | null;

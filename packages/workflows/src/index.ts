@@ -1,4 +1,3 @@
-export { type Base64Bytes, fromBase64, readModelBytes, toBase64 } from './bytes.js';
 export { CAPTURE_FAILED_WARNING } from './capture.js';
 export { type FitOptions, fit } from './fit.js';
 export {
@@ -12,16 +11,14 @@ export {
   workflowReplacer,
   workflowReviver,
 } from './fitted.js';
-export { disposeModel, liveModelOf, restoreModel } from './live-model.js';
-export { type PredictionRow, type PredictionType, type PredictOptions, predict, predictionTypes } from './predict.js';
+export { disposeModel, liveModelOf, type RestoreOptions, restoreModel } from './live-model.js';
+export { type PredictionRow, type PredictionType, type PredictOptions, predict } from './predict.js';
 export { bakePredictors } from './recipe/bake.js';
-export { checkRows } from './recipe/check-rows.js';
-export { learnRecipe, ptypeOf, type RecipeOptions } from './recipe/learn.js';
+export type { RecipeOptions } from './recipe/learn.js';
 export type { NominalStep, NumericStep, OutcomeStep, PredictorStep, Ptype, PtypeColumn, RecipeState, UnseenLevelPolicy } from './recipe/types.js';
-export { fittedWorkflowSerializer, WORKFLOW_SECTIONS, WORKFLOWS_PAYLOAD_VERSION, workflowPredictor, workflowsPlugin } from './serializer.js';
-export { type BlockBuilder, type BlockContext, builtinBlocks, type Layer, listBlocks, registerBlock } from './spec/blocks.js';
-export { buildModel, compileModel, type ModelShape } from './spec/build.js';
+export { fittedWorkflowSerializer, WORKFLOW_SECTIONS, workflowPredictor, workflowsPlugin } from './serializer.js';
+export { type BlockBuilder, type BlockContext, type Layer, listBlocks, registerBlock } from './spec/blocks.js';
 export type { BlockArgs, BlockStep, CompileArgs, FitArgs, FunctionalSpec, GraphNode, Mode, ModelSpec, OptimizerArgs, SequentialSpec } from './spec/types.js';
 export { INPUT_NODE } from './spec/types.js';
-export { assertSpec, functionalSpec, isPlainData, sequentialSpec } from './spec/validate.js';
-export { WORKFLOWS_PACKAGE, WORKFLOWS_VERSION } from './version.js';
+export { functionalSpec, sequentialSpec } from './spec/validate.js';
+export { WORKFLOWS_VERSION } from './version.js';

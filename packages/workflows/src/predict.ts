@@ -1,15 +1,15 @@
 import { ModelBundleError } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import { type FittedWorkflowData, readFitted } from './fitted.js';
-import { restoreModel } from './live-model.js';
+import { type RestoreOptions, restoreModel } from './live-model.js';
 import { bakePredictors } from './recipe/bake.js';
 import { checkRows } from './recipe/check-rows.js';
 
 /** What `predict` returns: `numeric` (regression), `class` or `prob` (classification). */
 export type PredictionType = 'numeric' | 'class' | 'prob';
 
-/** Options of {@link predict}. */
-export interface PredictOptions {
+/** Options of {@link predict}; `trustedKeys` refuses a copy whose model bytes are not signed by one of them. */
+export interface PredictOptions extends RestoreOptions {
   /** Default `class` for classification, `numeric` for regression. */
   type?: PredictionType;
 }
@@ -50,7 +50,7 @@ export async function predict(workflow: unknown, rows: readonly unknown[], optio
       `predict() got no rows; expected at least one row with columns ${data.ptype.columns.map((c) => c.name).join(', ')}.`,
     );
   }
-  const model = await restoreModel(workflow as object, data);
+  const model = await restoreModel(workflow as object, data, options.trustedKeys ? { trustedKeys: options.trustedKeys } : {});
   const width = data.recipe.features.length;
   const values = tf.tidy(() => {
     const output = model.predict(tf.tensor2d(bakePredictors(data.recipe, rows), [rows.length, width])) as tf.Tensor;

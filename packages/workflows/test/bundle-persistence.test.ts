@@ -24,7 +24,7 @@ beforeAll(async () => {
 afterAll(() => scratch?.cleanup());
 
 describe('strategy 2: bundle / unbundle', () => {
-  it('writes the recipe, spec, prototype and history as sections, and the model sections under model/', async () => {
+  it('writes the recipe, spec, prototype and history as sections, and the model bytes captured at fit time as one embedded bundle', async () => {
     const c = cases[0]!;
     const bytes = encodeBundle(await registry().bundle(c.workflow));
     const { header } = await inspect(bytes);
@@ -37,9 +37,16 @@ describe('strategy 2: bundle / unbundle', () => {
     expect(header.summary).toMatchObject({ mode: 'classification', outcome: 'Species', levels: ['Adelie', 'Chinstrap', 'Gentoo'] });
     const names = header.sections.map((s) => s.name);
     for (const name of Object.values(WORKFLOW_SECTIONS)) expect(names).toContain(name);
-    expect(names).toContain('model/topology.json');
-    expect(names.filter((n) => n.startsWith('model/weights/')).length).toBeGreaterThan(0);
-    const recipe = JSON.parse(new TextDecoder().decode((await decodeBundle(bytes)).sections.get(WORKFLOW_SECTIONS.recipe)));
+    const decoded = await decodeBundle(bytes);
+    const embedded = decoded.sections.get(WORKFLOW_SECTIONS.model)!;
+    // Byte for byte what fit() captured, at a 64-byte aligned offset so its weight sections stay aligned.
+    expect(embedded).toEqual(c.workflow.modelBytes);
+    expect(header.sections.find((s) => s.name === WORKFLOW_SECTIONS.model)!.offset % 64).toBe(0);
+    const model = await decodeBundle(embedded);
+    expect(model.header.kind).toMatch(/^tfjs\.(sequential|functional)$/);
+    expect(model.header.sections.map((s) => s.name)).toContain('topology.json');
+    expect(header.summary.model).toEqual(model.header.summary);
+    const recipe = JSON.parse(new TextDecoder().decode(decoded.sections.get(WORKFLOW_SECTIONS.recipe)));
     expect(recipe).toEqual(c.workflow.recipe);
   });
 

@@ -1,6 +1,7 @@
 import { isModelBundleError } from '@modelbundle/core';
-import { bakePredictors, learnRecipe, type NumericStep } from '@modelbundle/workflows';
+import { bakePredictors, type NumericStep } from '@modelbundle/workflows';
 import { describe, expect, it } from 'vitest';
+import { learnRecipe } from '../src/recipe/learn.js';
 
 const rows = [
   { y: 'b', x: 1, z: 'p', w: 10 },

@@ -2,20 +2,11 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isModelBundleError } from '@modelbundle/core';
 import { ensureBackend } from '@modelbundle/tfjs';
-import {
-  assertSpec,
-  buildModel,
-  fit,
-  functionalSpec,
-  isPlainData,
-  listBlocks,
-  predict,
-  registerBlock,
-  sequentialSpec,
-  WORKFLOWS_VERSION,
-} from '@modelbundle/workflows';
+import { fit, functionalSpec, listBlocks, predict, registerBlock, sequentialSpec, WORKFLOWS_VERSION } from '@modelbundle/workflows';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildModel } from '../src/spec/build.js';
+import { assertSpec, isPlainData } from '../src/spec/validate.js';
 import { PACKAGE_DIR, penguins } from './helpers.js';
 
 function codeOf(fn: () => unknown): string | undefined {

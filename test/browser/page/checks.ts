@@ -1,7 +1,9 @@
 // Test-only page module: runs one check per call in the browser and returns
 // plain data (or the error's code and details), so results cross back to
 // the test process intact.
-import { createRegistry, decodeBundle, inspectUrl, isModelBundleError, type KeyInput, keyFingerprint, sha256, toHex, verifySignature } from '@modelbundle/core';
+import { createRegistry, decodeBundle, inspectUrl, isModelBundleError, type KeyInput, keyFingerprint, verifySignature } from '@modelbundle/core';
+import { sha256 } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { tfjsPlugin, tfjsPredictor, useBackend } from '@modelbundle/tfjs';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 

@@ -1,11 +1,11 @@
-import { ModelBundleError } from '@modelbundle/core';
+import { checkTrust, ModelBundleError } from '@modelbundle/core';
 import { loadModel, ptypeToRowSchema } from '@modelbundle/serve';
 import { localBundleFile } from '../board-ref.js';
 import { type InputFormat, readInputRows } from '../input-rows.js';
 import { out, outJson } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
-import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
+import { readTrustedKeys } from '../trust.js';
 
 /** Options of `modelbundle predict`. */
 export interface PredictOptions {
@@ -21,7 +21,7 @@ export interface PredictOptions {
 export async function predictCommand(file: string, options: PredictOptions): Promise<number> {
   const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(await localBundleFile(file));
-  await requireTrustedSignature(bundle, keys);
+  await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const model = await loadModel({ bundle }, await cliRegistry(bundle.header));
   const rows = await readInputRows(options.input, ptypeToRowSchema(model.header.ptype), options.format);
   const types = model.predictor.types;

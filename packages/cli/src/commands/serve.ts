@@ -1,9 +1,10 @@
+import { checkTrust } from '@modelbundle/core';
 import { type LogLevel, serve } from '@modelbundle/serve';
 import { boardRefOf, localBundleFile } from '../board-ref.js';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
-import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
+import { readTrustedKeys } from '../trust.js';
 import { type ServeBoardOptions, serveBoardCommand } from './serve-board.js';
 
 /** Options of `modelbundle serve`. */
@@ -24,7 +25,7 @@ export async function serveCommand(file: string, options: ServeCommandOptions): 
   if (onBoard) return serveBoardCommand(onBoard, options);
   const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(await localBundleFile(file));
-  const trusted = await requireTrustedSignature(bundle, keys);
+  const trusted = await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const server = await serve({
     bundle,
     registry: await cliRegistry(bundle.header),

@@ -1,25 +1,17 @@
-import { type Bundle, ModelBundleError, sha256, toHex } from '@modelbundle/core';
+import { checkTrust, ModelBundleError } from '@modelbundle/core';
+import { checkSections, type SectionCheck } from '@modelbundle/core/format';
+import { toHex } from '@modelbundle/core/internal';
 import { localBundleFile } from '../board-ref.js';
 import { toModelBundleError } from '../errors.js';
 import { out, outJson, paint } from '../output.js';
 import { readBundleFile } from '../progress.js';
-import { readTrustedKeys, requireTrustedSignature } from '../trust.js';
+import { readTrustedKeys } from '../trust.js';
 
 /** Options of `modelbundle verify`. */
 export interface VerifyOptions {
   json?: boolean;
   /** Public key files; when given, the bundle must be signed by one of them. */
   publicKey?: string[];
-}
-
-/** One section's digest check. */
-export interface SectionCheck {
-  name: string;
-  length: number;
-  sha256: string;
-  ok: boolean;
-  /** The digest actually found, when it differs. */
-  found?: string;
 }
 
 /** The `--json` document of `verify` (documented in docs/guides/cli.md). */
@@ -74,7 +66,7 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
     if (!failure && keys) {
       report.signature.checked = true;
       try {
-        const check = await requireTrustedSignature(bundle, keys);
+        const check = await checkTrust(bundle, { trustedKeys: keys });
         report.signature.valid = true;
         report.signature.fingerprint = check?.fingerprint ?? null;
       } catch (error) {
@@ -92,16 +84,6 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
   else printReport(report);
   if (failure && !options.json) throw failure;
   return failure ? failure.exitCode : 0;
-}
-
-async function checkSections(bundle: Bundle): Promise<SectionCheck[]> {
-  const checks: SectionCheck[] = [];
-  for (const entry of bundle.header.sections) {
-    const data = bundle.sections.get(entry.name);
-    const found = data ? toHex(await sha256(data)) : 'missing';
-    checks.push({ name: entry.name, length: entry.length, sha256: entry.sha256, ok: found === entry.sha256, ...(found === entry.sha256 ? {} : { found }) });
-  }
-  return checks;
 }
 
 function printReport(r: VerifyReport): void {

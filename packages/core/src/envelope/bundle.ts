@@ -23,18 +23,39 @@ export interface Bundle {
   readonly headerDigest: Uint8Array;
   /** Ed25519 signature over the header digest, when the bundle is signed. */
   readonly signature?: Uint8Array;
+  /**
+   * True when every section was checked against its digest as this bundle was
+   * built or decoded; false or absent when nobody checked (`verify: false`).
+   * A signature covers the sections only through their digests, so trust
+   * checks verify the sections first unless this is true.
+   */
+  readonly verified?: boolean;
 }
 
 /** The header fields a writer supplies; `format`, `sections` and digests are filled in. */
 export type HeaderDraft = Omit<Header, 'format' | 'sections'>;
 
+/** A SHA-256 implementation: bytes in, 32-byte digest out. */
+export type Digest = (bytes: Uint8Array) => Promise<Uint8Array>;
+
+/** Options for {@link createBundle}. */
+export interface CreateBundleOptions {
+  /** The SHA-256 implementation to use (default: node:crypto where available, else WebCrypto). */
+  digest?: Digest;
+}
+
 /** Builds a {@link Bundle}: lays out the sections, digests each one, encodes and digests the header. */
-export async function createBundle(draft: HeaderDraft, sections: Iterable<readonly [string, Uint8Array]> = []): Promise<Bundle> {
+export async function createBundle(
+  draft: HeaderDraft,
+  sections: Iterable<readonly [string, Uint8Array]> = [],
+  options: CreateBundleOptions = {},
+): Promise<Bundle> {
+  const digest = options.digest ?? sha256;
   const named = [...sections];
   const offsets = layoutOffsets(named.map(([, data]) => data.byteLength));
   const table: SectionEntry[] = [];
   for (const [i, [name, data]] of named.entries()) {
-    table.push({ name, offset: offsets[i] as number, length: data.byteLength, sha256: toHex(await sha256(data)) });
+    table.push({ name, offset: offsets[i] as number, length: data.byteLength, sha256: toHex(await digest(data)) });
   }
   const header = { ...draft, format: FORMAT_VERSION, sections: table } as Header;
   const headerBytes = encodeHeader(header);
@@ -50,7 +71,7 @@ export async function createBundle(draft: HeaderDraft, sections: Iterable<readon
       details: cause.details,
     });
   }
-  return { header: checked, sections: new Map(named), headerBytes, headerDigest: await sha256(headerBytes) };
+  return { header: checked, sections: new Map(named), headerBytes, headerDigest: await digest(headerBytes), verified: true };
 }
 
 /** The prefix for a bundle, as written at the start of its file. */
@@ -150,6 +171,8 @@ export function inspection(header: Header, prefix: Prefix): Inspection {
 export interface DecodeOptions {
   /** Check every section digest (default true). Turn off only for bytes already verified. */
   verify?: boolean;
+  /** The SHA-256 implementation for the section checks (default: node:crypto where available, else WebCrypto). */
+  digest?: Digest;
 }
 
 /**
@@ -171,13 +194,44 @@ export async function decodeBundle(input: ArrayBuffer | ArrayBufferView, options
     sections.set(entry.name, bytes.subarray(start, start + entry.length));
     end = start + entry.length;
   }
-  const bundle: Bundle = { header, sections, headerBytes, headerDigest: prefix.headerDigest, ...(prefix.signature ? { signature: prefix.signature } : {}) };
-  if (options.verify !== false) await verifySections(bundle);
+  const verify = options.verify !== false;
+  const bundle: Bundle = {
+    header,
+    sections,
+    headerBytes,
+    headerDigest: prefix.headerDigest,
+    verified: verify,
+    ...(prefix.signature ? { signature: prefix.signature } : {}),
+  };
+  if (verify) await verifySections(bundle, options.digest);
   return bundle;
 }
 
+/** One section's digest check, from {@link checkSections}. */
+export interface SectionCheck {
+  name: string;
+  length: number;
+  /** The digest the header records. */
+  sha256: string;
+  ok: boolean;
+  /** The digest actually found (or `missing`), when it differs. */
+  found?: string;
+}
+
+/** Checks every section against its digest and reports each one, damaged or not (`verify` lists them all). */
+export async function checkSections(bundle: Bundle, digestOf: Digest = sha256): Promise<SectionCheck[]> {
+  const checks: SectionCheck[] = [];
+  for (const entry of bundle.header.sections) {
+    const data = bundle.sections.get(entry.name);
+    const found = data ? toHex(await digestOf(data)) : 'missing';
+    const ok = found === entry.sha256;
+    checks.push({ name: entry.name, length: entry.length, sha256: entry.sha256, ok, ...(ok ? {} : { found }) });
+  }
+  return checks;
+}
+
 /** Checks every section against its digest; throws CORRUPT naming the first damaged section. */
-export async function verifySections(bundle: Bundle): Promise<void> {
+export async function verifySections(bundle: Bundle, digestOf: Digest = sha256): Promise<void> {
   for (const entry of bundle.header.sections) {
     const data = bundle.sections.get(entry.name);
     if (!data || data.byteLength !== entry.length) {
@@ -185,7 +239,7 @@ export async function verifySections(bundle: Bundle): Promise<void> {
         details: { region: `section:${entry.name}` },
       });
     }
-    const digest = toHex(await sha256(data));
+    const digest = toHex(await digestOf(data));
     if (digest !== entry.sha256) {
       throw new ModelBundleError(
         'CORRUPT',

@@ -1,5 +1,5 @@
 import { ModelBundleError } from '../errors.js';
-import { nodeBuiltin } from '../platform.js';
+import { nodeBuiltin } from '../internal/platform.js';
 
 type NodeCrypto = { createHash(algorithm: 'sha256'): { update(data: Uint8Array): unknown; digest(): Uint8Array } };
 const NODE_CHUNK = 2 ** 30; // keeps each update far below any native length limit

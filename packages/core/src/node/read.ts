@@ -65,6 +65,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
       sections,
       headerBytes: headerBytes.slice(),
       headerDigest: prefix.headerDigest,
+      verified: options.verify !== false,
       ...(prefix.signature ? { signature: prefix.signature } : {}),
     };
     // Sections are read in groups: a large section alone, into a buffer of

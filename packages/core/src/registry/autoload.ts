@@ -1,4 +1,5 @@
 import { ModelBundleError } from '../errors.js';
+import type { PackageLocator } from './collaborators.js';
 import { locatePackage } from './locate.js';
 import type { ModelBundlePlugin } from './serializer.js';
 
@@ -9,6 +10,8 @@ const NPM_PACKAGE_NAME = /^(?:@[a-z0-9-~][a-z0-9-._~]*\/)?[a-z0-9-~][a-z0-9-._~]
 export interface PluginLoaderContext {
   /** Folder that package resolution starts from (default: the working directory). */
   from?: string;
+  /** How packages are found (default: {@link locatePackage}); a registry passes its PACKAGE_LOCATOR. */
+  locate?: PackageLocator;
 }
 
 /** Loads the plugin a package provides, or returns undefined when it cannot. */
@@ -23,7 +26,7 @@ export type PluginLoader = (packageName: string, context?: PluginLoaderContext) 
 export const loadDeclaredPlugin: PluginLoader = async (packageName, context = {}) => {
   // The name comes from the file: only a plain npm package name may reach the resolver, never a path or URL.
   if (!NPM_PACKAGE_NAME.test(packageName)) return undefined;
-  const located = locatePackage(packageName, context.from);
+  const located = (context.locate ?? locatePackage)(packageName, context.from);
   const exportName = located?.manifest.modelbundle?.plugin;
   if (!located || typeof exportName !== 'string') return undefined;
   let module: Record<string, unknown>;

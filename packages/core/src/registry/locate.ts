@@ -1,4 +1,4 @@
-import { nodeBuiltin } from '../platform.js';
+import { nodeBuiltin } from '../internal/platform.js';
 
 /** An installed package: where its package.json lives and what it says. */
 export interface LocatedPackage {

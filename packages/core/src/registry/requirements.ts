@@ -1,6 +1,7 @@
 import semver from 'semver';
 import { ModelBundleError } from '../errors.js';
-import { emitWarning } from '../platform.js';
+import { emitWarning } from '../internal/platform.js';
+import type { PackageLocator } from './collaborators.js';
 import { locatePackage } from './locate.js';
 
 /** How unmet `requires` are handled on unbundle: warn and go on (default), or refuse. */
@@ -20,9 +21,14 @@ export interface RequirementStatus {
  * registered serializers run with), falling back in Node to the package
  * installed as seen from `from` (default: the working directory).
  */
-export function checkRequirements(requires: Record<string, string>, known: Record<string, string>, from?: string): RequirementStatus[] {
+export function checkRequirements(
+  requires: Record<string, string>,
+  known: Record<string, string>,
+  from?: string,
+  locate: PackageLocator = locatePackage,
+): RequirementStatus[] {
   return Object.entries(requires).map(([name, range]) => {
-    const installed = known[name] ?? installedVersion(name, from);
+    const installed = known[name] ?? installedVersion(name, from, locate);
     const satisfied = installed !== null && semver.satisfies(installed, range, { includePrerelease: true });
     return { name, range, installed, satisfied };
   });
@@ -47,7 +53,7 @@ export function enforceRequirements(statuses: RequirementStatus[], policy: Requi
 }
 
 /** The version of `name` installed as seen from `from` (default: the working directory), in Node; null elsewhere or when absent. */
-function installedVersion(name: string, from?: string): string | null {
-  const version = locatePackage(name, from)?.manifest.version;
+function installedVersion(name: string, from: string | undefined, locate: PackageLocator): string | null {
+  const version = locate(name, from)?.manifest.version;
   return typeof version === 'string' ? version : null;
 }

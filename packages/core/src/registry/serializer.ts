@@ -28,9 +28,12 @@ export interface UnbundleParts {
   sections: ReadonlyMap<string, Uint8Array>;
 }
 
-/** Passed to serializer hooks: the registry in use, so a serializer can bundle nested values. */
+/** Passed to serializer hooks. */
 export interface SerializerContext {
-  registry: Registry;
+  /** The registry in use, so a serializer can bundle nested values; absent when a package calls its own serializer directly. */
+  registry?: Registry;
+  /** Per-call options from `bundle(value, { options })`, for example `{ includeOptimizer: true }`. Unknown keys are ignored. */
+  options: Readonly<Record<string, unknown>>;
 }
 
 /** Turns the payload of an older version into the next one. */

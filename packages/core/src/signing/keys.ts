@@ -1,7 +1,7 @@
 import { toHex } from '../envelope/bytes.js';
 import { sha256 } from '../envelope/digest.js';
 import { ModelBundleError } from '../errors.js';
-import { fromBase64, toBase64 } from './base64.js';
+import { fromBase64, toBase64 } from '../internal/base64.js';
 
 /**
  * A key as the signing functions accept it: a WebCrypto `CryptoKey`, a JWK

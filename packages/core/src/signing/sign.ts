@@ -20,10 +20,10 @@ export interface SignatureCheck {
 /** Options for {@link verifySignature}. */
 export interface VerifySignatureOptions {
   /**
-   * Also check every section against its digest (default false). Bundles from
-   * `decodeBundle`/`readBundle` were already checked; turn this on for a
-   * bundle of unknown history, because the signature covers the sections
-   * only through their digests.
+   * Also check every section against its digest. Default: only when the
+   * bundle does not record that its sections were verified (`verified` is
+   * not true, e.g. decoded with `verify: false`), because the signature
+   * covers the sections only through their digests.
    */
   sections?: boolean;
 }
@@ -84,7 +84,7 @@ export async function verifySignature(
     );
   }
   await checkHeaderDigest(bundle);
-  if (options.sections) await verifySections(bundle);
+  if (options.sections ?? bundle.verified !== true) await verifySections(bundle);
   const message = signatureMessage(bundle.headerDigest) as Uint8Array<ArrayBuffer>;
   for (const [keyIndex, key] of imported.entries()) {
     if (await subtleCrypto().verify('Ed25519', key, signature as Uint8Array<ArrayBuffer>, message)) {

@@ -1,9 +1,10 @@
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { type Bundle, type BundleOptions, ModelBundleError } from '@modelbundle/core';
+import { parseJson } from '@modelbundle/core/internal';
 import { ioError, readBundle, writeFileAtomic } from '@modelbundle/core/node';
 import type * as tf from '@tensorflow/tfjs-core';
-import { artifactsToBundle, bundleToArtifacts } from '../io-handler.js';
+import { artifactsToBundle, bundleToArtifacts } from '../convert.js';
 
 /** Options for {@link exportTfjs}. */
 export interface ExportTfjsOptions {
@@ -90,16 +91,7 @@ export async function importTfjs(path: string, options: ImportTfjsOptions = {}):
 }
 
 function parseModelJson(bytes: Uint8Array, path: string): tf.io.ModelJSON {
-  let json: unknown;
-  try {
-    json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
-  } catch (cause) {
-    throw new ModelBundleError(
-      'MALFORMED',
-      `${path} is not valid JSON: ${(cause as Error).message}. Give the model.json the tfjs converter or model.save wrote.`,
-      { cause },
-    );
-  }
+  const json = parseJson(bytes, path, 'Give the model.json the tfjs converter or model.save wrote.');
   const m = json as Partial<tf.io.ModelJSON> | null;
   const groups = m?.weightsManifest;
   const okGroups =

@@ -1,5 +1,5 @@
 import { ModelBundleError } from '@modelbundle/core';
-import { describe } from '../spec/validate.js';
+import { describeValue as describe } from '@modelbundle/core/internal';
 import { assertRows } from './learn.js';
 import type { Ptype, UnseenLevelPolicy } from './types.js';
 

@@ -1,6 +1,6 @@
 import { ModelBundleError } from '@modelbundle/core';
+import { describeValue as describe, isRecord } from '@modelbundle/core/internal';
 import type { Mode } from '../spec/types.js';
-import { describe, isRecord } from '../spec/validate.js';
 import type { OutcomeStep, PredictorStep, Ptype, RecipeState, UnseenLevelPolicy } from './types.js';
 
 /** How the recipe is learned. */
@@ -80,9 +80,8 @@ function learnPredictor(rows: readonly Record<string, unknown>[], name: string, 
     problems.push(`column "${name}" has no values at all`);
     return undefined;
   }
-  const mean = numbers.reduce((a, b) => a + b, 0) / numbers.length;
-  const sd = Math.sqrt(numbers.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, numbers.length - 1));
-  return { name, type: 'numeric', mean, sd: sd > 0 ? sd : 1, fill: impute === 'median' ? median(numbers) : mean };
+  const { mean, sd } = meanAndSd(numbers);
+  return { name, type: 'numeric', mean, sd, fill: impute === 'median' ? median(numbers) : mean };
 }
 
 function learnOutcome(
@@ -99,10 +98,7 @@ function learnOutcome(
       problems.push(`the regression outcome "${name}" holds ${JSON.stringify(values[bad])}; expected finite numbers`);
       return undefined;
     }
-    const numbers = values as number[];
-    const mean = numbers.reduce((a, b) => a + b, 0) / numbers.length;
-    const sd = Math.sqrt(numbers.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, numbers.length - 1));
-    return { name, type: 'numeric', mean, sd: sd > 0 ? sd : 1 };
+    return { name, type: 'numeric', ...meanAndSd(values as number[]) };
   }
   const bad = values.findIndex((v) => typeof v !== 'string');
   if (bad >= 0) {
@@ -150,4 +146,11 @@ function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Mean and sample standard deviation; a constant column scales by 1, not by 0. */
+function meanAndSd(numbers: readonly number[]): { mean: number; sd: number } {
+  const mean = numbers.reduce((a, b) => a + b, 0) / numbers.length;
+  const sd = Math.sqrt(numbers.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, numbers.length - 1));
+  return { mean, sd: sd > 0 ? sd : 1 };
 }

@@ -1,4 +1,4 @@
-import { isRecord } from '../spec/validate.js';
+import { isRecord } from '@modelbundle/core/internal';
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((s) => typeof s === 'string');

@@ -1,4 +1,5 @@
 import { ModelBundleError } from '@modelbundle/core';
+import { describeValue as describe, isRecord } from '@modelbundle/core/internal';
 import { type FunctionalSpec, INPUT_NODE, type ModelSpec, type SequentialSpec } from './types.js';
 
 /** Throws INVALID_ARGUMENT listing every problem of a spec; returns it typed when it is sound. */
@@ -114,11 +115,6 @@ function checkFit(fit: unknown, problems: string[]): void {
   if (fit.seed !== undefined && !Number.isInteger(fit.seed)) problems.push(`fit.seed is ${JSON.stringify(fit.seed)}; expected an integer`);
 }
 
-/** True for a non-null, non-array object. */
-export function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
 /** True when a value is JSON-like data: what survives structuredClone, JSON and msgpack alike. */
 export function isPlainData(value: unknown, depth = 0): boolean {
   if (depth > 32) return false;
@@ -129,14 +125,6 @@ export function isPlainData(value: unknown, depth = 0): boolean {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return false;
   return Object.values(value).every((v) => v === undefined || isPlainData(v, depth + 1));
-}
-
-/** A short description of a value's type for error messages. */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'object') return `a ${(value as object).constructor?.name ?? 'object'}`;
-  return `a ${typeof value}`;
 }
 
 /** Checks and returns a sequential spec (a deep copy, so later edits to the input do not leak in). */

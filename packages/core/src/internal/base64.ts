@@ -3,7 +3,8 @@
 /** Standard base64 (with padding) of `bytes`. */
 export function toBase64(bytes: Uint8Array): string {
   let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
+  // Chunks keep the spread argument list far below engine limits; one char per call would be slow on model-sized inputs.
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
 }
 

@@ -1,0 +1,10 @@
+/**
+ * Helpers the modelbundle packages share (`@modelbundle/core/internal`).
+ * Not for applications: these may change in any release.
+ */
+export { asUint8Array, bytesEqual, fromHex, toHex } from '../envelope/bytes.js';
+export { type LocatedPackage, locatePackage } from '../registry/locate.js';
+export { fromBase64, toBase64 } from './base64.js';
+export { parseJson } from './json.js';
+export { emitWarning, envVar, isNode, nodeBuiltin } from './platform.js';
+export { describeValue, isRecord } from './values.js';
