@@ -12,7 +12,7 @@
 # the S3 tests read. It logs the start-up time and the daemons' resident memory.
 # The OSD keeps objects in memory (memstore): nothing touches a disk, start-up takes seconds,
 # and a stop loses everything, which is what tests want.
-set -euo pipefail
+set -Eeuo pipefail
 
 DIR=${OBJECT_STORE_DIR:-/tmp/modelbundle-object-store}
 MON_PORT=${OBJECT_STORE_MON_PORT:-46789}
@@ -24,7 +24,7 @@ log() { echo "object-store: $*" >&2; }
 
 install_ceph() {
   local need=()
-  for bin in ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw ceph:ceph-common radosgw-admin:radosgw; do
+  for bin in ceph-mon:ceph-mon ceph-osd:ceph-osd radosgw:radosgw ceph:ceph-common radosgw-admin:ceph-common ceph-authtool:ceph-common monmaptool:ceph-base; do
     command -v "${bin%%:*}" >/dev/null || need+=("${bin##*:}")
   done
   command -v curl >/dev/null || need+=(curl)
@@ -44,7 +44,16 @@ install_ceph() {
 
 ceph_() { ceph --conf "$CONF" --connect-timeout 15 "$@"; }
 
-gateway_up() { curl -fsS -o /dev/null "http://127.0.0.1:$RGW_PORT/" 2>/dev/null; }
+# The endpoint of a running store (from its env file), else the configured port.
+endpoint() { sed -n 's/^MODELBUNDLE_S3_ENDPOINT=//p' "$DIR/env" 2>/dev/null | grep . || echo "http://127.0.0.1:$RGW_PORT"; }
+gateway_up() { curl -fsS -m 3 -o /dev/null "$(endpoint)/" 2>/dev/null; }
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# The first free port from $1 on, so a busy default does not stop the tests.
+free_port() {
+  local port=$1
+  until port_free "$port"; do port=$((port + 1)); done
+  echo "$port"
+}
 
 rss_mib() {
   local total=0 pid kb
@@ -105,14 +114,25 @@ rgw max put size = 6442450944
 EOF
 }
 
+# Stops what was started, shows the gateway's last log lines, and ends with an error.
+fail() {
+  log "$*; logs in $DIR/log"
+  tail -5 "$DIR/log/client.rgw.a.log" >&2 2>/dev/null || true
+  cat "$DIR/log/daemons.err" >&2 2>/dev/null || true
+  stop quiet_keep_logs
+  exit 1
+}
+
 start() {
   install_ceph
   if gateway_up && [ -f "$DIR/env" ]; then
-    log "already running at http://127.0.0.1:$RGW_PORT"
+    log "already running at $(endpoint)"
     echo "$DIR/env"
     return 0
   fi
   stop quiet
+  MON_PORT=$(free_port "$MON_PORT")
+  RGW_PORT=$(free_port "$RGW_PORT")
   local t0
   t0=$(date +%s.%N)
   mkdir -p "$DIR"/{run,log,mon,osd}
@@ -140,15 +160,13 @@ start() {
   # The gateway, with its own cephx identity.
   ceph_ auth get-or-create client.rgw.a mon 'allow rw' osd 'allow rwx' >"$DIR/rgw.keyring"
   radosgw --conf "$CONF" -n client.rgw.a 2>>"$DIR/log/daemons.err"
-  local waited=0
+  local deadline=$((SECONDS + 120))
   until gateway_up; do
+    local rgw_pid
+    rgw_pid=$(cat "$DIR/client.rgw.a.pid" 2>/dev/null || true)
+    if [ -n "$rgw_pid" ] && ! kill -0 "$rgw_pid" 2>/dev/null; then fail "the gateway exited while starting"; fi
+    [ $SECONDS -lt $deadline ] || fail "the gateway did not answer on 127.0.0.1:$RGW_PORT within 120 s"
     sleep 0.2
-    waited=$((waited + 1))
-    if [ $waited -gt 600 ]; then
-      log "the gateway did not answer on 127.0.0.1:$RGW_PORT within 120 s; see $DIR/log"
-      tail -20 "$DIR/log/client.rgw.a.log" >&2 || true
-      exit 1
-    fi
   done
   radosgw-admin --conf "$CONF" user create --uid=modelbundle --display-name=modelbundle-tests \
     --access-key="$ACCESS_KEY" --secret-key="$SECRET_KEY" >/dev/null
@@ -181,12 +199,12 @@ stop() {
     for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
   done
-  rm -rf "$DIR"
+  if [ "$quiet" = quiet_keep_logs ]; then rm -rf "$DIR/mon" "$DIR/osd" "$DIR/env"; else rm -rf "$DIR"; fi
   [ -n "$quiet" ] || log "stopped $stopped daemons"
 }
 
 case "${1:-}" in
-  start) start ;;
+  start) trap 'fail "a start-up step failed (line $LINENO)"' ERR; start ;;
   stop) stop ;;
   status) gateway_up ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
