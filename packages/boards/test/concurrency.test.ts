@@ -1,11 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { Board, BundleCache, FolderStorage, openBoard, type WriteResult } from '@modelbundle/boards';
+import { readBundle } from '@modelbundle/core/node';
 import { afterAll, describe, expect, it } from 'vitest';
-import { objectStore, tempDir } from './helpers.js';
+import { makeBundle, objectStore, tempDir } from './helpers.js';
 
 const PUBLISHER = join(import.meta.dirname, 'fixtures/publish.mjs');
+const READER = join(import.meta.dirname, 'fixtures/read.mjs');
 const cleanups: (() => Promise<void>)[] = [];
 afterAll(async () => {
   for (const c of cleanups) await c();
@@ -16,8 +19,8 @@ interface Publisher {
   lines: AsyncIterator<string>;
 }
 
-function startPublisher(args: string[], env: Record<string, string>): Publisher {
-  const child = spawn(process.execPath, [PUBLISHER, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
+function startPublisher(args: string[], env: Record<string, string>, script = PUBLISHER): Publisher {
+  const child = spawn(process.execPath, [script, ...args], { env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'inherit'] });
   return { child, lines: createInterface({ input: child.stdout as NonNullable<ChildProcess['stdout']> })[Symbol.asyncIterator]() };
 }
 
@@ -77,6 +80,22 @@ describe('concurrent publishers', async () => {
       const after = (await board.versions('race')).map((v) => v.version);
       expect(after.length).toBe(9);
       expect(after).toContain(same[0]?.version);
+    });
+
+    it(`8 processes reading one version from ${target.label} into one shared cache all get the same verified file`, async () => {
+      const { dir, cleanup } = await tempDir('shared-cache');
+      cleanups.push(cleanup);
+      const board = target.board(new BundleCache(dir));
+      const { version, headerDigest } = await board.write('shared', await makeBundle(5, 4 * 1024 * 1024));
+      const readers = Array.from({ length: 8 }, () => startPublisher([target.location, 'shared', version], { ...target.env, MODELBUNDLE_CACHE: dir }, READER));
+      for (const r of readers) expect(await nextLine(r)).toBe('ready');
+      for (const r of readers) r.child.stdin?.write('go\n');
+      const results = [];
+      for (const r of readers) results.push(JSON.parse(await nextLine(r)));
+      expect(new Set(results.map((r) => r.path)).size).toBe(1);
+      expect(results.every((r) => r.headerDigest === headerDigest)).toBe(true);
+      expect(await readdir(dir)).toEqual([`${headerDigest}.mbnd`]); // no temp file left behind
+      expect((await readBundle(results[0].path)).headerDigest).toEqual((await makeBundle(5, 4 * 1024 * 1024)).headerDigest);
     });
 
     it(`a publisher killed mid-upload to ${target.label} leaves no version readers can see`, async () => {

@@ -25,3 +25,17 @@ describe('S3 conditional writes', () => {
     await expect(board.versions('m')).rejects.toMatchObject({ code: 'IO_ERROR', message: expect.stringContaining('no-such-bucket-modelbundle') });
   });
 });
+
+describe('S3 without conditional writes (the HEAD-then-PUT fallback, on the same real store)', () => {
+  it('still creates once, refuses a second create, and publishes and dedupes sequentially', async () => {
+    const store = await objectStore();
+    const board = openBoard(`s3://${await store.bucket('fallback')}`, { s3: { endpoint: store.endpoint, conditionalWrites: 'check-then-write' } });
+    expect(await board.storage.conditionalWrites()).toBe('check-then-write');
+    expect(await board.storage.put?.('x.json', { bytes: new Uint8Array([1]) }, { ifAbsent: true })).toBe('created');
+    expect(await board.storage.put?.('x.json', { bytes: new Uint8Array([2]) }, { ifAbsent: true })).toBe('exists');
+    const { makeBundle } = await import('./helpers.js');
+    const first = await board.write('m', await makeBundle(1));
+    expect(await board.write('m', await makeBundle(1))).toEqual({ ...first, created: false });
+    expect((await board.read('m')).headerDigest).toBe(first.headerDigest);
+  });
+});

@@ -22,6 +22,11 @@ export interface S3StorageOptions {
   forcePathStyle?: boolean;
   /** Region (default `AWS_REGION`, `AWS_DEFAULT_REGION`, else us-east-1). */
   region?: string;
+  /**
+   * How create-only writes work: `auto` (default) probes once whether the store honours
+   * `If-None-Match: *`; `check-then-write` skips the probe, for stores known not to.
+   */
+  conditionalWrites?: 'auto' | 'check-then-write';
   /** Extra S3 client settings; credentials come from the standard AWS chain (AWS_* variables, profiles, instance roles) unless given here. */
   client?: S3ClientConfig;
 }
@@ -46,6 +51,7 @@ export class S3Storage implements BoardStorage {
   ) {
     const endpoint = options.endpoint ?? process.env.AWS_ENDPOINT_URL_S3 ?? process.env.AWS_ENDPOINT_URL;
     this.prefix = prefix.replace(/^\/+|\/+$/g, '');
+    if (options.conditionalWrites === 'check-then-write') this.conditional = Promise.resolve('check-then-write');
     this.location = `s3://${bucket}${this.prefix ? `/${this.prefix}` : ''}`;
     this.client = new S3Client({
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
