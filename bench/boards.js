@@ -39,7 +39,7 @@ const env = Object.fromEntries(
 Object.assign(process.env, { AWS_ACCESS_KEY_ID: env.AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY: env.AWS_SECRET_ACCESS_KEY, AWS_REGION: env.AWS_REGION });
 const bucket = `bench-${Date.now().toString(36)}`;
 const storage = new S3Storage(bucket, 'models', { endpoint: env.MODELBUNDLE_S3_ENDPOINT });
-await storage.client.send(new CreateBucketCommand({ Bucket: bucket }));
+await (await storage.client()).send(new CreateBucketCommand({ Bucket: bucket }));
 const scratch = await mkdtemp(join(tmpdir(), 'mb-bench-boards-'));
 
 log(`publishing a ${sizeMB} MB bundle`);
@@ -65,7 +65,7 @@ const key = `models/big/${version}/model.mbnd`;
 
 /** The floor: GetObject streamed to disk, every byte hashed on the way. */
 async function plainGet(target) {
-  const out = await storage.client.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  const out = await (await storage.client()).send(new GetObjectCommand({ Bucket: bucket, Key: key }));
   const hash = createHash('sha256');
   const hashing = new Transform({
     transform(chunk, _e, done) {

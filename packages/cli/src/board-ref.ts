@@ -13,6 +13,8 @@ export interface BoardAccessOptions {
 
 /** Opens a board named on the command line: a folder, s3://bucket/prefix or an http(s):// URL. */
 export async function cliBoard(location: string, options: BoardAccessOptions = {}): Promise<Board> {
+  // The AWS SDK warns on stderr that its 2027 releases will need Node 22; this command line supports Node 20.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const { BundleCache } = await import('@modelbundle/boards');
   return openBoard(location, {
     ...(options.endpoint ? { s3: { endpoint: options.endpoint } } : {}),

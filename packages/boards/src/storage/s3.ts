@@ -1,15 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  HeadObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  type S3ClientConfig,
-} from '@aws-sdk/client-s3';
+import type { GetObjectCommandOutput, ListObjectsV2CommandOutput, S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { ModelBundleError } from '@modelbundle/core';
 import { countingStream } from '../progress-stream.js';
 import type { BoardStorage, PutBody, PutOptions, PutOutcome } from './storage.js';
@@ -40,7 +32,19 @@ export interface S3StorageOptions {
  */
 export class S3Storage implements BoardStorage {
   readonly location: string;
-  readonly client: S3Client;
+  private readonly sdk: Promise<typeof import('@aws-sdk/client-s3')>;
+  private readonly clientPromise: Promise<S3Client>;
+
+  /** The S3 client (created on first use, with the options given here). */
+  client(): Promise<S3Client> {
+    return this.clientPromise;
+  }
+
+  /** Sends the command `make` builds from the SDK's classes. */
+  private async call<T>(make: (sdk: typeof import('@aws-sdk/client-s3')) => unknown): Promise<T> {
+    const [sdk, client] = await Promise.all([this.sdk, this.clientPromise]);
+    return (await client.send(make(sdk) as Parameters<S3Client['send']>[0])) as T;
+  }
   private conditional?: Promise<'atomic' | 'check-then-write'>;
 
   /** Opens `s3://bucket/prefix`. */
@@ -53,14 +57,18 @@ export class S3Storage implements BoardStorage {
     this.prefix = prefix.replace(/^\/+|\/+$/g, '');
     if (options.conditionalWrites === 'check-then-write') this.conditional = Promise.resolve('check-then-write');
     this.location = `s3://${bucket}${this.prefix ? `/${this.prefix}` : ''}`;
-    this.client = new S3Client({
+    const config: S3ClientConfig = {
       region: options.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1',
       ...(endpoint ? { endpoint, forcePathStyle: options.forcePathStyle ?? true } : {}),
       // Checksums only where S3 requires them: many S3-compatible stores refuse the newer trailing checksums.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       ...options.client,
-    });
+    };
+    // The AWS SDK takes half a second to load: only boards on S3 pay for it, on first use.
+    this.sdk = import('@aws-sdk/client-s3');
+    this.sdk.catch(() => {}); // a failure is reported by the first operation
+    this.clientPromise = this.sdk.then(({ S3Client }) => new S3Client(config));
   }
 
   private key(key: string): string {
@@ -75,7 +83,7 @@ export class S3Storage implements BoardStorage {
   /** Writes a probe object twice with If-None-Match: *; a store that honours it refuses the second. */
   private async probeConditional(): Promise<'atomic' | 'check-then-write'> {
     const key = this.key(`.probe/${Date.now()}-${randomBytes(6).toString('hex')}`);
-    const put = () => this.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: new Uint8Array(1), IfNoneMatch: '*' }), key);
+    const put = () => this.call((sdk) => new sdk.PutObjectCommand({ Bucket: this.bucket, Key: key, Body: new Uint8Array(1), IfNoneMatch: '*' }));
     try {
       await put();
       try {
@@ -86,7 +94,7 @@ export class S3Storage implements BoardStorage {
         throw e;
       }
     } finally {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => {});
+      await this.call((sdk) => new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: key })).catch(() => {});
     }
   }
 
@@ -113,8 +121,7 @@ export class S3Storage implements BoardStorage {
 
   private async get(key: string, range?: string) {
     try {
-      const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: this.key(key), ...(range ? { Range: range } : {}) }));
-      return out as typeof out & { Body: NonNullable<typeof out.Body> };
+      return await this.call<GetOutput>((sdk) => new sdk.GetObjectCommand({ Bucket: this.bucket, Key: this.key(key), ...(range ? { Range: range } : {}) }));
     } catch (e) {
       if (isNotFound(e)) return undefined;
       if (range && (e as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 416) return undefined;
@@ -125,7 +132,7 @@ export class S3Storage implements BoardStorage {
   async put(key: string, body: PutBody, options: PutOptions = {}): Promise<PutOutcome> {
     const mode = options.ifAbsent ? await this.conditionalWrites() : undefined;
     if (mode === 'check-then-write') {
-      const exists = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) })).then(
+      const exists = await this.call((sdk) => new sdk.HeadObjectCommand({ Bucket: this.bucket, Key: this.key(key) })).then(
         () => true,
         (e) => (isNotFound(e) ? false : Promise.reject(this.failure('check', key, e))),
       );
@@ -141,15 +148,15 @@ export class S3Storage implements BoardStorage {
       data = onProgress ? stream.pipe(countingStream((sent) => onProgress(sent, size))) : stream;
     }
     try {
-      await this.send(
-        new PutObjectCommand({
-          Bucket: this.bucket,
-          Key: this.key(key),
-          Body: data,
-          ContentLength: size,
-          ...(mode === 'atomic' ? { IfNoneMatch: '*' } : {}),
-        }),
-        key,
+      await this.call(
+        (sdk) =>
+          new sdk.PutObjectCommand({
+            Bucket: this.bucket,
+            Key: this.key(key),
+            Body: data,
+            ContentLength: size,
+            ...(mode === 'atomic' ? { IfNoneMatch: '*' } : {}),
+          }),
       );
       if ('bytes' in body) options.onProgress?.(size, size);
       return 'created';
@@ -159,13 +166,9 @@ export class S3Storage implements BoardStorage {
     }
   }
 
-  private async send(command: PutObjectCommand, _key: string) {
-    return this.client.send(command);
-  }
-
   async delete(key: string): Promise<void> {
     try {
-      await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
+      await this.call((sdk) => new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.key(key) }));
     } catch (e) {
       if (!isNotFound(e)) throw this.failure('delete', key, e);
     }
@@ -177,9 +180,9 @@ export class S3Storage implements BoardStorage {
     const keys: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.client
-        .send(new ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ...(token ? { ContinuationToken: token } : {}) }))
-        .catch((e) => Promise.reject(this.failure('list', prefix, e)));
+      const page = await this.call<ListObjectsV2CommandOutput>(
+        (sdk) => new sdk.ListObjectsV2Command({ Bucket: this.bucket, Prefix: full, ...(token ? { ContinuationToken: token } : {}) }),
+      ).catch((e) => Promise.reject(this.failure('list', prefix, e)));
       for (const item of page.Contents ?? []) if (item.Key) keys.push(item.Key.slice(strip));
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -206,6 +209,8 @@ export class S3Storage implements BoardStorage {
     );
   }
 }
+
+type GetOutput = GetObjectCommandOutput & { Body: NonNullable<GetObjectCommandOutput['Body']> };
 
 function isNotFound(e: unknown): boolean {
   const err = e as { name?: string; $metadata?: { httpStatusCode?: number } };
