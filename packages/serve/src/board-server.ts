@@ -1,15 +1,26 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { type Board, type OpenBoardOptions, openBoard } from '@modelbundle/boards';
 import { defaultRegistry, type KeyInput, type Registry } from '@modelbundle/core';
 import type { FastifyInstance } from 'fastify';
 import { createServer, type ServerOptions } from './server.js';
 
+/**
+ * What the server needs of a board: a `Board` of `@modelbundle/boards` (open one with
+ * `openBoard('s3://models/prod')`). Only its shape is named here, so this package does
+ * not depend on the boards package or the AWS SDK.
+ */
+export interface ModelBoard {
+  /** Where the board lives, for `/metadata`. */
+  readonly location: string;
+  /** The version a reference names now. */
+  resolve(name: string, ref: string): Promise<string>;
+  /** A verified local copy of a version. */
+  read(name: string, ref: string, options?: { trustedKeys?: readonly KeyInput[] }): Promise<{ path: string; headerDigest: string }>;
+}
+
 /** Options for {@link createBoardServer}: the server's own (less the model source) plus where the model lives. */
 export type BoardServerOptions = Omit<ServerOptions, 'bundle' | 'path' | 'trustedKeys'> & {
-  /** The board: an opened {@link Board}, or its location (folder, s3://bucket/prefix, https:// URL). */
-  board: Board | string;
-  /** Settings for opening a board given by location (S3 endpoint, cache). */
-  boardOptions?: OpenBoardOptions;
+  /** The board, opened with `openBoard` from `@modelbundle/boards`. */
+  board: ModelBoard;
   /** The model's name on the board. */
   name: string;
   /** `latest`, a version id or an alias (default `latest`). */
@@ -62,10 +73,10 @@ interface Slot {
  * restore keeps the old model and is logged.
  */
 export async function createBoardServer(options: BoardServerOptions): Promise<BoardServer> {
-  const board = typeof options.board === 'string' ? openBoard(options.board, options.boardOptions) : options.board;
+  const board = options.board;
   const ref = options.ref ?? 'latest';
   const registry = options.registry ?? defaultRegistry;
-  const { board: _b, boardOptions: _o, name: _n, ref: _r, pollSeconds: _p, trustedKeys, ...serverOptions } = options;
+  const { board: _b, name: _n, ref: _r, pollSeconds: _p, trustedKeys, ...serverOptions } = options;
 
   const load = async (version: string): Promise<Slot> => {
     const read = await board.read(options.name, version, trustedKeys ? { trustedKeys } : {});
