@@ -101,11 +101,16 @@ describe('concurrent publishers', async () => {
     it(`a publisher killed mid-upload to ${target.label} leaves no version readers can see`, async () => {
       const board = target.board(new BundleCache((await tempDir('kill-cache')).dir));
       const before = (await board.versions('killed')).length;
-      const p = startPublisher([target.location, 'killed', '77', String(32 * 1024 * 1024)], target.env);
+      const p = startPublisher([target.location, 'killed', '77', String(32 * 1024 * 1024), '--pause'], target.env);
       expect(await nextLine(p)).toBe('uploading');
       p.child.kill('SIGKILL');
       await new Promise((r) => p.child.once('exit', r));
       expect((await board.versions('killed')).length).toBe(before);
+      if (target.label === 'folder') {
+        // It really died mid-upload: its half-written temp file is there, and readers ignore it.
+        const files = await readdir(join(target.location, 'killed'), { recursive: true });
+        expect(files.some((f) => f.endsWith('.upload'))).toBe(true);
+      }
       expect(await board.list()).not.toContain('killed');
       const keys = (await board.storage.list?.('killed/')) ?? [];
       expect(keys.filter((k) => k.endsWith('meta.json'))).toEqual([]);
