@@ -3,7 +3,7 @@
 //   node bench/run.js            full run (the record; writes bench/results/full.json)
 //   node bench/run.js --quick    CI smoke: small workloads, few runs (or BENCH_QUICK=1)
 //   node bench/run.js --scale    the > 4 GiB scale test alone (needs ~14 GiB free RAM and disk)
-// Options: --only=save-load,rss,inspect,predict,serve  --workloads=mlp-1m,lstm  --runs=N  --backend=cpu|wasm  --out=path  --record
+// Options: --only=save-load,rss,inspect,predict,keras,serve  --workloads=mlp-1m,lstm  --runs=N  --backend=cpu|wasm  --out=path  --record
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,7 @@ import { machine } from './lib/machine.js';
 import { WORKLOADS } from './lib/models.js';
 import { writeReport } from './lib/report.js';
 import { inspectSizes } from './suites/inspect.js';
+import { kerasSuite } from './suites/keras.js';
 import { predictSuite } from './suites/predict.js';
 import { rssSuite } from './suites/rss.js';
 import { saveLoad } from './suites/save-load.js';
@@ -58,6 +59,10 @@ if (want('inspect')) {
 if (want('predict')) {
   log('predict: restored workflow vs raw model');
   result.suites.predict = await predictSuite({ quick, runs });
+}
+if (want('keras')) {
+  log('Keras import: a large .keras file vs reading it and writing its bundle');
+  result.suites.keras = await kerasSuite({ quick, runs, warmup });
 }
 if (want('serve')) {
   log('HTTP serving (autocannon, loopback)');

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages some tests need (a browser, Python's msgpack and
-# numpy for the second reader), once. Needs root and apt-get; without them it
+# numpy for the second reader, h5py for the Keras oracle), once. Needs root and apt-get; without them it
 # says what is missing and leaves those tests to report it.
 set -euo pipefail
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 /usr/bin/python3 -c 'import msgpack' 2>/dev/null || need+=(python3-msgpack)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
+/usr/bin/python3 -c 'import h5py' 2>/dev/null || need+=(python3-h5py)
 [ -x /usr/sbin/nginx ] || need+=(nginx-light) # the board replicas test's load balancer
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then

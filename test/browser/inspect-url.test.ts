@@ -1,6 +1,7 @@
 import { createServer } from 'node:net';
-import { inspect, inspectUrl, type ModelBundleError } from '@modelbundle/core';
+import { inspect, inspectUrl } from '@modelbundle/core';
 import { PREFIX_BYTES } from '@modelbundle/core/format';
+import { expectCode } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encoded, pattern } from '../../packages/core/test/helpers.js';
 import { BROKEN_PREFIX, CAPPED_PREFIX, CAPPED_RANGE_BYTES, NO_RANGE_PREFIX, type StaticServer, startStaticServer } from './support/static-server.js';
@@ -12,15 +13,6 @@ let server: StaticServer;
 let small: Uint8Array;
 let large: Uint8Array;
 let bigHeader: Uint8Array;
-
-async function failure(promise: Promise<unknown>): Promise<ModelBundleError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeDefined();
-  return error as ModelBundleError;
-}
 
 function headerEnd(bytes: Uint8Array): number {
   return PREFIX_BYTES + Number(new DataView(bytes.buffer, bytes.byteOffset).getBigUint64(16, true));
@@ -101,28 +93,24 @@ describe('inspectUrl with a server that honours Range', () => {
   });
 
   it('refuses a truncated file from the size in Content-Range, before reading its header', async () => {
-    const error = await failure(inspectUrl(`${server.origin}/truncated.mbnd`));
-    expect(error.code).toBe('TRUNCATED');
+    const error = await expectCode(inspectUrl(`${server.origin}/truncated.mbnd`), 'TRUNCATED');
     expect(error.message).toContain('/truncated.mbnd');
     expect(error.details).toMatchObject({ region: 'file', expected: large.byteLength, found: 1_000_000 });
   });
 
   it('refuses a damaged header with CORRUPT', async () => {
-    const error = await failure(inspectUrl(`${server.origin}/header-flipped.mbnd`));
-    expect(error.code).toBe('CORRUPT');
+    const error = await expectCode(inspectUrl(`${server.origin}/header-flipped.mbnd`), 'CORRUPT');
     expect(error.details).toMatchObject({ region: 'header' });
   });
 
   it('refuses an empty file (416) and a web page as NOT_A_BUNDLE', async () => {
-    expect((await failure(inspectUrl(`${server.origin}/empty.mbnd`))).code).toBe('NOT_A_BUNDLE');
-    const page = await failure(inspectUrl(`${server.origin}/page.html`));
-    expect(page.code).toBe('NOT_A_BUNDLE');
+    await expectCode(inspectUrl(`${server.origin}/empty.mbnd`), 'NOT_A_BUNDLE');
+    const page = await expectCode(inspectUrl(`${server.origin}/page.html`), 'NOT_A_BUNDLE');
     expect(page.message).toContain(`${server.origin}/page.html`);
   });
 
   it('reports HTTP errors and unreachable servers as IO_ERROR', async () => {
-    const missing = await failure(inspectUrl(`${server.origin}/missing.mbnd`));
-    expect(missing.code).toBe('IO_ERROR');
+    const missing = await expectCode(inspectUrl(`${server.origin}/missing.mbnd`), 'IO_ERROR');
     expect(missing.message).toContain('HTTP 404');
     expect(missing.details).toMatchObject({ status: 404 });
     const closedPort = await new Promise<number>((resolve) => {
@@ -131,10 +119,8 @@ describe('inspectUrl with a server that honours Range', () => {
         probe.close(() => resolve(port));
       });
     });
-    const unreachable = await failure(inspectUrl(`http://127.0.0.1:${closedPort}/x.mbnd`));
-    expect(unreachable.code).toBe('IO_ERROR');
-    const broken = await failure(inspectUrl(`${server.origin}${BROKEN_PREFIX}/large.mbnd`));
-    expect(broken.code).toBe('IO_ERROR');
+    await expectCode(inspectUrl(`http://127.0.0.1:${closedPort}/x.mbnd`), 'IO_ERROR');
+    const broken = await expectCode(inspectUrl(`${server.origin}${BROKEN_PREFIX}/large.mbnd`), 'IO_ERROR');
     expect(broken.details).toMatchObject({ url: `${server.origin}${BROKEN_PREFIX}/large.mbnd` });
   });
 });
@@ -161,8 +147,7 @@ describe('inspectUrl with a server that ignores Range', () => {
   });
 
   it('refuses a truncated file from its Content-Length', async () => {
-    const error = await failure(inspectUrl(`${server.origin}${NO_RANGE_PREFIX}/truncated.mbnd`));
-    expect(error.code).toBe('TRUNCATED');
+    const error = await expectCode(inspectUrl(`${server.origin}${NO_RANGE_PREFIX}/truncated.mbnd`), 'TRUNCATED');
     expect(error.details).toMatchObject({ expected: large.byteLength, found: 1_000_000 });
   });
 });

@@ -1,3 +1,5 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   type Bundle,
   createBundle,
@@ -11,6 +13,7 @@ import {
   signBundle,
 } from '@modelbundle/core';
 import { toHex } from '@modelbundle/core/internal';
+import { draft } from '@modelbundle/testing';
 import { ensureBackend, isLayersModel, tfjsPlugin } from '@modelbundle/tfjs';
 import { disposeModel, fit as fitWorkflow, sequentialSpec, workflowsPlugin } from '@modelbundle/workflows';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -21,6 +24,8 @@ export interface Seed {
   name: string;
   bytes: Uint8Array;
   signed: boolean;
+  /** Not a bundle (a Keras file): only byte mutations apply. */
+  raw?: boolean;
 }
 
 /**
@@ -101,17 +106,17 @@ export interface Corpus {
   signedDigests: Set<string>;
 }
 
-const draft: HeaderDraft = {
+// Every field set, so the raw seeds exercise each part of the header.
+const rawDraft: HeaderDraft = draft({
   kind: 'fuzz.raw',
   serializer: { version: '1.0.0', package: '@modelbundle/fuzz-missing' },
   producer: { name: 'fuzz', version: '1.0.0' },
-  created: '2026-01-01T00:00:00.000Z',
   requires: { '@modelbundle/core': '^0.1.0' },
   metadata: { nested: { list: [1, -2, 3.5, null, true, 'ü'], deep: { a: { b: { c: {} } } } }, big: 2 ** 40 },
   ptype: { inputs: [{ name: 'x', type: 'float32', shape: [null, 3] }] },
   summary: { params: 12 },
   payload: { bytes: Uint8Array.of(1, 2, 3) },
-};
+});
 
 export async function buildCorpus(serializers: readonly SerializerUnderTest[] = SERIALIZERS): Promise<Corpus> {
   // A fixed key (Ed25519 signing is deterministic), so every case replays byte for byte.
@@ -119,10 +124,10 @@ export async function buildCorpus(serializers: readonly SerializerUnderTest[] = 
   const { d: _secret, ...publicJwk } = await exportPrivateKey(privateKey, 'jwk');
   const keys = { privateKey, publicKey: await importPublicKey(publicJwk) };
   const bundles: { name: string; bundle: Bundle | Uint8Array }[] = [
-    { name: 'empty', bundle: await createBundle(draft) },
+    { name: 'empty', bundle: await createBundle(rawDraft) },
     {
       name: 'three-sections',
-      bundle: await createBundle(draft, [
+      bundle: await createBundle(rawDraft, [
         ['a', Uint8Array.of(1, 2, 3, 4, 5)],
         ['empty', new Uint8Array(0)],
         ['c/d', new Uint8Array(70).fill(9)],
@@ -140,5 +145,12 @@ export async function buildCorpus(serializers: readonly SerializerUnderTest[] = 
     signedDigests.add(toHex(signed.headerDigest));
     seeds.push({ name: `${name}+signed`, bytes: encodeBundle(signed), signed: true });
   }
+  // Keras files (not bundles) for the kerasToBundle target: a .keras zip, deflated and stored, and a legacy .h5.
+  for (const file of KERAS_SEEDS)
+    seeds.push({ name: `keras:${file}`, bytes: new Uint8Array(await readFile(join(KERAS_FIXTURES, file))), signed: false, raw: true });
   return { seeds, publicKey: keys.publicKey, signedDigests };
 }
+
+// From the repository root (the fuzzer runs from a bundled copy elsewhere, so not relative to this file).
+const KERAS_FIXTURES = join(process.cwd(), 'test', 'fixtures', 'keras');
+const KERAS_SEEDS = ['mlp.keras', 'conv1d.keras', 'mlp.h5', 'rnn.keras3.h5'];

@@ -327,7 +327,8 @@ export async function mutate(rng: Rng, seeds: readonly Seed[]): Promise<{ seed: 
   const seed = rng.pick(seeds);
   let bytes = seed.bytes;
   let how = '';
-  if (rng.chance(0.5)) {
+  // Structured lies rewrite a bundle's header; raw seeds (Keras files) get byte mutations only.
+  if (!seed.raw && rng.chance(0.5)) {
     const { header } = await inspect(seed.bytes);
     const base = Math.ceil((128 + Number(new DataView(seed.bytes.buffer, seed.bytes.byteOffset).getBigUint64(16, true))) / 64) * 64;
     const sections = header.sections.map((s) => seed.bytes.slice(base + s.offset, base + s.offset + s.length));

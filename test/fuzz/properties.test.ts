@@ -1,4 +1,5 @@
 import { createBundle, decodeBundle, encodeBundle, type HeaderDraft, inspect, ModelBundleError } from '@modelbundle/core';
+import { draft } from '@modelbundle/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { forgeBundle } from '../security/support/forge.js';
@@ -24,25 +25,16 @@ const metadata = fc.dictionary(
   { maxKeys: 6 },
 );
 
-function draft(meta: Record<string, unknown>): HeaderDraft {
-  return {
-    kind: 'prop.test',
-    serializer: { version: '1.0.0' },
-    producer: { name: 'props', version: '1.0.0' },
-    created: '2026-01-01T00:00:00.000Z',
-    requires: {},
-    metadata: meta,
-    ptype: null,
-    summary: {},
-    payload: {},
-  };
+/** The kit's header draft with `meta` as metadata. */
+function withMetadata(meta: Record<string, unknown>): HeaderDraft {
+  return draft({ kind: 'prop.test', metadata: meta });
 }
 
 describe('properties (fast-check)', () => {
   it('any header metadata and sections round-trip byte for byte', async () => {
     await fc.assert(
       fc.asyncProperty(metadata, sections, async (meta, parts) => {
-        const bundle = await createBundle(draft(JSON.parse(JSON.stringify(meta)) as Record<string, unknown>), parts);
+        const bundle = await createBundle(withMetadata(JSON.parse(JSON.stringify(meta)) as Record<string, unknown>), parts);
         const bytes = encodeBundle(bundle);
         const decoded = await decodeBundle(bytes);
         expect(decoded.header).toEqual(bundle.header);
@@ -95,7 +87,7 @@ describe('properties (fast-check)', () => {
   });
 
   it('overwriting any byte of a valid bundle with any other value is detected', async () => {
-    const bytes = encodeBundle(await createBundle(draft({ a: 1 }), [['w', Uint8Array.of(1, 2, 3, 4, 5, 6, 7)]]));
+    const bytes = encodeBundle(await createBundle(withMetadata({ a: 1 }), [['w', Uint8Array.of(1, 2, 3, 4, 5, 6, 7)]]));
     await fc.assert(
       fc.asyncProperty(fc.nat(bytes.length - 1), fc.integer({ min: 1, max: 255 }), async (at, delta) => {
         const damaged = bytes.slice();

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, verifySignature } from '@modelbundle/core';
 import { toHex } from '@modelbundle/core/internal';
 import { inspectFile, readBundle } from '@modelbundle/core/node';
+import { kerasToBundle } from '@modelbundle/keras';
 import { type Corpus, disposeRestored, type SerializerUnderTest } from './corpus.js';
 
 /** Raised by a target when an outcome breaks a promise even though no exception escaped. */
@@ -98,6 +99,15 @@ export const TARGETS: FuzzTarget[] = [
         if (!ctx.corpus.signedDigests.has(digest)) throw new OracleViolation(`verifySignature accepted header digest ${digest}, which the key never signed`);
       }
       disposeRestored(await ctx.registry.unbundle(input, { autoload: false, trustedKeys: [ctx.corpus.publicKey] }));
+    },
+  },
+  {
+    // A hostile .keras or .h5 file gets a bundle or a ModelBundleError, within the fuzzer's time and allocation bounds.
+    // (The ratio bound is tightened so a lying zip entry cannot legitimately inflate past the allocation check.)
+    name: 'kerasToBundle',
+    every: 2,
+    async run(input) {
+      await kerasToBundle(input, { limits: { maxCompressionRatio: 32 }, onWarning: () => {} });
     },
   },
 ];

@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, createRegistry, encodeBundle, loadDeclaredPlugin } from '@modelbundle/core';
+import { draft } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -32,17 +33,9 @@ describe('autoload never imports a path or URL named by a bundle', () => {
   it('refuses an absolute path as the plugin package', async () => {
     const entry = join(dir, 'evil', 'index.mjs');
     await plantPlugin(join(dir, 'evil'), entry);
-    const bundle = await createBundle({
-      kind: 'evil.kind',
-      serializer: { version: '1.0.0', package: entry },
-      producer: { name: 'attacker', version: '1.0.0' },
-      created: '2026-01-01T00:00:00.000Z',
-      requires: {},
-      metadata: {},
-      ptype: null,
-      summary: {},
-      payload: {},
-    });
+    const bundle = await createBundle(
+      draft({ kind: 'evil.kind', serializer: { version: '1.0.0', package: entry }, producer: { name: 'attacker', version: '1.0.0' } }),
+    );
     await expect(createRegistry({ autoload: true }).unbundle(encodeBundle(bundle))).rejects.toMatchObject({ code: 'UNKNOWN_KIND' });
     expect(existsSync(marker)).toBe(false);
   });

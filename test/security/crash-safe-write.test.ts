@@ -4,24 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, decodeBundle, encodeBundle, type HeaderDraft } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
+import { draft } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const KILLS = 200;
 const CHAINS = 2; // independent targets killed in parallel, to keep the wall time down
 const WRITER = new URL('./support/rewrite-forever.mjs', import.meta.url).pathname;
 
-function draft(version: string): HeaderDraft {
-  return {
-    kind: 'test.crash',
-    serializer: { version: '1.0.0' },
-    producer: { name: 'tests', version: '1.0.0' },
-    created: '2026-01-01T00:00:00.000Z',
-    requires: {},
-    metadata: { version },
-    ptype: null,
-    summary: {},
-    payload: {},
-  };
+/** The kit's header draft, its metadata naming which of the two bundles it is. */
+function versionDraft(version: string): HeaderDraft {
+  return draft({ kind: 'test.crash', metadata: { version } });
 }
 
 function filled(length: number, value: number): Uint8Array {
@@ -54,9 +46,9 @@ describe('crash-safe writes: a writer killed at any moment leaves the old or the
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'mb-crash-'));
     // Big enough that a write spans many syscalls, small enough to keep the test quick.
-    oldBytes = encodeBundle(await createBundle(draft('old'), [['w', filled(300_000, 1)]]));
+    oldBytes = encodeBundle(await createBundle(versionDraft('old'), [['w', filled(300_000, 1)]]));
     newBytes = encodeBundle(
-      await createBundle(draft('new'), [
+      await createBundle(versionDraft('new'), [
         ['w', filled(200_000, 2)],
         ['b', filled(77_777, 3)],
       ]),

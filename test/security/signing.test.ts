@@ -11,26 +11,17 @@ import {
   importPublicKey,
   inspect,
   keyFingerprint,
-  ModelBundleError,
   signBundle,
   unsignBundle,
   verifySignature,
 } from '@modelbundle/core';
 import { SIGNATURE_DOMAIN, signatureMessage } from '@modelbundle/core/format';
 import { readBundle, readPublicKey, signFile, verifyFile, writeBundle, writeKeyPair } from '@modelbundle/core/node';
+import { expectCode } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { linearBundle, linearRegistry } from './support/fixtures.js';
 import { forgeBundle, sectionTable, takeApart } from './support/forge.js';
 import type { LinearModel } from './support/linear-model.js';
-
-async function rejection(promise: Promise<unknown>): Promise<ModelBundleError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(ModelBundleError);
-  return error as ModelBundleError;
-}
 
 describe('bundle signatures (Ed25519 over the header digest)', () => {
   let alice: Awaited<ReturnType<typeof generateKeyPair>>;
@@ -88,30 +79,30 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
 
   it('rejects keys that are not Ed25519 keys with a clear message', async () => {
     for (const bad of ['not a key', 'AAAA', '{"kty":"RSA"}', '-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----']) {
-      const error = await rejection(importPublicKey(bad));
-      expect(error.code).toBe('INVALID_ARGUMENT');
+      const error = await expectCode(importPublicKey(bad), 'INVALID_ARGUMENT');
       expect(error.message).toMatch(/Could not read the Ed25519 public key/);
     }
-    const error = await rejection(signBundle((await linearBundle()).bundle, alice.publicKey));
-    expect(error.message).toMatch(/Expected an Ed25519 private key, got a Ed25519 public key/);
+    await expectCode(
+      signBundle((await linearBundle()).bundle, alice.publicKey),
+      'INVALID_ARGUMENT',
+      /Expected an Ed25519 private key, got a Ed25519 public key/,
+    );
   });
 
   it('refuses a bundle signed by a key that is not trusted', async () => {
     const bytes = encodeBundle(await signBundle((await linearBundle()).bundle, mallory.privateKey));
-    const error = await rejection(linearRegistry().unbundle(bytes, { trustedKeys: [alice.publicKey] }));
-    expect(error.code).toBe('SIGNATURE_INVALID');
+    const error = await expectCode(linearRegistry().unbundle(bytes, { trustedKeys: [alice.publicKey] }), 'SIGNATURE_INVALID');
     expect(error.details).toMatchObject({ region: 'signature', reason: 'untrusted', trusted: [await keyFingerprint(alice.publicKey)] });
     expect(error.message).toMatch(/does not verify with any of the 1 trusted key\(s\).*key you do not trust, or the bundle was altered/);
   });
 
   it('refuses an unsigned bundle when keys are given, and accepts it when none are', async () => {
     const { bytes } = await linearBundle();
-    const error = await rejection(linearRegistry().unbundle(bytes, { trustedKeys: [alice.publicKey] }));
-    expect(error.code).toBe('SIGNATURE_INVALID');
+    const error = await expectCode(linearRegistry().unbundle(bytes, { trustedKeys: [alice.publicKey] }), 'SIGNATURE_INVALID');
     expect(error.details.reason).toBe('unsigned');
     expect(error.message).toMatch(/not signed/);
     await expect(linearRegistry().unbundle(bytes)).resolves.toBeDefined();
-    expect((await rejection(linearRegistry().unbundle(bytes, { trustedKeys: [] }))).code).toBe('INVALID_ARGUMENT');
+    await expectCode(linearRegistry().unbundle(bytes, { trustedKeys: [] }), 'INVALID_ARGUMENT');
   });
 
   it('detects a header altered after signing, even when the attacker fixes the header digest', async () => {
@@ -121,11 +112,11 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     const forged = forgeBundle(header, sections, { signature: signed.slice(64, 128) });
     const decoded = await decodeBundle(forged); // a consistent bundle, only the signature gives it away
     expect(decoded.header.metadata).toEqual({ owner: 'mallory' });
-    const error = await rejection(verifySignature(decoded, alice.publicKey));
+    const error = await expectCode(verifySignature(decoded, alice.publicKey), 'SIGNATURE_INVALID');
     expect(error.details.reason).toBe('untrusted');
     const raw = signed.slice();
     raw[130] = (raw[130] as number) ^ 1; // without fixing the digest, decoding already fails
-    expect((await rejection(decodeBundle(raw))).details.region).toBe('header');
+    expect((await expectCode(decodeBundle(raw), 'CORRUPT')).details.region).toBe('header');
   });
 
   it('detects a section altered after signing, even when the attacker fixes both digests', async () => {
@@ -135,13 +126,12 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     weights[0] = (weights[0] as number) ^ 0x80;
     header.sections = sectionTable([['weights', weights]]);
     const forged = forgeBundle(header, [weights], { signature: signed.slice(64, 128) });
-    const error = await rejection(linearRegistry().unbundle(forged, { trustedKeys: [alice.publicKey] }));
-    expect(error.code).toBe('SIGNATURE_INVALID');
+    const error = await expectCode(linearRegistry().unbundle(forged, { trustedKeys: [alice.publicKey] }), 'SIGNATURE_INVALID');
     expect(error.details.reason).toBe('untrusted');
     const raw = signed.slice();
     raw[raw.length - 1] = (raw[raw.length - 1] as number) ^ 1;
-    const corrupt = await rejection(linearRegistry().unbundle(raw, { trustedKeys: [alice.publicKey] }));
-    expect(corrupt).toMatchObject({ code: 'CORRUPT', details: { region: 'section:weights' } });
+    const corrupt = await expectCode(linearRegistry().unbundle(raw, { trustedKeys: [alice.publicKey] }), 'CORRUPT');
+    expect(corrupt.details.region).toBe('section:weights');
   });
 
   it('checks the sections of an in-memory bundle it was handed, since the signature covers them only through their digests', async () => {
@@ -149,27 +139,27 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     const weights = (signed.sections.get('weights') as Uint8Array).slice();
     weights[1] = (weights[1] as number) ^ 4;
     const altered = { ...signed, sections: new Map([['weights', weights]]) };
-    const error = await rejection(linearRegistry().unbundle(altered, { trustedKeys: [alice.publicKey] }));
-    expect(error).toMatchObject({ code: 'CORRUPT', details: { region: 'section:weights' } });
+    const error = await expectCode(linearRegistry().unbundle(altered, { trustedKeys: [alice.publicKey] }), 'CORRUPT');
+    expect(error.details.region).toBe('section:weights');
   });
 
   it('treats the signed flag with an empty signature slot as damage, and refuses signatures no signer writes', async () => {
     const { bytes } = await linearBundle();
     const flagged = bytes.slice();
     flagged[12] = 1;
-    const error = await rejection(decodeBundle(flagged));
-    expect(error).toMatchObject({ code: 'CORRUPT', details: { region: 'prefix' } });
+    const error = await expectCode(decodeBundle(flagged), 'CORRUPT');
+    expect(error.details.region).toBe('prefix');
     const { bundle } = await linearBundle();
-    const zero = await rejection(verifySignature({ ...bundle, signature: new Uint8Array(64) }, alice.publicKey));
-    expect(zero).toMatchObject({ code: 'SIGNATURE_INVALID', details: { reason: 'malformed' } });
+    const zero = await expectCode(verifySignature({ ...bundle, signature: new Uint8Array(64) }, alice.publicKey), 'SIGNATURE_INVALID');
+    expect(zero.details.reason).toBe('malformed');
     const highS = (await signBundle(bundle, alice.privateKey)).signature as Uint8Array;
     const noncanonical = highS.slice();
     noncanonical.fill(0xff, 32); // S >= the group order
-    const high = await rejection(verifySignature({ ...bundle, signature: noncanonical }, alice.publicKey));
+    const high = await expectCode(verifySignature({ ...bundle, signature: noncanonical }, alice.publicKey), 'SIGNATURE_INVALID');
     expect(high.details.reason).toBe('malformed');
     const flipped = highS.slice();
     flipped[5] = (flipped[5] as number) ^ 1;
-    expect((await rejection(verifySignature({ ...bundle, signature: flipped }, alice.publicKey))).details.reason).toBe('untrusted');
+    expect((await expectCode(verifySignature({ ...bundle, signature: flipped }, alice.publicKey), 'SIGNATURE_INVALID')).details.reason).toBe('untrusted');
   });
 
   it('re-signs without touching header or sections, in memory and in a file', async () => {
@@ -192,7 +182,7 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     expect(await verifyFile(path, keys.publicKeyPath)).toEqual({ keyIndex: 0, fingerprint: keys.fingerprint });
     await signFile(path, other.privateKeyPath);
     expect((await verifyFile(path, [keys.publicKeyPath, other.publicKeyPath])).keyIndex).toBe(1);
-    expect((await rejection(verifyFile(path, keys.publicKeyPath))).details.reason).toBe('untrusted');
+    expect((await expectCode(verifyFile(path, keys.publicKeyPath), 'SIGNATURE_INVALID')).details.reason).toBe('untrusted');
     const copy = join(dir, 'copy.mbnd');
     await signFile(path, keys.privateKeyPath, { output: copy });
     expect((await verifyFile(copy, keys.publicKeyPath)).fingerprint).toBe(keys.fingerprint);
@@ -204,8 +194,7 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     expect((await stat(keys.privateKeyPath)).mode & 0o777).toBe(0o600);
     expect(await readFile(keys.privateKeyPath, 'utf8')).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(await keyFingerprint(await readPublicKey(keys.publicKeyPath))).toBe(keys.fingerprint);
-    const error = await rejection(writeKeyPair(join(dir, 'safe')));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(writeKeyPair(join(dir, 'safe')), 'IO_ERROR');
     expect(error.message).toMatch(/already exists/);
   });
 
@@ -216,7 +205,7 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     const damaged = bytes.slice();
     damaged[damaged.length - 2] = (damaged[damaged.length - 2] as number) ^ 1;
     await import('node:fs/promises').then((fs) => fs.writeFile(path, damaged));
-    expect((await rejection(signFile(path, keys.privateKeyPath))).code).toBe('CORRUPT');
+    await expectCode(signFile(path, keys.privateKeyPath), 'CORRUPT');
     expect(await readFile(path)).toEqual(Buffer.from(damaged));
   });
 });

@@ -3,23 +3,14 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeBundle, inspect, isModelBundleError, verifySignature } from '@modelbundle/core';
+import { decodeBundle, type ErrorCode, inspect, isModelBundleError, verifySignature } from '@modelbundle/core';
 import { inspectFile, readBundle } from '@modelbundle/core/node';
+import { expectCode } from '@modelbundle/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type InvalidExpectation, loadVectors, toJson, type ValidExpectation, VECTORS_DIR } from './vectors.js';
 
 const valid = loadVectors<ValidExpectation>('valid');
 const invalid = loadVectors<InvalidExpectation>('invalid');
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; region?: unknown; details: Record<string, unknown> }> {
-  try {
-    await promise;
-  } catch (error) {
-    if (!isModelBundleError(error)) throw error;
-    return { code: error.code, region: error.details.region, details: error.details };
-  }
-  throw new Error('expected the bundle to be refused, but it was read');
-}
 
 describe('conformance vectors', () => {
   const out = mkdtempSync(join(tmpdir(), 'mbnd-vectors-'));
@@ -81,9 +72,8 @@ describe('conformance vectors', () => {
 
   describe.each(invalid)('invalid/$name', (v) => {
     it(`is refused with ${v.expected.error}`, async () => {
-      const { code, region, details } = await failure(decodeBundle(v.bytes));
-      expect(code).toBe(v.expected.error);
-      if (v.expected.region) expect(region).toBe(v.expected.region);
+      const { details } = await expectCode(decodeBundle(v.bytes), v.expected.error as ErrorCode);
+      if (v.expected.region) expect(details.region).toBe(v.expected.region);
       if (v.expected.details) expect(details).toMatchObject(v.expected.details);
     });
 
@@ -98,9 +88,8 @@ describe('conformance vectors', () => {
     });
 
     it(`is refused with ${v.expected.error} when read from its file`, async () => {
-      const { code, region } = await failure(readBundle(v.path));
-      expect(code).toBe(v.expected.error);
-      if (v.expected.region) expect(region).toBe(v.expected.region);
+      const { details } = await expectCode(readBundle(v.path), v.expected.error as ErrorCode);
+      if (v.expected.region) expect(details.region).toBe(v.expected.region);
     });
   });
 });

@@ -1,5 +1,7 @@
-import { testSerializer } from '@modelbundle/test-utils';
+import { createBundle, encodeBundle } from '@modelbundle/core';
+import { draft, expectCode, testSerializer } from '@modelbundle/testing';
 import { type LinearModel, linearPlugin } from 'modelbundle-plugin-linear';
+import { it } from 'vitest';
 import { fittedClassifier, fittedRegression, sameModel } from './data.js';
 
 testSerializer<LinearModel>({
@@ -24,4 +26,12 @@ testSerializer<LinearModel>({
     { a: -2, b: -1 },
     { a: 0, b: 0 },
   ],
+  additionalTests: (context) => {
+    it('refuses a classification payload without its two class labels', async () => {
+      const { header, sections } = await context.registry().bundle(context.value, context.bundleOptions);
+      const { classes: _classes, ...payload } = header.payload;
+      const forged = await createBundle(draft({ kind: header.kind, serializer: header.serializer, payload }), sections);
+      await expectCode(context.registry().unbundle(encodeBundle(forged)), 'SERIALIZATION_FAILED', 'payload.classes');
+    });
+  },
 });

@@ -1,11 +1,12 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { addBoardCommands } from './commands/board.js';
 import { dockerCommand } from './commands/docker.js';
+import { importCommand } from './commands/import.js';
 import { inspectCommand } from './commands/inspect.js';
 import { predictCommand } from './commands/predict.js';
 import { type ServeCommandOptions, serveCommand } from './commands/serve.js';
 import { type KeygenOptions, keygenCommand, type SignOptions, signCommand } from './commands/signing.js';
-import { exportCommand, importCommand } from './commands/tfjs-files.js';
+import { exportCommand } from './commands/tfjs-files.js';
 import { type VerifyOptions, verifyCommand } from './commands/verify.js';
 import { reportError, USAGE_EXIT } from './errors.js';
 import { cliVersion } from './installed.js';
@@ -107,8 +108,8 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
 
   program
     .command('import')
-    .description('Make a bundle from a TensorFlow.js model (model.json and its weight shards).')
-    .argument('<model.json>', 'a tfjs model.json, or the directory holding it')
+    .description('Make a bundle from a Keras .keras or .h5 file or a TensorFlow.js model folder, told apart by their bytes.')
+    .argument('<file or folder>', 'a .keras / .h5 file, a tfjs model.json, or the folder holding it')
     .requiredOption('-o, --output <file>', 'bundle file to write')
     .option('--json', 'print a JSON document')
     .action((modelJson: string, opts: { output: string; json?: boolean }) => schedule(() => importCommand(modelJson, opts), opts.json === true));

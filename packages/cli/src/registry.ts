@@ -21,5 +21,8 @@ export async function cliRegistry(header?: Header): Promise<Registry> {
   for (const [pkg, load] of Object.entries(KNOWN_PLUGINS)) {
     if (!header || named.has(pkg)) registry.registerPlugin(await load());
   }
+  // A model imported from Keras may use tfjs classes of @modelbundle/keras (its summary lists them): register them.
+  const keras = (header?.summary as { keras?: { kerasClasses?: unknown[] } } | undefined)?.keras;
+  if (keras?.kerasClasses?.length) (await import('@modelbundle/keras')).registerKerasLayers();
   return registry;
 }

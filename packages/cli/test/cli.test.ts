@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle, createRegistry, ErrorCodes } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
+import { draft } from '@modelbundle/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createTable, linearPlugin } from '../../serve/test/fixtures/linear-plugin/index.js';
 import { linearBundle } from '../../serve/test/helpers.js';
@@ -104,7 +105,7 @@ describe('inspect', () => {
   });
 
   it('reports unmet requirements, and --strict exits with REQUIREMENT_UNMET', async () => {
-    await writeBundle(join(cwd, 'needs.mbnd'), await createBundle(draft({ requires: { 'modelbundle-not-installed': '^3.0.0' } })));
+    await writeBundle(join(cwd, 'needs.mbnd'), await createBundle(draft({ kind: 'example.other', requires: { 'modelbundle-not-installed': '^3.0.0' } })));
     const plain = await cli('inspect', 'needs.mbnd');
     expect(plain.code).toBe(0);
     expect(plain.stdout).toMatch(/modelbundle-not-installed\s+\^3\.0\.0\s+installed none\s+NOT SATISFIED/);
@@ -244,21 +245,6 @@ describe('import and export (TensorFlow.js files)', () => {
     expect(result.code).toBe(ErrorCodes.IO_ERROR.exit);
   });
 });
-
-/** A minimal header draft for bundles no installed plugin wrote. */
-function draft(fields: { kind?: string; requires?: Record<string, string> }) {
-  return {
-    kind: fields.kind ?? 'example.other',
-    serializer: { version: '1.0.0' },
-    producer: { name: 'test', version: '1.0.0' },
-    created: '2026-01-01T00:00:00.000Z',
-    requires: fields.requires ?? {},
-    metadata: {},
-    ptype: null,
-    summary: {},
-    payload: {},
-  };
-}
 
 /** A change that flips one byte at `at`. */
 function flipByte(at: number) {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createBundle } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
+import { draft } from '@modelbundle/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CLI, projectDir, runCli } from './helpers.js';
 
@@ -13,18 +14,7 @@ let cwd: string;
 beforeAll(async () => {
   cwd = await projectDir();
   const blob = new Uint8Array(40 * 1024 * 1024).fill(7);
-  const draft = {
-    kind: 'example.large',
-    serializer: { version: '1.0.0' },
-    producer: { name: 'test', version: '1.0.0' },
-    created: '2026-01-01T00:00:00.000Z',
-    requires: {},
-    metadata: {},
-    ptype: null,
-    summary: {},
-    payload: {},
-  };
-  await writeBundle(join(cwd, 'large.mbnd'), await createBundle(draft, [['blob', blob]]));
+  await writeBundle(join(cwd, 'large.mbnd'), await createBundle(draft({ kind: 'example.large' }), [['blob', blob]]));
   expect((await runCli(['keygen', 'keys'], { cwd })).code).toBe(0);
 });
 

@@ -1,7 +1,8 @@
-import { decodeBundle, inspect } from '@modelbundle/core';
+import { decodeBundle, type ErrorCode, inspect } from '@modelbundle/core';
 import { decodePrefix, FORMAT_VERSION, PREFIX_BYTES, sha256 } from '@modelbundle/core/format';
+import { expectCode } from '@modelbundle/testing';
 import { describe, expect, it } from 'vitest';
-import { assemble, encoded, errorOf, headerFor, pack, pattern } from './helpers.js';
+import { assemble, encoded, headerFor, pack, pattern } from './helpers.js';
 
 /** A bundle with two sections whose layout the corruption cases below rely on. */
 async function sample(): Promise<{ bytes: Uint8Array; headerLength: number; dataStart: number }> {
@@ -18,7 +19,7 @@ type Mutation = (bytes: Uint8Array, layout: { headerLength: number; dataStart: n
 const setU32 = (bytes: Uint8Array, at: number, value: number) => new DataView(bytes.buffer, bytes.byteOffset).setUint32(at, value, true);
 const setU64 = (bytes: Uint8Array, at: number, value: bigint) => new DataView(bytes.buffer, bytes.byteOffset).setBigUint64(at, value, true);
 
-const cases: { name: string; mutate: Mutation; code: string; message: RegExp; region?: string }[] = [
+const cases: { name: string; mutate: Mutation; code: ErrorCode; message: RegExp; region?: string }[] = [
   { name: 'empty input', mutate: () => new Uint8Array(0), code: 'NOT_A_BUNDLE', message: /Not a modelbundle file.*\(none\)/ },
   { name: 'a text file', mutate: () => new TextEncoder().encode('{"not": "a bundle"}'), code: 'NOT_A_BUNDLE', message: /first bytes are 7b22/ },
   {
@@ -179,8 +180,7 @@ const cases: { name: string; mutate: Mutation; code: string; message: RegExp; re
 describe('decoding refuses damaged input with a typed error', () => {
   it.each(cases)('$name → $code', async ({ mutate, code, message, region }) => {
     const { bytes, ...layout } = await sample();
-    const error = await errorOf(() => decodeBundle(mutate(bytes, layout)));
-    expect(error.code).toBe(code);
+    const error = await expectCode(() => decodeBundle(mutate(bytes, layout)), code);
     expect(error.message).toMatch(message);
     if (region) expect(error.details.region).toBe(region);
   });
@@ -188,15 +188,13 @@ describe('decoding refuses damaged input with a typed error', () => {
   it('checks the format major before the prefix length, so any future file is refused for its version', async () => {
     const bytes = (await encoded()).slice(0, 12);
     bytes[8] = 2;
-    const error = await errorOf(() => decodeBundle(bytes));
-    expect(error.code).toBe('UNSUPPORTED_FORMAT');
+    const error = await expectCode(() => decodeBundle(bytes), 'UNSUPPORTED_FORMAT');
     expect(error.details.upgradeTo).toBe('2.0.0');
   });
 
   it('inspect refuses a head shorter than its header', async () => {
     const bytes = await encoded();
-    const error = await errorOf(() => inspect(bytes.slice(0, PREFIX_BYTES + 5)));
-    expect(error.code).toBe('TRUNCATED');
+    const error = await expectCode(() => inspect(bytes.slice(0, PREFIX_BYTES + 5)), 'TRUNCATED');
     expect(error.details.region).toBe('header');
   });
 
@@ -226,8 +224,7 @@ describe('the section table must tile the file', () => {
     const header = await headerFor(data);
     const entry = (header.sections as Record<string, unknown>[])[0] as Record<string, unknown>;
     const bytes = await assemble(pack({ ...header, sections: sections(entry) }), data);
-    const error = await errorOf(() => decodeBundle(bytes));
-    expect(error.code).toBe('MALFORMED');
+    const error = await expectCode(() => decodeBundle(bytes), 'MALFORMED');
     expect(error.message).toMatch(tables.find((t) => t.sections === sections)?.message as RegExp);
   });
 
@@ -239,8 +236,7 @@ describe('the section table must tile the file', () => {
     const padded = new Uint8Array(bytes.length + 10);
     padded.set(bytes);
     new DataView(padded.buffer).setBigUint64(24, BigInt(padded.length), true);
-    const error = await errorOf(() => decodeBundle(padded));
-    expect(error.code).toBe('MALFORMED');
+    const error = await expectCode(() => decodeBundle(padded), 'MALFORMED');
     expect(error.message).toMatch(/no holes and no trailing bytes/);
   });
 });

@@ -1,8 +1,9 @@
 import { createBundle, decodeBundle, encodeBundle, inspect } from '@modelbundle/core';
 import { ALIGNMENT, bundleChunks, PREFIX_BYTES, sha256 } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
+import { draft } from '@modelbundle/testing';
 import { describe, expect, it } from 'vitest';
-import { draft, pattern } from './helpers.js';
+import { pattern } from './helpers.js';
 
 /** Byte equality without vitest's slow element-by-element comparison. */
 const same = (a: Uint8Array | undefined, b: Uint8Array) =>

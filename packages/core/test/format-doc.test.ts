@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { createBundle, decodeBundle, encodeBundle, type Header, type HeaderDraft, inspect } from '@modelbundle/core';
 import { FORMAT_VERSION, PREFIX_BYTES, SIGNATURE_DOMAIN, sha256, signatureMessage } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
+import { expectCode } from '@modelbundle/testing';
 import { describe, expect, it } from 'vitest';
-import { errorOf } from './helpers.js';
 
 const FORMAT_MD = fileURLToPath(new URL('../../../docs/FORMAT.md', import.meta.url));
 
@@ -76,7 +76,7 @@ describe('signature slot', () => {
     expect(SIGNATURE_DOMAIN).toBe('modelbundle:signature:v1');
     expect(toHex(message.subarray(0, 25))).toBe('6d6f64656c62756e646c653a7369676e61747572653a763100');
     expect(message.subarray(25)).toEqual(digest);
-    expect((await errorOf(() => signatureMessage(new Uint8Array(31)))).code).toBe('INVALID_ARGUMENT');
+    await expectCode(() => signatureMessage(new Uint8Array(31)), 'INVALID_ARGUMENT');
   });
 
   it('carries an Ed25519 signature over that message in prefix bytes 64..127, flag bit 0 set', async () => {
@@ -99,7 +99,6 @@ describe('signature slot', () => {
 
   it('refuses a signature that is not 64 bytes', async () => {
     const bundle = await decodeBundle((await workedExample()).bytes);
-    const error = await errorOf(() => encodeBundle({ ...bundle, signature: new Uint8Array(10) }));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    await expectCode(() => encodeBundle({ ...bundle, signature: new Uint8Array(10) }), 'INVALID_ARGUMENT');
   });
 });

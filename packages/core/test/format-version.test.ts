@@ -1,7 +1,8 @@
 import { createRegistry, decodeBundle, encodeBundle, inspect, type Serializer } from '@modelbundle/core';
 import { FORMAT_VERSION } from '@modelbundle/core/format';
+import { expectCode } from '@modelbundle/testing';
 import { describe, expect, it } from 'vitest';
-import { assemble, encoded, errorOf, headerFor, pack, pattern } from './helpers.js';
+import { assemble, encoded, headerFor, pack, pattern } from './helpers.js';
 
 /** A 1.3 bundle as a newer writer would make it: unknown fields at every level a minor may extend. */
 async function newerMinorBundle(): Promise<Uint8Array> {
@@ -22,20 +23,18 @@ describe('format version policy', () => {
   it.each([2, 3, 65535])('refuses a newer major %d naming the version to upgrade to', async (major) => {
     const bytes = await encoded();
     new DataView(bytes.buffer).setUint16(8, major, true);
-    const error = await errorOf(() => decodeBundle(bytes));
-    expect(error.code).toBe('UNSUPPORTED_FORMAT');
+    const error = await expectCode(() => decodeBundle(bytes), 'UNSUPPORTED_FORMAT');
     expect(error.details.upgradeTo).toBe(`${major}.0.0`);
     expect(error.message).toContain(`Bundle format ${major}.0 is not supported`);
     expect(error.message).toContain(`reads format ${major}.x`);
     // inspect refuses it the same way, before anything else.
-    expect((await errorOf(() => inspect(bytes))).code).toBe('UNSUPPORTED_FORMAT');
+    await expectCode(() => inspect(bytes), 'UNSUPPORTED_FORMAT');
   });
 
   it('refuses major 0 without an upgrade version', async () => {
     const bytes = await encoded();
     bytes[8] = 0;
-    const error = await errorOf(() => decodeBundle(bytes));
-    expect(error.code).toBe('UNSUPPORTED_FORMAT');
+    const error = await expectCode(() => decodeBundle(bytes), 'UNSUPPORTED_FORMAT');
     expect(error.details.upgradeTo).toBeUndefined();
   });
 

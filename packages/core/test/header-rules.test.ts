@@ -1,9 +1,10 @@
-import { createBundle, decodeBundle, encodeBundle } from '@modelbundle/core';
+import { createBundle, decodeBundle, type ErrorCode, encodeBundle } from '@modelbundle/core';
 import { FORMAT_VERSION, LIMITS, sha256 } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
+import { draft, expectCode } from '@modelbundle/testing';
 import { unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
-import { assemble, draft, errorOf, headerFor, pack } from './helpers.js';
+import { assemble, headerFor, pack } from './helpers.js';
 
 const concat = (...parts: Uint8Array[]) => new Uint8Array(Buffer.concat(parts));
 
@@ -93,31 +94,26 @@ describe('canonical header encoding (writers)', () => {
     ['a lone surrogate', 'bad \uD800 string'],
   ];
   it.each(unstorable)('refuses %s in the header with INVALID_ARGUMENT', async (_, value) => {
-    const error = await errorOf(() => createBundle(draft({ metadata: { value } })));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    const error = await expectCode(() => createBundle(draft({ metadata: { value } })), 'INVALID_ARGUMENT');
     expect(error.message).toMatch(/metadata\.value/);
   });
 
   it('refuses a key with a lone surrogate', async () => {
-    const error = await errorOf(() => createBundle(draft({ summary: { 'k\uDC00': 1 } })));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    await expectCode(() => createBundle(draft({ summary: { 'k\uDC00': 1 } })), 'INVALID_ARGUMENT');
   });
 
   it('allows 32 levels of nesting (the header map is level 1) and refuses 33', async () => {
     // metadata is level 2, so 30 arrays inside it reach level 32.
     await expect(createBundle(draft({ metadata: { deep: nest(29, []) } }))).resolves.toBeDefined();
-    const error = await errorOf(() => createBundle(draft({ metadata: { deep: nest(30, []) } })));
-    expect(error.code).toBe('LIMIT_EXCEEDED');
+    const error = await expectCode(() => createBundle(draft({ metadata: { deep: nest(30, []) } })), 'LIMIT_EXCEEDED');
     expect(error.message).toMatch(/nests deeper than 32/);
   });
 
   it('refuses metadata over 1 MiB and a header over 16 MiB', async () => {
-    const meta = await errorOf(() => createBundle(draft({ metadata: { a: 'x'.repeat(600_000), b: 'y'.repeat(600_000) } })));
-    expect(meta.code).toBe('LIMIT_EXCEEDED');
+    const meta = await expectCode(() => createBundle(draft({ metadata: { a: 'x'.repeat(600_000), b: 'y'.repeat(600_000) } })), 'LIMIT_EXCEEDED');
     expect(meta.message).toMatch(/Metadata is \d+ bytes encoded, over the limit of 1048576/);
     const big = Object.fromEntries(Array.from({ length: 17 }, (_, i) => [`s${i}`, 'z'.repeat(1024 * 1024 - 16)]));
-    const header = await errorOf(() => createBundle(draft({ summary: big })));
-    expect(header.code).toBe('LIMIT_EXCEEDED');
+    const header = await expectCode(() => createBundle(draft({ summary: big })), 'LIMIT_EXCEEDED');
     expect(header.message).toMatch(/Header is \d+ bytes, over the limit of 16777216/);
   });
 
@@ -133,14 +129,12 @@ describe('canonical header encoding (writers)', () => {
     ['an empty section name', [['', new Uint8Array(1)]]],
   ];
   it.each(badSections)('refuses %s with INVALID_ARGUMENT', async (_, sections) => {
-    const error = await errorOf(() => createBundle(draft(), sections));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    const error = await expectCode(() => createBundle(draft(), sections), 'INVALID_ARGUMENT');
     expect(error.message).toMatch(/readers would refuse it/);
   });
 
   it('refuses a section name over 256 characters as a limit', async () => {
-    const error = await errorOf(() => createBundle(draft(), [['n'.repeat(257), new Uint8Array(1)]]));
-    expect(error.code).toBe('LIMIT_EXCEEDED');
+    await expectCode(() => createBundle(draft(), [['n'.repeat(257), new Uint8Array(1)]]), 'LIMIT_EXCEEDED');
   });
 });
 
@@ -156,7 +150,7 @@ describe('header rules (readers)', () => {
     expect((await decodeBundle(bytes)).header.metadata).toEqual({ b: 1, a: 2 });
   });
 
-  const limitCases: { name: string; build: () => Promise<Uint8Array>; code: string; message: RegExp }[] = [
+  const limitCases: { name: string; build: () => Promise<Uint8Array>; code: ErrorCode; message: RegExp }[] = [
     {
       name: 'an extension type (a msgpack timestamp)',
       build: async () => pack(await good({ metadata: { when: new Date(0) } })),
@@ -282,8 +276,7 @@ describe('header rules (readers)', () => {
     },
   ];
   it.each(limitCases)('refuses $name with $code', async ({ build, code, message }) => {
-    const error = await errorOf(async () => decodeHeader(await build()));
-    expect(error.code).toBe(code);
+    const error = await expectCode(async () => decodeHeader(await build()), code);
     expect(error.message).toMatch(message);
     expect(error.details.region).toBe('header');
   });
@@ -312,9 +305,7 @@ describe('header rules (readers)', () => {
     const base = await good();
     const header = typeof change === 'function' ? change(base) : { ...base, ...change };
     const clean = Array.isArray(header) ? header : Object.fromEntries(Object.entries(header as object).filter(([, v]) => v !== undefined));
-    const error = await errorOf(() => decodeHeader(pack(clean)));
-    expect(['MALFORMED', 'LIMIT_EXCEEDED']).toContain(error.code);
-    expect(error.code).toBe(field === 'kind' && _ === 'kind too long' ? 'LIMIT_EXCEEDED' : 'MALFORMED');
+    const error = await expectCode(() => decodeHeader(pack(clean)), field === 'kind' && _ === 'kind too long' ? 'LIMIT_EXCEEDED' : 'MALFORMED');
     expect(error.details.field).toBe(field);
     expect(error.message).toContain(`Header field "${field}" is invalid`);
   });

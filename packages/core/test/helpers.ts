@@ -1,27 +1,11 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Bundle, createBundle, encodeBundle, type HeaderDraft, ModelBundleError } from '@modelbundle/core';
+import { type Bundle, createBundle, encodeBundle, type HeaderDraft } from '@modelbundle/core';
 import { FORMAT_VERSION, PREFIX_BYTES, sha256 } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
+import { draft } from '@modelbundle/testing';
 import { Packr } from 'msgpackr';
-import { expect } from 'vitest';
-
-/** A fixed header draft; tests override what they need. */
-export function draft(overrides: Partial<HeaderDraft> = {}): HeaderDraft {
-  return {
-    kind: 'test.model',
-    serializer: { version: '1.0.0' },
-    producer: { name: '@modelbundle/core', version: '0.1.0' },
-    created: '2026-01-01T00:00:00.000Z',
-    requires: {},
-    metadata: {},
-    ptype: null,
-    summary: {},
-    payload: {},
-    ...overrides,
-  };
-}
 
 /** Deterministic pseudo-random bytes (xorshift), so failures reproduce. */
 export function pattern(length: number, seed = 1): Uint8Array {
@@ -85,17 +69,6 @@ export async function assemble(headerBytes: Uint8Array, data: Uint8Array = new U
 export async function headerFor(data: Uint8Array | null, overrides: Record<string, unknown> = {}): Promise<Record<string, unknown>> {
   const sections = data ? [{ name: 'data', offset: 0, length: data.length, sha256: toHex(await sha256(data)) }] : [];
   return { ...draft(), format: FORMAT_VERSION, sections, ...overrides };
-}
-
-/** Runs `action` and returns the ModelBundleError it throws, failing the test otherwise. */
-export async function errorOf(action: () => unknown): Promise<ModelBundleError> {
-  try {
-    await action();
-  } catch (error) {
-    expect(error).toBeInstanceOf(ModelBundleError);
-    return error as ModelBundleError;
-  }
-  throw new Error('expected a ModelBundleError, but nothing was thrown');
 }
 
 /** A fresh temp directory, removed by the returned cleanup. */

@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
 import { chmod, mkdir, open, readdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Bundle, createBundle, encodeBundle } from '@modelbundle/core';
+import { type Bundle, createBundle, type ErrorCode, encodeBundle } from '@modelbundle/core';
 import { PREFIX_BYTES } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
 import { inspectFile, readBundle, writeBundle } from '@modelbundle/core/node';
+import { draft, expectCode } from '@modelbundle/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assemble, draft, errorOf, headerFor, pack, pattern, tempDir } from './helpers.js';
+import { assemble, headerFor, pack, pattern, tempDir } from './helpers.js';
 
 /** Byte equality without vitest's slow element-by-element diff. */
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
@@ -58,17 +59,16 @@ describe('inspectFile', () => {
 
     const bytes = await readFile(path);
     await writeFile(path, bytes.subarray(0, bytes.length - 1));
-    expect((await errorOf(() => inspectFile(path))).code).toBe('TRUNCATED');
+    await expectCode(() => inspectFile(path), 'TRUNCATED');
     await writeFile(path, 'hello');
-    expect((await errorOf(() => inspectFile(path))).code).toBe('NOT_A_BUNDLE');
+    await expectCode(() => inspectFile(path), 'NOT_A_BUNDLE');
     await writeFile(path, '');
-    expect((await errorOf(() => inspectFile(path))).code).toBe('NOT_A_BUNDLE');
+    await expectCode(() => inspectFile(path), 'NOT_A_BUNDLE');
   });
 
   it('names the path when the file cannot be opened', async () => {
     const missing = join(dir, 'missing.mbnd');
-    const error = await errorOf(() => inspectFile(missing));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(() => inspectFile(missing), 'IO_ERROR');
     expect(error.message).toContain(missing);
     expect(error.details.errno).toBe('ENOENT');
     expect(error.cause).toBeInstanceOf(Error);
@@ -100,7 +100,7 @@ describe('readBundle', () => {
     expect((await readBundle(path)).header).toEqual(bundle.header);
   });
 
-  const damage: { name: string; change: (bytes: Buffer, dataStart: number) => Buffer; code: string; region?: string }[] = [
+  const damage: { name: string; change: (bytes: Buffer, dataStart: number) => Buffer; code: ErrorCode; region?: string }[] = [
     {
       name: 'a flipped section byte',
       change: (b, d) => {
@@ -136,8 +136,7 @@ describe('readBundle', () => {
     const path = join(dir, 'm.mbnd');
     const dataStart = Math.ceil((PREFIX_BYTES + bundle.headerBytes.length) / 64) * 64;
     await writeFile(path, change(Buffer.from(encodeBundle(bundle)), dataStart));
-    const error = await errorOf(() => readBundle(path));
-    expect(error.code).toBe(code);
+    const error = await expectCode(() => readBundle(path), code);
     if (region) expect(error.details.region).toBe(region);
   });
 
@@ -149,12 +148,11 @@ describe('readBundle', () => {
     bytes[dataStart] = (bytes[dataStart] as number) ^ 1;
     await writeFile(path, bytes);
     expect((await readBundle(path, { verify: false })).sections.get('a')?.[0]).toBe(bytes[dataStart]);
-    expect((await errorOf(() => readBundle(path))).code).toBe('CORRUPT');
+    await expectCode(() => readBundle(path), 'CORRUPT');
   });
 
   it('gives IO_ERROR for a directory', async () => {
-    const error = await errorOf(() => readBundle(dir));
-    expect(error.code).toBe('IO_ERROR');
+    await expectCode(() => readBundle(dir), 'IO_ERROR');
   });
 });
 
@@ -212,8 +210,7 @@ describe('writeBundle', () => {
       }
     }
     const failing: Bundle = { ...bundle, sections: new FailingSections(bundle.sections) };
-    const error = await errorOf(() => writeBundle(path, failing));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(() => writeBundle(path, failing), 'IO_ERROR');
     expect((error.cause as Error).message).toBe('the weights are gone');
     expect(same(await readFile(path), before)).toBe(true);
     expect(await readdir(dir)).toEqual(['m.mbnd']);
@@ -223,8 +220,7 @@ describe('writeBundle', () => {
     const { path, before } = await existingTarget();
     const bundle = await createBundle(draft(), [['a', pattern(100)]]);
     const changed: Bundle = { ...bundle, sections: new Map([['a', pattern(99)]]) };
-    const error = await errorOf(() => writeBundle(path, changed));
-    expect(error.code).toBe('INVALID_ARGUMENT');
+    const error = await expectCode(() => writeBundle(path, changed), 'INVALID_ARGUMENT');
     expect(error.message).toMatch(/Section "a" is 99 bytes, but the header records 100/);
     expect(same(await readFile(path), before)).toBe(true);
     expect(await readdir(dir)).toEqual(['m.mbnd']);
@@ -234,8 +230,7 @@ describe('writeBundle', () => {
     // The target is a folder, so the whole file is written and synced before rename refuses.
     const path = join(dir, 'taken');
     await mkdir(join(path, 'inside'), { recursive: true });
-    const error = await errorOf(async () => writeBundle(path, await sample()));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(async () => writeBundle(path, await sample()), 'IO_ERROR');
     expect(['EISDIR', 'ENOTEMPTY', 'EEXIST']).toContain(error.details.errno);
     expect(await readdir(dir)).toEqual(['taken']);
     expect(await readdir(path)).toEqual(['inside']);
@@ -244,8 +239,7 @@ describe('writeBundle', () => {
   it('fails with IO_ERROR naming the path when a folder on it is a file', async () => {
     await writeFile(join(dir, 'plain'), 'x');
     const path = join(dir, 'plain', 'm.mbnd');
-    const error = await errorOf(async () => writeBundle(path, await sample()));
-    expect(error.code).toBe('IO_ERROR');
+    const error = await expectCode(async () => writeBundle(path, await sample()), 'IO_ERROR');
     expect(error.message).toContain(path);
     expect(error.details.errno).toBe('ENOTDIR');
   });
@@ -254,8 +248,7 @@ describe('writeBundle', () => {
     const { path, before } = await existingTarget();
     await chmod(dir, 0o555);
     try {
-      const error = await errorOf(async () => writeBundle(path, await sample()));
-      expect(error.code).toBe('IO_ERROR');
+      const error = await expectCode(async () => writeBundle(path, await sample()), 'IO_ERROR');
       expect(error.details.errno).toBe('EACCES');
     } finally {
       await chmod(dir, 0o755);

@@ -16,8 +16,9 @@ import {
   type Serializer,
   unbundle,
 } from '@modelbundle/core';
+import { expectCode } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, tempDir } from './helpers.js';
+import { tempDir } from './helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 const CORE_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -81,8 +82,7 @@ describe('registries', () => {
 
   it('refuses a serializer whose version or reads is not semver', async () => {
     for (const bad of [{ version: 'one' }, { reads: 'any old thing' }]) {
-      const error = await errorOf(() => createRegistry().register(textSerializer(bad)));
-      expect(error.code).toBe('INVALID_ARGUMENT');
+      await expectCode(() => createRegistry().register(textSerializer(bad)), 'INVALID_ARGUMENT');
     }
   });
 
@@ -116,25 +116,23 @@ describe('registries', () => {
 
   it('refuses a failed HTTP response and a value that is not a bundle source', async () => {
     const registry = createRegistry();
-    expect((await errorOf(() => registry.unbundle(new Response('gone', { status: 404 })))).code).toBe('IO_ERROR');
-    expect((await errorOf(() => registry.unbundle('model.mbnd' as never))).code).toBe('INVALID_ARGUMENT');
+    await expectCode(() => registry.unbundle(new Response('gone', { status: 404 })), 'IO_ERROR');
+    await expectCode(() => registry.unbundle('model.mbnd' as never), 'INVALID_ARGUMENT');
   });
 
   it('gives NO_SERIALIZER when no registered serializer accepts a value', async () => {
     const registry = createRegistry().register(textSerializer());
-    const error = await errorOf(() => registry.bundle(42));
-    expect(error.code).toBe('NO_SERIALIZER');
+    const error = await expectCode(() => registry.bundle(42), 'NO_SERIALIZER');
     expect(error.message).toContain('Registered kinds: test.text');
-    const byKind = await errorOf(() => registry.bundle({ text: 'x' }, { kind: 'test.other' }));
-    expect(byKind.code).toBe('NO_SERIALIZER');
+    const byKind = await expectCode(() => registry.bundle({ text: 'x' }, { kind: 'test.other' }), 'NO_SERIALIZER');
     expect(byKind.message).toContain('No serializer is registered for kind "test.other"');
-    expect((await errorOf(() => createRegistry().bundle({}))).message).toContain('Registered kinds: none');
+    await expectCode(() => createRegistry().bundle({}), 'NO_SERIALIZER', 'Registered kinds: none');
   });
 
   it('gives NO_PREDICTOR when the serializer has no predictor', async () => {
     const registry = createRegistry().register(textSerializer());
-    expect((await errorOf(() => registry.predictor('test.text', { text: '' }))).code).toBe('NO_PREDICTOR');
-    expect((await errorOf(() => registry.predictor('test.none', {}))).message).toContain('no serializer is registered for it');
+    await expectCode(() => registry.predictor('test.text', { text: '' }), 'NO_PREDICTOR');
+    await expectCode(() => registry.predictor('test.none', {}), 'NO_PREDICTOR', 'no serializer is registered for it');
   });
 
   it('uses the default registry behind the free functions', async () => {
@@ -156,8 +154,7 @@ describe('unknown kinds and autoload', () => {
   }
 
   it('with autoload off, names the kind, the package and the exact call that registers it', async () => {
-    const error = await errorOf(async () => createRegistry({ autoload: false, resolveFrom: app }).unbundle(await echoBytes()));
-    expect(error.code).toBe('UNKNOWN_KIND');
+    const error = await expectCode(async () => createRegistry({ autoload: false, resolveFrom: app }).unbundle(await echoBytes()), 'UNKNOWN_KIND');
     expect(error.message).toContain('No serializer is registered for kind "fixture.echo" and autoload is off');
     expect(error.message).toContain(
       `Install "@fixture/echo-plugin" and register it: import { echoPlugin } from '@fixture/echo-plugin'; registerPlugin(echoPlugin);`,
@@ -178,16 +175,14 @@ describe('unknown kinds and autoload', () => {
   });
 
   it('autoload can be turned off per call', async () => {
-    const error = await errorOf(async () => createRegistry({ resolveFrom: app }).unbundle(await echoBytes(), { autoload: false }));
-    expect(error.code).toBe('UNKNOWN_KIND');
+    await expectCode(async () => createRegistry({ resolveFrom: app }).unbundle(await echoBytes(), { autoload: false }), 'UNKNOWN_KIND');
   });
 
   it('refuses to autoload a package that does not declare itself a plugin, and never imports it', async () => {
     const { plugin } = (await import(join(FIXTURES, 'undeclared-plugin', 'index.js'))) as { plugin: ModelBundlePlugin };
     const bytes = encodeBundle(await createRegistry().registerPlugin(plugin).bundle('anything'));
     const before = imports().__undeclaredPluginImports;
-    const error = await errorOf(() => createRegistry({ resolveFrom: app }).unbundle(bytes));
-    expect(error.code).toBe('UNKNOWN_KIND');
+    const error = await expectCode(() => createRegistry({ resolveFrom: app }).unbundle(bytes), 'UNKNOWN_KIND');
     expect(error.message).toContain('"@fixture/undeclared-plugin" could not be autoloaded');
     expect(error.message).toContain('"modelbundle": { "plugin": "<export>" }');
     expect(imports().__undeclaredPluginImports).toBe(before);
@@ -196,8 +191,7 @@ describe('unknown kinds and autoload', () => {
   it('gives UNKNOWN_KIND when the plugin package is not installed', async () => {
     const { dir, cleanup: done } = await tempDir();
     try {
-      const error = await errorOf(async () => createRegistry({ resolveFrom: dir }).unbundle(await echoBytes()));
-      expect(error.code).toBe('UNKNOWN_KIND');
+      const error = await expectCode(async () => createRegistry({ resolveFrom: dir }).unbundle(await echoBytes()), 'UNKNOWN_KIND');
       expect(error.details.register).toBe(`import { echoPlugin } from '@fixture/echo-plugin'; registerPlugin(echoPlugin);`);
     } finally {
       await done();

@@ -2,8 +2,9 @@ import { mkdir, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CORE_VERSION, checkRequirements, createRegistry, encodeBundle, type Serializer, type UnbundleParts } from '@modelbundle/core';
+import { expectCode } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { errorOf, tempDir } from './helpers.js';
+import { tempDir } from './helpers.js';
 
 const FIXTURES = fileURLToPath(new URL('./fixtures/', import.meta.url));
 
@@ -38,8 +39,7 @@ async function writtenBy(serializer: Serializer<any>, value: unknown = 1, requir
 describe('payload versions', () => {
   it('refuses a newer payload, naming the version to upgrade to', async () => {
     const bytes = await writtenBy(versioned('3.0.0'));
-    const error = await errorOf(() => createRegistry().register(versioned('1.4.0')).unbundle(bytes));
-    expect(error.code).toBe('UNSUPPORTED_PAYLOAD');
+    const error = await expectCode(() => createRegistry().register(versioned('1.4.0')).unbundle(bytes), 'UNSUPPORTED_PAYLOAD');
     expect(error.message).toContain('payload is version 3.0.0, newer than this serializer reads (^1.4.0)');
     expect(error.message).toContain('Upgrade @fixture/versioned to a release that reads 3.0.0');
     expect(error.details).toMatchObject({ kind: 'test.versioned', found: '3.0.0', reads: '^1.4.0' });
@@ -47,8 +47,7 @@ describe('payload versions', () => {
 
   it('refuses an older payload it has no migration for', async () => {
     const bytes = await writtenBy(versioned('0.9.0'));
-    const error = await errorOf(() => createRegistry().register(versioned('2.0.0')).unbundle(bytes));
-    expect(error.code).toBe('UNSUPPORTED_PAYLOAD');
+    const error = await expectCode(() => createRegistry().register(versioned('2.0.0')).unbundle(bytes), 'UNSUPPORTED_PAYLOAD');
     expect(error.message).toContain('has no migration from it');
   });
 
@@ -85,7 +84,7 @@ describe('payload versions', () => {
   it('stops at a migration that does not raise the version', async () => {
     const bytes = await writtenBy(versioned('1.0.0'));
     const reader = versioned('2.0.0', { migrations: [{ from: '^1.0.0', to: '1.0.0', migrate: (p: UnbundleParts) => p }] });
-    expect((await errorOf(() => createRegistry().register(reader).unbundle(bytes))).code).toBe('UNSUPPORTED_PAYLOAD');
+    await expectCode(() => createRegistry().register(reader).unbundle(bytes), 'UNSUPPORTED_PAYLOAD');
   });
 
   it('reads an older minor payload directly', async () => {
@@ -117,8 +116,7 @@ describe('requires', () => {
     const bytes = await writtenBy(versioned('1.0.0'), 'v', { '@fixture/absent-lib': '^1.0.0', '@fixture/required-lib': '^2.0.0' });
     for (const registry of [createRegistry({ resolveFrom: app, requirements: 'strict' }), createRegistry({ resolveFrom: app })]) {
       registry.register(versioned('1.0.0'));
-      const error = await errorOf(() => registry.unbundle(bytes, { requirements: 'strict' }));
-      expect(error.code).toBe('REQUIREMENT_UNMET');
+      const error = await expectCode(() => registry.unbundle(bytes, { requirements: 'strict' }), 'REQUIREMENT_UNMET');
       expect(error.message).toContain('npm install "@fixture/absent-lib@^1.0.0"');
       expect(error.details.unmet).toEqual([{ name: '@fixture/absent-lib', range: '^1.0.0', installed: null, satisfied: false }]);
     }

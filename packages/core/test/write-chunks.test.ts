@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, encodeBundle } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
+import { draft } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeChunks } from '../src/node/file-io.js';
-import { draft } from './helpers.js';
 
 let dir: string;
 beforeAll(async () => {

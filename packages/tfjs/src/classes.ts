@@ -150,9 +150,13 @@ export function assertClassesRegistered(names: readonly string[]): void {
   if (missing.length === 0) return;
   const list = missing.map((name) => `"${name}"`).join(', ');
   const calls = missing.map((name) => `tf.serialization.registerClass(${name})`).join('; ');
+  // Classes @modelbundle/keras writes into imported Keras models (KerasGRU, kerasHardSigmoid, ...) have one registration call.
+  const keras = missing.some((name) => /^[Kk]eras[A-Z]/.test(name))
+    ? ' Classes named Keras… come from @modelbundle/keras: call its registerKerasLayers() once.'
+    : '';
   throw new ModelBundleError(
     'UNKNOWN_CLASS',
-    `The model needs the class${missing.length > 1 ? 'es' : ''} ${list}, which ${missing.length > 1 ? 'are' : 'is'} not registered with TensorFlow.js. Import the code that defines ${missing.length > 1 ? 'them' : 'it'} and call ${calls}; before loading the bundle.`,
+    `The model needs the class${missing.length > 1 ? 'es' : ''} ${list}, which ${missing.length > 1 ? 'are' : 'is'} not registered with TensorFlow.js. Import the code that defines ${missing.length > 1 ? 'them' : 'it'} and call ${calls}; before loading the bundle.${keras}`,
     { details: { classes: missing } },
   );
 }

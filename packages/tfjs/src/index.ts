@@ -10,6 +10,7 @@ export {
   type ModelToBundleOptions,
   modelToBundle,
 } from './convert.js';
+export { buildGuarded } from './initializer-guard.js';
 export { type BundleIOHandlerOptions, bundleIOHandler } from './io-handler.js';
 export { isLayersModel, isUsable } from './lifecycle.js';
 export { tfjsPredictor } from './predictor.js';

@@ -4,7 +4,7 @@ import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
 import { currentBackend, ensureBackend } from './backend.js';
 import { ChunkReader } from './chunks.js';
-import { assertClassesRegistered, customClassNames, topologyClassNames } from './classes.js';
+import { assertClassesRegistered, customClassNames, isClassRegistered, topologyClassNames } from './classes.js';
 import { fromLittleEndian, isWeightDtype, tensorByteLength, toLittleEndian } from './dtypes.js';
 import { readPayload, readTopology, type TfjsPayload, type TopologyDocument, type WeightEntry } from './manifest.js';
 import { hiddenOptimizerState, restoreHiddenOptimizerState } from './optimizer-state.js';
@@ -112,7 +112,9 @@ export function partsFromArtifacts(
 export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): ModelArtifacts {
   const payload = readPayload(parts.payload, parts.sections);
   const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
-  assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...topologyClassNames(doc.trainingConfig)]);
+  // The training config is data: its loss and optimizer classes are required only to restore optimizer state.
+  // Without that state, a config tfjs cannot resolve (Keras's BinaryCrossentropy, RMSprop) is kept, and modelFromParts leaves the model uncompiled.
+  assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...(payload.optimizer ? topologyClassNames(doc.trainingConfig) : [])]);
   // One exact ArrayBuffer per tensor, never one joined buffer: a joined copy
   // would cost a full extra copy and cap the model at 4 GiB. tfjs reads each
   // list item's whole `.buffer` (it ignores view offsets), so a section that
@@ -138,6 +140,8 @@ export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'secti
 /** Restores a live model from bundle parts (its own bundle's, or a model embedded in another bundle). */
 export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): Promise<LayersModel> {
   const artifacts = artifactsFromParts(parts);
+  const payload = readPayload(parts.payload, parts.sections);
+  if (!payload.optimizer && !topologyClassNames(artifacts.trainingConfig).every(isClassRegistered)) delete artifacts.trainingConfig;
   await ensureBackend();
   const model = await modelFromArtifacts(artifacts);
   const state = readPayload(parts.payload, parts.sections).optimizerState ?? [];

@@ -1,4 +1,4 @@
-import { testSerializer } from '@modelbundle/test-utils';
+import { testSerializer } from '@modelbundle/testing';
 import { ensureBackend, tfjsPlugin } from '@modelbundle/tfjs';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { denseModel, multiModel, sameModel } from './models.js';
@@ -14,7 +14,7 @@ testSerializer<LayersModel>({
   equals: sameModel,
   dispose: (model) => model.dispose(),
   foreignValues: () => [multiModel()],
-  predictRows: [[0.1, 0.2, 0.3, 0.4], { dense_Dense1_input: [1, 0, -1, 0.5] }] as never,
+  predictRows: [[0.1, 0.2, 0.3, 0.4], { dense_Dense1_input: [1, 0, -1, 0.5] }],
 });
 
 testSerializer<LayersModel>({
@@ -27,7 +27,7 @@ testSerializer<LayersModel>({
   makeValue: multiModel,
   equals: sameModel,
   // tfjs writes a default dtype into a reloaded Embedding's config, so the re-saved topology gains one field.
-  rebundleIdentical: false,
+  capabilities: { rebundleIdentical: false },
   dispose: (model) => model.dispose(),
   foreignValues: () => [denseModel()],
   predictRows: [

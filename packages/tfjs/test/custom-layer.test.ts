@@ -1,5 +1,5 @@
 import { createBundle, encodeBundle, type HeaderDraft, inspect } from '@modelbundle/core';
-import { expectCode } from '@modelbundle/test-utils';
+import { expectCode } from '@modelbundle/testing';
 import { bundleToModel, ensureBackend, modelToBundle, type TfjsSummary } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';

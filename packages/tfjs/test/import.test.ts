@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeBundle, inspect } from '@modelbundle/core';
-import { expectCode } from '@modelbundle/test-utils';
+import { expectCode } from '@modelbundle/testing';
 import { bundleToModel, ensureBackend, type TfjsSummary } from '@modelbundle/tfjs';
 import { importTfjs } from '@modelbundle/tfjs/node';
 import * as tf from '@tensorflow/tfjs-core';

@@ -1,5 +1,5 @@
 import { encodeBundle } from '@modelbundle/core';
-import { expectCode } from '@modelbundle/test-utils';
+import { expectCode } from '@modelbundle/testing';
 import { bundleToModel, ensureBackend, modelToBundle, type TfjsPtype, tfjsPredictor } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';

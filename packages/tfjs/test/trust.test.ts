@@ -2,6 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, createRegistry, draftHeader, encodeBundle, generateKeyPair, type KeyInput, signBundle } from '@modelbundle/core';
+import { expectCode } from '@modelbundle/testing';
 import { bundleIOHandler, bundleToArtifacts, bundleToModel, ensureBackend, modelToBundle, tfjsPlugin } from '@modelbundle/tfjs';
 import { bundleFile, registerBundleScheme } from '@modelbundle/tfjs/node';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -71,9 +72,7 @@ describe('trustedKeys on every tfjs loader', () => {
   it('bundleToModel refuses a bundle of another kind, naming it', async () => {
     const serializer = { kind: 'test.other', version: '1.0.0', reads: '^1.0.0', canBundle: () => true, bundle: () => ({}), unbundle: () => null };
     const other = encodeBundle(await createBundle(draftHeader(serializer, {})));
-    const error = await bundleToModel(other).catch((e: unknown) => e as Error & { code?: string });
-    expect((error as { code?: string }).code).toBe('UNKNOWN_KIND');
-    expect((error as Error).message).toContain('"test.other"');
+    await expectCode(bundleToModel(other), 'UNKNOWN_KIND', '"test.other"');
   });
 });
 

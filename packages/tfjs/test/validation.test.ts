@@ -1,5 +1,5 @@
-import { type Bundle, createBundle, encodeBundle, type HeaderDraft } from '@modelbundle/core';
-import { expectCode } from '@modelbundle/test-utils';
+import { type Bundle, createBundle, type ErrorCode, encodeBundle, type HeaderDraft } from '@modelbundle/core';
+import { expectCode } from '@modelbundle/testing';
 import { bundleToModel, ensureBackend, modelToBundle } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -24,7 +24,7 @@ async function altered(edit: (payload: Payload, sections: Map<string, Uint8Array
   return encodeBundle(await createBundle({ ...(draft as HeaderDraft), payload }, sections));
 }
 
-const cases: [string, (p: Payload, s: Map<string, Uint8Array>) => void, string, string][] = [
+const cases: [string, (p: Payload, s: Map<string, Uint8Array>) => void, ErrorCode, string][] = [
   [
     'a section shorter than its shape needs',
     (p) => {

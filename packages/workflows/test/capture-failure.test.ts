@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import v8 from 'node:v8';
-import { createRegistry, isModelBundleError } from '@modelbundle/core';
+import { createRegistry } from '@modelbundle/core';
+import { expectCode } from '@modelbundle/testing';
 import { CAPTURE_FAILED_WARNING, type FittedWorkflow, fit, liveModelOf, predict, sequentialSpec, workflowsPlugin } from '@modelbundle/workflows';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -71,9 +72,7 @@ describe('capture failure: a model that cannot be serialized at fit time', () =>
 
   it('predict on a copy fails with MODEL_NOT_CAPTURED saying why and how to fix it', async () => {
     const copy = structuredClone(workflow);
-    const error = await predict(copy, rows).catch((e: unknown) => e);
-    expect(isModelBundleError(error, 'MODEL_NOT_CAPTURED')).toBe(true);
-    const message = (error as Error).message;
+    const { message } = await expectCode(predict(copy, rows), 'MODEL_NOT_CAPTURED');
     expect(message).toContain('not captured at fit time');
     expect(message).toContain('WorkflowsTestDoubler');
     expect(message).toContain('tf.serialization.registerClass');
@@ -103,11 +102,7 @@ try {
   });
 
   it('bundling it fails with MODEL_NOT_CAPTURED instead of writing a bundle nobody could load', async () => {
-    const error = await createRegistry({ autoload: false })
-      .registerPlugin(workflowsPlugin)
-      .bundle(workflow)
-      .catch((e: unknown) => e);
-    expect(isModelBundleError(error, 'MODEL_NOT_CAPTURED')).toBe(true);
+    await expectCode(createRegistry({ autoload: false }).registerPlugin(workflowsPlugin).bundle(workflow), 'MODEL_NOT_CAPTURED');
   });
 
   it('the documented fix works: with the class registered, fit captures the bytes and copies predict', async () => {

@@ -1,4 +1,4 @@
-import { testSerializer } from '@modelbundle/test-utils';
+import { testSerializer } from '@modelbundle/testing';
 import { ensureBackend } from '@modelbundle/tfjs';
 import { type FittedWorkflowData, fit, fittedWorkflowSerializer, predict } from '@modelbundle/workflows';
 import { OUTCOME, penguins, tinySpec } from './helpers.js';

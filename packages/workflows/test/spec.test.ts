@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isModelBundleError } from '@modelbundle/core';
+import { expectCode } from '@modelbundle/testing';
 import { ensureBackend } from '@modelbundle/tfjs';
 import { fit, functionalSpec, listBlocks, predict, registerBlock, sequentialSpec, WORKFLOWS_VERSION } from '@modelbundle/workflows';
 import * as tfl from '@tensorflow/tfjs-layers';
@@ -8,15 +8,6 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../src/spec/build.js';
 import { assertSpec, isPlainData } from '../src/spec/validate.js';
 import { PACKAGE_DIR, penguins } from './helpers.js';
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (error) {
-    return isModelBundleError(error) ? `${error.code}: ${error.message}` : String(error);
-  }
-  return undefined;
-}
 
 beforeAll(() => ensureBackend());
 
@@ -64,34 +55,41 @@ describe('model specs are plain data plus builder code', () => {
     b.dispose();
   });
 
-  it('rejects bad specs with one INVALID_ARGUMENT listing every problem', () => {
-    const message = codeOf(() =>
-      assertSpec({ type: 'sequential', mode: 'clustering', blocks: [{ block: 'dense', repeat: 0 }, { nope: 1 }], fit: { epochs: -1, validationSplit: 2 } }),
+  it('rejects bad specs with one INVALID_ARGUMENT listing every problem', async () => {
+    const { message } = await expectCode(
+      () =>
+        assertSpec({ type: 'sequential', mode: 'clustering', blocks: [{ block: 'dense', repeat: 0 }, { nope: 1 }], fit: { epochs: -1, validationSplit: 2 } }),
+      'INVALID_ARGUMENT',
     );
-    expect(message).toMatch(/^INVALID_ARGUMENT/);
     expect(message).toContain('mode is "clustering"');
     expect(message).toContain('blocks[0].repeat is 0');
     expect(message).toContain('blocks[1].block must be a block name');
     expect(message).toContain('fit.epochs is -1');
     expect(message).toContain('fit.validationSplit is 2');
-    expect(codeOf(() => assertSpec(null))).toMatch(/^INVALID_ARGUMENT/);
-    expect(codeOf(() => assertSpec({ type: 'sequential', mode: 'regression', blocks: [{ block: 'dense', args: { activation: () => 1 } }] }))).toContain(
+    await expectCode(() => assertSpec(null), 'INVALID_ARGUMENT');
+    await expectCode(
+      () => assertSpec({ type: 'sequential', mode: 'regression', blocks: [{ block: 'dense', args: { activation: () => 1 } }] }),
+      'INVALID_ARGUMENT',
       'plain data',
     );
   });
 
-  it('rejects graphs with unknown inputs, a missing output, a reserved name or a cycle', () => {
-    const cycle = codeOf(() =>
-      functionalSpec({
-        mode: 'regression',
-        nodes: { a: { block: 'dense', inputs: ['b'] }, b: { block: 'dense', inputs: ['a'] }, c: { block: 'dense', inputs: ['ghost'] } },
-        output: 'z',
-      }),
+  it('rejects graphs with unknown inputs, a missing output, a reserved name or a cycle', async () => {
+    const { message: cycle } = await expectCode(
+      () =>
+        functionalSpec({
+          mode: 'regression',
+          nodes: { a: { block: 'dense', inputs: ['b'] }, b: { block: 'dense', inputs: ['a'] }, c: { block: 'dense', inputs: ['ghost'] } },
+          output: 'z',
+        }),
+      'INVALID_ARGUMENT',
     );
     expect(cycle).toContain('the graph has a cycle: a -> b -> a');
     expect(cycle).toContain('nodes.c.inputs names "ghost"');
     expect(cycle).toContain('output is "z"');
-    expect(codeOf(() => functionalSpec({ mode: 'regression', nodes: { input: { block: 'dense', inputs: ['input'] } }, output: 'input' }))).toContain(
+    await expectCode(
+      () => functionalSpec({ mode: 'regression', nodes: { input: { block: 'dense', inputs: ['input'] } }, output: 'input' }),
+      'INVALID_ARGUMENT',
       'reserved',
     );
   });
@@ -99,14 +97,12 @@ describe('model specs are plain data plus builder code', () => {
   it('unknown blocks fail at fit with the names that are known; registered blocks work by name', async () => {
     const data = (await penguins()).slice(0, 40);
     const spec = sequentialSpec({ mode: 'classification', blocks: [{ block: 'tinyDense', args: { width: 3 } }], fit: { epochs: 1 } });
-    const error = await fit(spec, data, { outcome: 'Island' }).catch((e: unknown) => e);
-    expect(isModelBundleError(error, 'INVALID_ARGUMENT')).toBe(true);
-    expect((error as Error).message).toContain('registerBlock("tinyDense"');
+    await expectCode(fit(spec, data, { outcome: 'Island' }), 'INVALID_ARGUMENT', 'registerBlock("tinyDense"');
     registerBlock('tinyDense', (args, c) => tfl.layers.dense({ units: args.width as number, name: c.name() }));
     expect(listBlocks()).toContain('tinyDense');
     const fitted = await fit(spec, data, { outcome: 'Island' });
     expect(fitted.spec).toEqual(spec);
-    expect(codeOf(() => registerBlock('dense', () => tfl.layers.dense({ units: 1 })))).toContain('built-in');
+    await expectCode(() => registerBlock('dense', () => tfl.layers.dense({ units: 1 })), 'INVALID_ARGUMENT', 'built-in');
   });
 
   it('learns input width and class count from the data, and training history per epoch', async () => {

@@ -1,4 +1,4 @@
-import type { Header } from '@modelbundle/core';
+import type { ErrorCode, Header } from '@modelbundle/core';
 
 /**
  * The regions a flip of `byte` may be reported in. A length or digest field
@@ -22,4 +22,4 @@ export function damagedRegions(byte: number, header: Header, headerLength: numbe
 }
 
 /** Every error code a damaged bundle may be reported with. */
-export const DAMAGE_CODES = ['NOT_A_BUNDLE', 'UNSUPPORTED_FORMAT', 'TRUNCATED', 'CORRUPT', 'MALFORMED', 'LIMIT_EXCEEDED', 'SIGNATURE_INVALID'];
+export const DAMAGE_CODES: ErrorCode[] = ['NOT_A_BUNDLE', 'UNSUPPORTED_FORMAT', 'TRUNCATED', 'CORRUPT', 'MALFORMED', 'LIMIT_EXCEEDED', 'SIGNATURE_INVALID'];

@@ -102,6 +102,13 @@ function parseModelJson(bytes: Uint8Array, path: string): tf.io.ModelJSON {
       `${path} is not a tfjs layers model.json: it needs a modelTopology object and a weightsManifest list of { paths, weights }. Graph models are not supported.`,
     );
   }
+  const topology = m.modelTopology as { keras_version?: unknown };
+  if (typeof topology.keras_version === 'string' && Number.parseInt(topology.keras_version, 10) >= 3) {
+    throw new ModelBundleError(
+      'UNSUPPORTED_PAYLOAD',
+      `${path} holds a Keras ${topology.keras_version} model, whose topology tfjs-layers cannot read (batch_shape, module wrappers, DTypePolicy). Import the folder with importKeras from @modelbundle/keras/node (or \`modelbundle import\`), which translates it.`,
+    );
+  }
   if (m.format !== undefined && m.format !== 'layers-model') {
     throw new ModelBundleError('SERIALIZATION_FAILED', `${path} holds a "${m.format}"; only tfjs layers models can be bundled.`);
   }

@@ -16,6 +16,40 @@ import {
 import { inspectFile, readBundle, writeBundle } from '@modelbundle/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { corruptLargestSection } from './bytes.js';
+import { expectCode } from './expect-code.js';
+
+/**
+ * What a serializer can do, which decides which checks apply. A check that
+ * does not apply is reported as skipped, never as passed.
+ */
+export interface SerializerCapabilities {
+  /** It offers a predictor (default: whether `serializer.predictor` is defined). Its check needs `predictRows`. */
+  predictor?: boolean;
+  /** Its bundles carry section bytes, so damage to them can be detected (default true). */
+  sections?: boolean;
+  /** A restored value bundles again to the very same bytes (default true). */
+  rebundleIdentical?: boolean;
+}
+
+/** What a serializer's own tests (see `additionalTests`) get from the suite, once its `beforeAll` ran. */
+export interface ConformanceContext<T> {
+  /** The serializer under test. */
+  readonly serializer: Serializer<T>;
+  /** A fresh registry with only the plugin under test registered, autoload off. */
+  registry(): Registry;
+  /** The options every bundle of the suite is made with (fixed `created` and metadata). */
+  readonly bundleOptions: BundleOptions;
+  /** The value the suite bundled. */
+  readonly value: T;
+  /** Its encoded bundle. */
+  readonly bytes: Uint8Array;
+  /** A scratch folder, removed after the suite. */
+  readonly dir: string;
+  /** A fresh value from `makeValue`, disposed after the suite. */
+  make(): Promise<T>;
+  /** Hands a value (for example a restored one) to the suite, which disposes it at the end. */
+  keep(value: T): T;
+}
 
 /** What {@link testSerializer} needs to know about one serializer. */
 export interface SerializerConformanceOptions<T> {
@@ -33,12 +67,14 @@ export interface SerializerConformanceOptions<T> {
   dispose?: (value: T) => unknown;
   /** Values of other kinds that `canBundle` must refuse, added to a built-in list (a function runs after `setup`). */
   foreignValues?: unknown[] | (() => unknown[] | Promise<unknown[]>);
-  /** Input rows for the predictor check, when the serializer offers a predictor. */
-  predictRows?: readonly Record<string, unknown>[];
+  /** Input rows for the predictor check, as the serializer's ptype describes them (objects or arrays). */
+  predictRows?: readonly unknown[];
   /** Runs before the suite (e.g. choosing a backend, registering classes). */
   setup?: () => void | Promise<void>;
-  /** Whether bundling a restored value again gives identical bytes (default true). */
-  rebundleIdentical?: boolean;
+  /** What the serializer can do; the checks that do not apply are skipped. */
+  capabilities?: SerializerCapabilities;
+  /** Declares the serializer's own tests inside the suite's `describe` block, with the suite's context. */
+  additionalTests?: (context: ConformanceContext<T>) => void;
 }
 
 const CREATED = '2024-01-02T03:04:05.000Z';
@@ -51,26 +87,49 @@ const BUILTIN_FOREIGN: unknown[] = [null, undefined, 0, 42, 'text', true, {}, []
  * and files, byte-for-byte determinism, refusal of foreign values, damage
  * detection, header-only inspection, payload version and unknown-kind
  * errors, and the predictor's row count. Call it at the top level of a test
- * file; it declares its own `describe` block.
+ * file; it declares its own `describe` block. Checks that the serializer's
+ * {@link SerializerCapabilities} rule out are reported as skipped.
  */
 export function testSerializer<T>(options: SerializerConformanceOptions<T>): void {
   const serializer = pickSerializer(options);
   const plugin: ModelBundlePlugin = options.plugin ?? { name: options.name, serializers: [serializer] };
   const registry = (): Registry => createRegistry({ autoload: false }).registerPlugin(plugin);
   const bundleOptions: BundleOptions = { kind: serializer.kind, created: CREATED, metadata: METADATA };
-  const owned: T[] = [];
-  const make = async (): Promise<T> => {
-    const value = await options.makeValue();
-    owned.push(value);
-    return value;
+  const can = {
+    predictor: options.capabilities?.predictor ?? serializer.predictor !== undefined,
+    sections: options.capabilities?.sections ?? true,
+    rebundleIdentical: options.capabilities?.rebundleIdentical ?? true,
   };
+  const owned: T[] = [];
   const keep = (value: T): T => {
     owned.push(value);
     return value;
   };
+  const make = async (): Promise<T> => keep(await options.makeValue());
   let dir = '';
   let value: T;
   let bytes: Uint8Array;
+  let ready = false;
+  const once = <V>(what: string, get: () => V): V => {
+    if (!ready) throw new Error(`testSerializer("${options.name}"): context.${what} is there once the suite's beforeAll ran; read it inside a test or hook.`);
+    return get();
+  };
+  const context: ConformanceContext<T> = {
+    serializer,
+    registry,
+    bundleOptions,
+    make,
+    keep,
+    get value() {
+      return once('value', () => value);
+    },
+    get bytes() {
+      return once('bytes', () => bytes);
+    },
+    get dir() {
+      return once('dir', () => dir);
+    },
+  };
 
   describe(`${options.name} (serializer conformance: ${serializer.kind})`, () => {
     beforeAll(async () => {
@@ -78,6 +137,7 @@ export function testSerializer<T>(options: SerializerConformanceOptions<T>): voi
       dir = await mkdtemp(join(tmpdir(), 'mbnd-conformance-'));
       value = await make();
       bytes = encodeBundle(await registry().bundle(value, bundleOptions));
+      ready = true;
     });
     afterAll(async () => {
       for (const v of owned.splice(0)) await options.dispose?.(v);
@@ -97,24 +157,28 @@ export function testSerializer<T>(options: SerializerConformanceOptions<T>): voi
 
     it('round-trips through bytes', async () => {
       const restored = keep(await registry().unbundle<T>(bytes));
-      expect(await options.equals(value, restored)).toBe(true);
+      expect(await options.equals(value, restored), 'equals(original, restored)').toBe(true);
     });
 
     it('round-trips through a file', async () => {
       const path = join(dir, 'value.mbnd');
       await writeBundle(path, await registry().bundle(value, bundleOptions));
       const restored = keep(await registry().unbundle<T>(await readBundle(path)));
-      expect(await options.equals(value, restored)).toBe(true);
+      expect(await options.equals(value, restored), 'equals(original, restored from a file)').toBe(true);
     });
 
     it('writes identical bytes for the same value and creation time', async () => {
       const again = encodeBundle(await registry().bundle(value, bundleOptions));
-      expect(Buffer.from(again).equals(Buffer.from(bytes))).toBe(true);
-      if (options.rebundleIdentical !== false) {
-        const restored = keep(await registry().unbundle<T>(bytes));
-        const rebundled = encodeBundle(await registry().bundle(restored, bundleOptions));
-        expect(Buffer.from(rebundled).equals(Buffer.from(bytes))).toBe(true);
-      }
+      expect(Buffer.from(again).equals(Buffer.from(bytes)), 'a second bundle of the same value has the same bytes').toBe(true);
+    });
+
+    it.skipIf(!can.rebundleIdentical)('writes identical bytes for a restored value bundled again', async () => {
+      const restored = keep(await registry().unbundle<T>(bytes));
+      const rebundled = encodeBundle(await registry().bundle(restored, bundleOptions));
+      expect(
+        Buffer.from(rebundled).equals(Buffer.from(bytes)),
+        'the restored value bundles to the original bytes (declare capabilities.rebundleIdentical: false if it cannot)',
+      ).toBe(true);
     });
 
     it('records kind, serializer, creation time and metadata in the header', async () => {
@@ -137,9 +201,9 @@ export function testSerializer<T>(options: SerializerConformanceOptions<T>): voi
       expect(fromFile.bytesRead).toBe(128 + full.headerLength);
     });
 
-    it('detects a damaged section as CORRUPT', async () => {
+    it.skipIf(!can.sections)('detects a damaged section as CORRUPT', async () => {
       const damaged = await corruptLargestSection(bytes);
-      if (!damaged) return; // a value with no section bytes has nothing to damage
+      if (!damaged) expect.fail('the bundle has no non-empty section to damage; declare capabilities.sections: false if values of this kind carry none');
       await expectCode(registry().unbundle(damaged.bytes), 'CORRUPT', damaged.section);
     });
 
@@ -156,16 +220,17 @@ export function testSerializer<T>(options: SerializerConformanceOptions<T>): voi
       await expectCode(empty.unbundle(bytes), 'UNKNOWN_KIND', serializer.kind);
     });
 
-    it('gives a predictor that returns one row per input row', async () => {
-      if (!serializer.predictor || !options.predictRows) return;
+    it.skipIf(!can.predictor)('gives a predictor that returns one row per input row', async () => {
+      if (!serializer.predictor) expect.fail(`capabilities.predictor is true, but serializer ${serializer.kind} has no predictor`);
       const rows = options.predictRows;
+      if (!rows || rows.length === 0) expect.fail(`serializer ${serializer.kind} has a predictor: give predictRows (input rows its ptype accepts)`);
       const restored = keep(await registry().unbundle<T>(bytes));
       const original = serializer.predictor(value);
       const again = serializer.predictor(restored);
-      expect(original.ptype).toBeDefined();
+      expect(original.ptype, 'predictor.ptype').toBeDefined();
       const predicted = await original.predict(rows);
       expect(predicted).toHaveLength(rows.length);
-      expect(await again.predict(rows)).toEqual(predicted);
+      expect(await again.predict(rows), 'the restored value predicts the same').toEqual(predicted);
       // No rows: either no predictions or INVALID_INPUT, never a crash.
       const empty = await original.predict([]).then(
         (r) => r,
@@ -179,6 +244,8 @@ export function testSerializer<T>(options: SerializerConformanceOptions<T>): voi
       const other = await make();
       expect(serializer.canBundle(other)).toBe(true);
     });
+
+    options.additionalTests?.(context);
   });
 }
 
@@ -186,17 +253,6 @@ function pickSerializer<T>(options: SerializerConformanceOptions<T>): Serializer
   const found = options.serializer ?? options.plugin?.serializers.find((s) => options.kind === undefined || s.kind === options.kind);
   if (!found) throw new Error(`testSerializer("${options.name}"): give a serializer, or a plugin${options.kind ? ` with kind "${options.kind}"` : ''}.`);
   return found as Serializer<T>;
-}
-
-/** Expects `promise` to reject with a ModelBundleError of `code` whose message mentions `mention`. */
-export async function expectCode(promise: Promise<unknown>, code: string, mention?: string): Promise<void> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(isModelBundleError(error), `expected a ModelBundleError ${code}, got ${String(error)}`).toBe(true);
-  expect((error as { code: string }).code).toBe(code);
-  if (mention) expect((error as Error).message).toContain(mention);
 }
 
 function describeValue(value: unknown): string {

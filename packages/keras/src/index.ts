@@ -1,0 +1,11 @@
+export { type KerasSourceSummary, type KerasToBundleOptions, kerasArtifacts, kerasToBundle, readKerasSource } from './import.js';
+export { KerasGRU, KerasGRUCell } from './layers/gru.js';
+export { KERAS_CLASS_NAMES, registerKerasLayers } from './layers/register.js';
+export { KerasSubtract } from './layers/subtract.js';
+export { DEFAULT_LIMITS, type KerasLimits } from './limits.js';
+export { detectKerasFormat, type KerasFileFormat } from './read/detect.js';
+export type { KerasSource, KerasSourceFormat } from './read/sources.js';
+export { SUPPORTED_ACTIVATIONS } from './translate/activations.js';
+export { refusedLayers, supportedLayers } from './translate/layers.js';
+export { type TranslatedModel, translateTopology } from './translate/topology.js';
+export { KERAS_PLUGIN_VERSION } from './version.js';

@@ -1,2 +1,0 @@
-export { corruptLargestSection, sectionOffsets } from './bytes.js';
-export { expectCode, type SerializerConformanceOptions, testSerializer } from './conformance.js';
