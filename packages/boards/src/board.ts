@@ -1,6 +1,9 @@
+import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { type Bundle, type Inspection, inspect, isModelBundleError, type KeyInput, ModelBundleError, verifySignature } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
 import { BundleCache } from './cache.js';
@@ -171,8 +174,8 @@ export class Board {
         file = join(scratch, 'model.mbnd');
         await writeBundle(file, source);
       }
-      const bundle = await readBundle(file); // verifies every digest: nothing damaged is published
-      const digest = Buffer.from(bundle.headerDigest).toString('hex');
+      const { inspection } = await verifyFile(file); // every digest: nothing damaged is published
+      const digest = inspection.headerDigest;
       const total = (await stat(file)).size;
       let version = versionId(this.nextTime(), digest);
       if (!options.force) {
@@ -197,8 +200,8 @@ export class Board {
         written: versionTime(version).toISOString(),
         headerDigest: digest,
         size: total,
-        kind: bundle.header.kind,
-        signed: bundle.signature !== undefined,
+        kind: inspection.header.kind,
+        signed: inspection.signed,
         metadata: options.metadata ?? {},
       };
       await put(metaKey(name, version), { bytes: json(record) }, { ifAbsent: true });
@@ -517,6 +520,24 @@ export class Board {
     if (!del) throw readOnly('delete from', this.location);
     return del;
   }
+}
+
+/** Streams a bundle file through a {@link VerifyingStream}: every digest checked, nothing held in memory. */
+async function verifyFile(file: string) {
+  const verifier = new VerifyingStream();
+  try {
+    await pipeline(
+      createReadStream(file, { highWaterMark: 1024 * 1024 }),
+      verifier,
+      new Writable({
+        write: (_chunk, _encoding, done) => done(),
+      }),
+    );
+  } catch (e) {
+    if (isModelBundleError(e)) throw new ModelBundleError(e.code, `${file}: ${e.message}`, { cause: e, details: { ...e.details, path: file } });
+    throw new ModelBundleError('IO_ERROR', `Could not read ${file}: ${(e as Error).message}. Check the path.`, { cause: e, details: { path: file } });
+  }
+  return verifier.verified;
 }
 
 function isAlive(pid: number): boolean {

@@ -1,4 +1,4 @@
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { type Board, BundleCache } from '@modelbundle/boards';
 import { encodeBundle, exportPublicKey, generateKeyPair, isModelBundleError, signBundle } from '@modelbundle/core';
 import { readBundle } from '@modelbundle/core/node';
@@ -167,6 +167,13 @@ export function describeBoard(label: string, factory: BoardFactory): void {
         const { version } = await board.write('fromfile', file);
         const read = await board.read('fromfile', version);
         expect(await readFile(read.path)).toEqual(await readFile(file));
+        // A damaged file is refused before anything is uploaded.
+        const damaged = encodeBundle(await makeBundle(61));
+        damaged[damaged.length - 1] = (damaged[damaged.length - 1] as number) ^ 1;
+        await writeFile(`${dir}/bad.mbnd`, damaged);
+        expect((await rejection(board.write('damaged', `${dir}/bad.mbnd`))).code).toBe('CORRUPT');
+        expect((await rejection(board.write('damaged', `${dir}/missing.mbnd`))).code).toBe('IO_ERROR');
+        expect(await board.list()).not.toContain('damaged');
       } finally {
         await done();
       }
