@@ -146,7 +146,7 @@ start() {
   fsid=$(awk '/^fsid/ {print $3}' "$CONF")
   monmaptool --create --clobber --fsid "$fsid" --addv a "[v1:127.0.0.1:$MON_PORT]" "$DIR/monmap" >/dev/null
   ceph-mon --conf "$CONF" --mkfs -i a --monmap "$DIR/monmap" --keyring "$DIR/mon.keyring"
-  ceph-mon --conf "$CONF" -i a 2>>"$DIR/log/daemons.err"
+  ceph-mon --conf "$CONF" -i a 2>>"$DIR/log/daemons.err" 9>&-
   # One OSD on memstore.
   local uuid id
   uuid=$(uuidgen)
@@ -156,10 +156,10 @@ start() {
   ceph_ auth add osd.0 osd 'allow *' mon 'allow profile osd' -i "$DIR/osd/keyring" 2>/dev/null
   ceph-osd --conf "$CONF" -i 0 --mkfs --osd-uuid "$uuid" --no-mon-config 2>"$DIR/log/osd-mkfs.err" >/dev/null ||
     { cat "$DIR/log/osd-mkfs.err" >&2; exit 1; }
-  ceph-osd --conf "$CONF" -i 0 2>>"$DIR/log/daemons.err"
+  ceph-osd --conf "$CONF" -i 0 2>>"$DIR/log/daemons.err" 9>&-
   # The gateway, with its own cephx identity.
   ceph_ auth get-or-create client.rgw.a mon 'allow rw' osd 'allow rwx' >"$DIR/rgw.keyring"
-  radosgw --conf "$CONF" -n client.rgw.a 2>>"$DIR/log/daemons.err"
+  radosgw --conf "$CONF" -n client.rgw.a 2>>"$DIR/log/daemons.err" 9>&-
   local deadline=$((SECONDS + 120))
   until gateway_up; do
     local rgw_pid
@@ -202,6 +202,13 @@ stop() {
   if [ "$quiet" = quiet_keep_logs ]; then rm -rf "$DIR/mon" "$DIR/osd" "$DIR/env"; else rm -rf "$DIR"; fi
   [ -n "$quiet" ] || log "stopped $stopped daemons"
 }
+
+# One start or stop at a time: test processes that start the store in parallel wait for the first.
+# (The daemons are started without this descriptor, so they never hold the lock.)
+if command -v flock >/dev/null; then
+  exec 9>"${DIR%/}.lock"
+  flock 9
+fi
 
 case "${1:-}" in
   start) trap 'fail "a start-up step failed (line $LINENO)"' ERR; start ;;
