@@ -3,7 +3,7 @@
 //   node bench/run.js            full run (the record; writes bench/results/full.json)
 //   node bench/run.js --quick    CI smoke: small workloads, few runs (or BENCH_QUICK=1)
 //   node bench/run.js --scale    the > 4 GiB scale test alone (needs ~14 GiB free RAM and disk)
-// Options: --only=save-load,rss,inspect,predict,keras,serve  --workloads=mlp-1m,lstm  --runs=N  --backend=cpu|wasm  --out=path  --record
+// Options: --only=save-load,rss,load-rss,inspect,predict,keras,serve  --workloads=mlp-1m,lstm  --runs=N  --backend=cpu|wasm  --out=path  --record
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,7 +14,7 @@ import { writeReport } from './lib/report.js';
 import { inspectSizes } from './suites/inspect.js';
 import { kerasSuite } from './suites/keras.js';
 import { predictSuite } from './suites/predict.js';
-import { rssSuite } from './suites/rss.js';
+import { loadRssSuite, rssSuite } from './suites/rss.js';
 import { saveLoad } from './suites/save-load.js';
 import { scaleSuite } from './suites/scale.js';
 import { serveSuite } from './suites/serve.js';
@@ -52,6 +52,10 @@ if (want('rss')) {
   log('peak RSS while saving (child processes)');
   result.suites.rss = await rssSuite({ quick, backend });
 }
+if (want('load-rss')) {
+  log('peak RSS while loading (child processes)');
+  result.suites.loadRss = await loadRssSuite({ quick, backend });
+}
 if (want('inspect')) {
   log('inspect vs file size');
   result.suites.inspect = await inspectSizes({ quick, runs: Math.max(runs, 9) });
@@ -75,7 +79,11 @@ if (want('scale')) {
 result.finished = new Date().toISOString();
 result.machine.loadavgAtEnd = machine().loadavg;
 
-const out = String(args.out ?? (mode === 'quick' && !args.record ? join(here, 'results/tmp/quick.json') : join(here, `results/${mode}.json`)));
+// The record keeps one file per backend: full.json (cpu) and full-wasm.json.
+const suffix = backend === 'cpu' ? '' : `-${backend}`;
+const out = String(
+  args.out ?? (mode === 'quick' && !args.record ? join(here, `results/tmp/quick${suffix}.json`) : join(here, `results/${mode}${suffix}.json`)),
+);
 await mkdir(dirname(out), { recursive: true });
 await writeFile(out, `${JSON.stringify(result, null, 2)}\n`);
 log(`results: ${out}`);

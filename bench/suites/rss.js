@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const child = fileURLToPath(new URL('../children/save-rss.js', import.meta.url));
+const loadChild = fileURLToPath(new URL('../children/load-rss.js', import.meta.url));
 const run = promisify(execFile);
 
 /** Runs one save in a child process and returns its memory record. */
@@ -35,6 +36,38 @@ export async function rssSuite({ quick, backend }) {
   const rows = [];
   for (const workload of quick ? ['mlp-10m'] : ['mlp-10m', 'mlp-100m']) {
     for (const contender of ['ours', 'tfjs', 'floor']) rows.push(await saveInChild(workload, contender, backend));
+  }
+  return rows;
+}
+
+/**
+ * Peak RSS while loading, each load alone in a fresh process, from files
+ * written by a save in another one. "Extra" is the peak above the RSS
+ * before loading and above the weights themselves (the loaded model):
+ * target <= 1.1x the largest tensor, i.e. no second copy of the weights.
+ */
+export async function loadRssSuite({ quick, backend }) {
+  const rows = [];
+  for (const workload of quick ? ['mlp-10m'] : ['mlp-10m', 'mlp-100m']) {
+    const dir = await mkdtemp(join(tmpdir(), 'modelbundle-bench-'));
+    try {
+      await saveInChild(workload, 'ours', backend, dir);
+      await saveInChild(workload, 'tfjs', backend, dir);
+      for (const contender of ['ours', 'tfjs']) {
+        const { stdout } = await run(process.execPath, [loadChild, contender, dir, backend], { maxBuffer: 1 << 20 });
+        const r = JSON.parse(stdout.trim().split('\n').at(-1));
+        const extra = r.peakRss - r.rssBefore - (r.weightBytes ?? 0);
+        rows.push({
+          workload,
+          ...r,
+          extraOverModel: extra,
+          extraInLargestTensors: Number((extra / r.largestTensorBytes).toFixed(2)),
+          target: { allowed: 1.1 * r.largestTensorBytes, met: !r.error && extra <= 1.1 * r.largestTensorBytes },
+        });
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   }
   return rows;
 }

@@ -76,7 +76,7 @@ describe('inspectFile', () => {
 });
 
 describe('readBundle', () => {
-  it('reads each section into its own aligned buffer', async () => {
+  it('reads each section as a 64-byte-aligned view, small neighbours sharing one buffer', async () => {
     const bundle = await sample();
     const path = join(dir, 'm.mbnd');
     await writeBundle(path, bundle);
@@ -86,11 +86,38 @@ describe('readBundle', () => {
     for (const [name, data] of bundle.sections) {
       const section = read.sections.get(name) as Uint8Array;
       expect(same(section, data)).toBe(true);
-      expect(section.byteOffset).toBe(0);
-      expect(section.buffer.byteLength).toBe(data.length);
+      expect(section.byteOffset % 64).toBe(0);
+      expect(section.constructor).toBe(Uint8Array);
     }
-    // Distinct buffers: no section holds the whole file.
-    expect(read.sections.get('a')?.buffer).not.toBe(read.sections.get('b')?.buffer);
+  });
+
+  it('gives a large section a buffer of its own and reports progress up to the file size', async () => {
+    const big = new Uint8Array(20 * 1024 * 1024 + 3).map((_, i) => i % 251);
+    const bundle = await createBundle(draft(), [
+      ['small', Uint8Array.of(1, 2, 3)],
+      ['big', big],
+      ['tail', Uint8Array.of(9)],
+    ]);
+    const path = join(dir, 'big.mbnd');
+    await writeBundle(path, bundle);
+    const calls: [number, number][] = [];
+    const read = await readBundle(path, { onProgress: (done, total) => calls.push([done, total]) });
+    const section = read.sections.get('big') as Uint8Array;
+    expect(same(section, big)).toBe(true);
+    expect(section.byteOffset % 64).toBe(0);
+    expect(section.buffer).not.toBe(read.sections.get('small')?.buffer);
+    const size = (await stat(path)).size;
+    expect(calls.length).toBeGreaterThan(2); // the 20 MiB section is read in slices
+    expect(calls.every(([, total]) => total === size)).toBe(true);
+    expect(calls.at(-1)?.[0]).toBe(size);
+    expect(calls.every(([done], i) => i === 0 || done > (calls[i - 1] as [number, number])[0])).toBe(true);
+    // A damaged byte in the middle of the large section is found, with the slices hashed one by one.
+    const bytes = await readFile(path);
+    const at = bytes.length - 64 - 10 * 1024 * 1024;
+    bytes[at] = (bytes[at] as number) ^ 1;
+    await writeFile(path, bytes);
+    const error = await expectCode(() => readBundle(path), 'CORRUPT');
+    expect(error.details.region).toBe('section:big');
   });
 
   it('reads a bundle with no sections', async () => {
@@ -179,8 +206,31 @@ describe('writeBundle', () => {
     expect(calls.at(-1)).toEqual([size, size]);
     const steps = calls.map(([written], i) => written - (calls[i - 1]?.[0] ?? 0));
     expect(steps.every((step) => step > 0 && step <= 8 * 1024 * 1024)).toBe(true);
-    // prefix, header, padding, small, padding, then the 20 MiB section as 8 + 8 + 4 MiB
+    // Front to back, sections hashed while written: the header's place (zeros), small and its padding,
+    // then the 20 MiB section as 8 + 8 + 4 MiB; the prefix and header go over the zeros last.
     expect(steps.slice(-3)).toEqual([8 * 1024 * 1024, 8 * 1024 * 1024, 4 * 1024 * 1024]);
+    expect(steps[0]).toBeLessThan(64 * 1024);
+    // The same bytes as the bundle encoded in memory, whose digests are now filled in.
+    expect(same(await readFile(path), encodeBundle(bundle))).toBe(true);
+    expect((await readBundle(path)).header).toEqual(bundle.header);
+  });
+
+  it('hashes while writing: the file is byte for byte the bundle whose digests were computed first', async () => {
+    const sections: [string, Uint8Array][] = [
+      ['empty', new Uint8Array(0)],
+      ...Array.from({ length: 300 }, (_, i): [string, Uint8Array] => [`s/${i}`, pattern(1 + ((i * 37) % 500), i)]),
+      ['big', pattern(9 * 1024 * 1024 + 5, 7)],
+      ['last-empty', new Uint8Array(0)],
+    ];
+    const hashedWhileWriting = await createBundle(draft(), sections);
+    const hashedFirst = await createBundle(draft(), sections);
+    const expected = encodeBundle(hashedFirst); // reads its digests: computed now
+    const path = join(dir, 'hashing.mbnd');
+    await writeBundle(path, hashedWhileWriting);
+    expect(same(await readFile(path), expected)).toBe(true);
+    expect(toHex(hashedWhileWriting.headerDigest)).toBe(toHex(hashedFirst.headerDigest));
+    const read = await readBundle(path);
+    expect(read.header.sections.map((s) => s.sha256)).toEqual(hashedFirst.header.sections.map((s) => s.sha256));
   });
 
   it('replaces an existing file', async () => {

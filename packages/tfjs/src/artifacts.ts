@@ -100,14 +100,16 @@ function assertSerializableLayers(model: LayersModel): void {
 /**
  * Builds a model from validated artifacts with tfjs's own loader (training
  * config included), its initializers guarded by the weight specs, then loads
- * the model and optimizer weights.
+ * the model and optimizer weights: `weights` gives each weight's bytes, made
+ * into tensors one at a time (see {@link tensorsFromViews}); otherwise they
+ * are decoded from `artifacts.weightData` as tfjs's loader does (one copy per weight).
  */
-export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<LayersModel> {
+export async function modelFromArtifacts(artifacts: ModelArtifacts, weights?: WeightViews): Promise<LayersModel> {
   try {
     // A topology that lies about shapes fails here, before allocating.
     const model = await buildGuarded(artifacts);
     try {
-      await loadWeights(model, artifacts);
+      await loadWeights(model, artifacts, weights);
     } catch (cause) {
       model.dispose();
       throw cause;
@@ -126,11 +128,58 @@ export async function modelFromArtifacts(artifacts: ModelArtifacts): Promise<Lay
   }
 }
 
+/**
+ * Tensors viewing the given little-endian weight bytes, by weight name. On
+ * the cpu backend a tensor keeps the typed array it is given, so a weight
+ * whose bytes are 4-byte aligned (every section is 64-byte aligned) is not
+ * copied at all; wasm and webgl copy each weight once into their own memory.
+ * tfjs's own loader (`decodeWeights`) copies every weight first. The bytes
+ * must not change afterwards: the model may share them.
+ */
+export function tensorsFromViews(specs: readonly tf.io.WeightsManifestEntry[], bytes: WeightViews): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  try {
+    for (const [i, spec] of specs.entries()) out[spec.name] = tensorFromView(spec, bytes[i] as Uint8Array);
+  } catch (cause) {
+    tf.dispose(Object.values(out));
+    throw cause;
+  }
+  return out;
+}
+
+function tensorFromView(spec: tf.io.WeightsManifestEntry, bytes: Uint8Array): tf.Tensor {
+  const aligned = bytes.byteOffset % 4 === 0 ? bytes : bytes.slice();
+  switch (spec.dtype) {
+    case 'float32':
+      return tf.tensor(new Float32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4), spec.shape, 'float32');
+    case 'int32':
+      return tf.tensor(new Int32Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / 4), spec.shape, 'int32');
+    case 'bool':
+      return tf.tensor(bytes, spec.shape, 'bool');
+    default: {
+      // complex64 (and anything else tfjs adds): its own decoder, on a copy of this weight alone.
+      const decoded = tf.io.decodeWeights(bytes.slice().buffer as ArrayBuffer, [spec]);
+      return decoded[spec.name] as tf.Tensor;
+    }
+  }
+}
+
 /** Sets every model weight (strictly: each one the model has, no other) and the optimizer's state, as tfjs's loader does. */
-async function loadWeights(model: LayersModel, artifacts: ModelArtifacts): Promise<void> {
-  if (artifacts.weightData === undefined) return;
+async function loadWeights(model: LayersModel, artifacts: ModelArtifacts, weights?: WeightViews): Promise<void> {
+  if (!weights && artifacts.weightData === undefined) return;
   const specs = artifacts.weightSpecs ?? [];
-  const tensors = tf.io.decodeWeights(artifacts.weightData, specs);
+  if (weights && setOneByOne(model, specs, weights)) {
+    const optimizer = specs.flatMap((spec, i) => (spec.group === 'optimizer' ? [{ spec, bytes: weights[i] as Uint8Array }] : []));
+    if (optimizer.length === 0 || !model.optimizer) return;
+    const named = optimizer.map(({ spec, bytes }) => ({ name: spec.name, tensor: tensorFromView(spec, bytes) }));
+    try {
+      await model.optimizer.setWeights(named);
+    } finally {
+      tf.dispose(named.map((n) => n.tensor));
+    }
+    return;
+  }
+  const tensors = weights ? tensorsFromViews(specs, weights) : tf.io.decodeWeights(artifacts.weightData as tf.io.WeightData, specs);
   try {
     const modelWeights: tf.NamedTensorMap = {};
     const optimizerWeights: { name: string; tensor: tf.Tensor }[] = [];
@@ -139,9 +188,52 @@ async function loadWeights(model: LayersModel, artifacts: ModelArtifacts): Promi
       if (spec.group === 'optimizer') optimizerWeights.push({ name: spec.name, tensor });
       else modelWeights[spec.name] = tensor;
     }
+    // Each variable takes over its tensor's storage (Variable.assign keeps the data id): no copy here.
     model.loadWeights(modelWeights, true);
     if (model.optimizer && optimizerWeights.length > 0) await model.optimizer.setWeights(optimizerWeights);
   } finally {
     tf.dispose(Object.values(tensors));
   }
+}
+
+/** Each weight's little-endian bytes, in weight-spec order. */
+export type WeightViews = readonly Uint8Array[];
+
+/**
+ * Sets the model's weights one at a time when the specs name exactly the
+ * model's weights (as a bundle written by this package does), with the same
+ * shapes and dtypes: each tensor is made, handed to its variable and let go
+ * before the next is made, so a backend with its own heap (wasm) reuses the
+ * memory of the zeros each variable held instead of growing by the whole
+ * model. Returns false, having set nothing, when the names or shapes do not
+ * line up exactly; the caller then uses tfjs's own matching (`loadWeights`).
+ */
+function setOneByOne(model: LayersModel, specs: readonly tf.io.WeightsManifestEntry[], weights: WeightViews): boolean {
+  const variables = new Map<string, (typeof model.weights)[number]>();
+  for (const layer of model.layers) {
+    for (const variable of layer.weights) {
+      if (variables.has(variable.originalName)) return false;
+      variables.set(variable.originalName, variable);
+    }
+  }
+  const modelSpecs = specs.filter((spec) => spec.group !== 'optimizer');
+  if (modelSpecs.length !== variables.size) return false;
+  for (const spec of modelSpecs) {
+    const variable = variables.get(spec.name);
+    if (!variable || variable.dtype !== spec.dtype || variable.shape.length !== spec.shape.length || variable.shape.some((d, i) => d !== spec.shape[i]))
+      return false;
+  }
+  for (const [i, spec] of specs.entries()) {
+    if (spec.group === 'optimizer') continue;
+    const tensor = tensorFromView(spec, weights[i] as Uint8Array);
+    try {
+      // As tfjs's batchSetValue: write checks the shape, keeps the tensor's storage and applies the variable's constraint.
+      tf.tidy(() => {
+        (variables.get(spec.name) as (typeof model.weights)[number]).write(tensor);
+      });
+    } finally {
+      tensor.dispose();
+    }
+  }
+  return true;
 }

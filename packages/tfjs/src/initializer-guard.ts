@@ -19,6 +19,8 @@ interface Budget {
   largest: number;
   remaining: number;
   total: number;
+  /** Initializers resolved in this restore, by their JSON config: resolving one builds a throwaway layer, which a 200-weight model would otherwise do 200 times. */
+  resolved: Map<string, Initializer>;
 }
 
 /** Budgets of the restores in progress, by id: each restore has its own, deleted when it ends. */
@@ -46,8 +48,16 @@ class GuardedInitializer extends InitializerBase {
     this.#config = config;
     // A throwaway Dense resolves the identifier with tfjs's own rules (strings, class aliases, registered classes).
     // Naming it keeps tfjs's automatic layer-name counter untouched.
+    const cache = budgets.get(config.budget)?.resolved;
+    const key = JSON.stringify(config.original);
+    const known = cache?.get(key);
+    if (known) {
+      this.original = known;
+      return;
+    }
     const probe = tfl.layers.dense({ units: 1, name: 'modelbundle_initializer_probe', kernelInitializer: config.original as 'zeros' });
     this.original = (probe as unknown as { kernelInitializer: Initializer }).kernelInitializer;
+    cache?.set(key, this.original);
   }
 
   static fromConfig<T extends tf.serialization.Serializable>(cls: tf.serialization.SerializableConstructor<T>, config: tf.serialization.ConfigDict): T {
@@ -97,11 +107,15 @@ function registerGuard(): void {
   registered = true;
 }
 
+/** Per restore: each distinct layer config (name aside) to its full config as tfjs fills it in, or null when it cannot be made. */
+type DefaultsCache = Map<string, tf.serialization.ConfigDict | null>;
+
 /** `kernel_initializer` as tfjs writes it, or `kernelInitializer` as tfjs reads it after camel-casing keys. */
 const INITIALIZER_KEY = /(_i|I)nitializer$/;
 
 /** A copy of the topology with every initializer, defaults included, wrapped in a guard that draws on `budget`. */
 function guardTopology(topology: unknown, budget: number): unknown {
+  const defaults: DefaultsCache = new Map();
   const visit = (value: unknown, layer: string, depth: number): unknown => {
     if (value === null || typeof value !== 'object') return value;
     if (depth > MAX_TOPOLOGY_DEPTH) throw tooDeep();
@@ -114,7 +128,7 @@ function guardTopology(topology: unknown, budget: number): unknown {
     for (const [key, item] of Object.entries(record)) {
       if (INITIALIZER_KEY.test(key) && item !== null && item !== undefined) out[key] = guardConfig(item, budget, here, key);
       else if (key === 'config' && isClass)
-        out[key] = visit(withDefaultInitializers(record.class_name as string, item as Record<string, unknown>), here, depth + 1);
+        out[key] = visit(withDefaultInitializers(record.class_name as string, item as Record<string, unknown>, defaults), here, depth + 1);
       else out[key] = visit(item, here, depth + 1);
     }
     return out;
@@ -127,18 +141,26 @@ function guardTopology(topology: unknown, budget: number): unknown {
  * class's defaults: tfjs would otherwise use those defaults unguarded. The defaults come from a
  * layer of that class made from the config's plain values (a layer allocates nothing until built).
  */
-function withDefaultInitializers(className: string, config: Record<string, unknown>): Record<string, unknown> {
+function withDefaultInitializers(className: string, config: Record<string, unknown>, cache: DefaultsCache): Record<string, unknown> {
   const entry = tf.serialization.SerializationMap.getMap().classNameMap[className];
   if (!entry) return config;
   const [cls, fromConfig] = entry;
   // Containers build their layers when made; their layers' own configs are filled in one by one.
   if (!(cls.prototype instanceof tfl.layers.Layer) || cls.prototype instanceof tfl.LayersModel) return config;
-  let full: tf.serialization.ConfigDict;
-  try {
-    full = (fromConfig(cls, probeConfig(config)) as unknown as tfl.layers.Layer).getConfig();
-  } catch {
-    return config; // wrappers without their inner layer, or odd values: tfjs judges the real config itself
+  const probe = probeConfig(config);
+  // Layers that differ only by name have the same defaults: a 100-layer stack makes one probe layer per distinct config, not 100.
+  const { name: _name, ...unnamed } = probe;
+  const key = `${className} ${JSON.stringify(unnamed)}`;
+  let full = cache.get(key);
+  if (full === undefined) {
+    try {
+      full = (fromConfig(cls, probe) as unknown as tfl.layers.Layer).getConfig();
+    } catch {
+      full = null; // wrappers without their inner layer, or odd values: tfjs judges the real config itself
+    }
+    cache.set(key, full);
   }
+  if (full === null) return config;
   const filled = { ...config };
   for (const [key, value] of Object.entries(full)) {
     if (!INITIALIZER_KEY.test(key) || value === null || value === undefined) continue;
@@ -201,7 +223,7 @@ function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
     largest = Math.max(largest, count);
     total += count;
   }
-  return { largest, remaining: total, total };
+  return { largest, remaining: total, total, resolved: new Map() };
 }
 
 /**

@@ -11,6 +11,12 @@ export type WeightEntry = {
   dtype: WeightDtype;
   /** Name of the section holding the tensor's raw little-endian bytes. */
   section: string;
+  /**
+   * Where the tensor starts in its section, when the section holds several
+   * small tensors (payload 2.0): 0 for the first, then each one at the next
+   * multiple of 64 after the one before. Absent: the section is the tensor's alone.
+   */
+  offset?: number;
   /** `optimizer` for optimizer state (tfjs's weight group); absent for model weights. */
   group?: string;
 };
@@ -48,10 +54,14 @@ export function readPayload(payload: Record<string, unknown>, sections: Readonly
   if (typeof topology !== 'string' || !sections.has(topology)) {
     throw malformed(`payload.topology is ${JSON.stringify(topology)}; expected the name of a section that holds the model topology`);
   }
-  if (!Array.isArray(weights) || weights.length > sections.size) {
-    throw malformed(`payload.weights is not a list of at most ${sections.size} weight entries`);
+  // Each weight has a section of its own or a 64-byte slot in a shared one (zero-size tensors aside, which the header's own entry limit bounds).
+  const slots = [...sections.values()].reduce((sum, data) => sum + 1 + Math.floor(data.byteLength / 64), 0);
+  if (!Array.isArray(weights) || weights.length > slots) {
+    throw malformed(`payload.weights is not a list of at most ${slots} weight entries`);
   }
   const seen = new Set<string>();
+  /** Shared sections: where the last tensor read so far ends in each. */
+  const sharedEnds = new Map<string, number>();
   const entries = weights.map((raw, i): WeightEntry => {
     const w = raw as Partial<WeightEntry> | null;
     const where = `payload.weights[${i}]`;
@@ -61,11 +71,29 @@ export function readPayload(payload: Record<string, unknown>, sections: Readonly
     if (!isWeightDtype(w.dtype)) throw malformed(`${where} ("${w.name}") has dtype ${JSON.stringify(w.dtype)}; expected float32, int32, bool or complex64`);
     if (w.group !== undefined && typeof w.group !== 'string') throw malformed(`${where} ("${w.name}") has a non-string group`);
     const data = sections.get(w.section);
+    const expected = tensorByteLength(w.shape, w.dtype, `Weight "${w.name}"`);
+    if (w.offset !== undefined) {
+      // A shared section: tensors tile it in payload order, each at the next multiple of 64.
+      const end = sharedEnds.get(w.section);
+      const at = end === undefined ? 0 : Math.ceil(end / 64) * 64;
+      if (!data || w.section === topology || (end === undefined && seen.has(w.section))) {
+        throw malformed(`${where} ("${w.name}") names section "${w.section}", which is missing, is the topology or is used by another entry`);
+      }
+      if (w.offset !== at || at + expected > data.byteLength) {
+        throw new ModelBundleError(
+          'MALFORMED',
+          `Weight "${w.name}" (${expected} bytes) is at offset ${JSON.stringify(w.offset)} of section "${w.section}" (${data.byteLength} bytes), but the next weight there must start at ${at} and fit in the section. The bundle was written by a non-conforming writer or is damaged.`,
+          { details: { weight: w.name, section: w.section, expected: at, found: w.offset } },
+        );
+      }
+      seen.add(w.section);
+      sharedEnds.set(w.section, at + expected);
+      return { name: w.name, shape: w.shape as number[], dtype: w.dtype, section: w.section, offset: at, ...(w.group === undefined ? {} : { group: w.group }) };
+    }
     if (!data || w.section === topology || seen.has(w.section)) {
       throw malformed(`${where} ("${w.name}") names section "${w.section}", which is missing, is the topology or is used twice`);
     }
     seen.add(w.section);
-    const expected = tensorByteLength(w.shape, w.dtype, `Weight "${w.name}"`);
     if (expected !== data.byteLength) {
       throw new ModelBundleError(
         'MALFORMED',
@@ -75,6 +103,16 @@ export function readPayload(payload: Record<string, unknown>, sections: Readonly
     }
     return { name: w.name, shape: w.shape as number[], dtype: w.dtype, section: w.section, ...(w.group === undefined ? {} : { group: w.group }) };
   });
+  for (const [section, end] of sharedEnds) {
+    const length = (sections.get(section) as Uint8Array).byteLength;
+    if (end !== length) {
+      throw new ModelBundleError(
+        'MALFORMED',
+        `Section "${section}" holds ${length} bytes, but its weights end at byte ${end}: a shared weight section ends with its last weight. The bundle was written by a non-conforming writer or is damaged.`,
+        { details: { section, expected: end, found: length } },
+      );
+    }
+  }
   const state = readOptimizerState(payload.optimizerState, sections, seen);
   return { topology, weights: entries, optimizer: optimizer === true, ...(state ? { optimizerState: state } : {}) };
 }

@@ -76,9 +76,17 @@ export function partsFromArtifacts(
   const topologySection = `${prefix}topology.json`;
   const sections: [string, Uint8Array][] = [[topologySection, new TextEncoder().encode(JSON.stringify(doc))]];
   const weights: WeightEntry[] = [];
-  for (const [i, [spec, bytes]] of weightTensors(artifacts).entries()) {
-    const section = `${prefix}weights/${i}`;
-    weights.push({ name: spec.name, shape: [...spec.shape], dtype: spec.dtype as WeightEntry['dtype'], section, ...(spec.group ? { group: spec.group } : {}) });
+  for (const { section, tensors, bytes } of weightSections(weightTensors(artifacts), prefix)) {
+    for (const { spec, offset } of tensors) {
+      weights.push({
+        name: spec.name,
+        shape: [...spec.shape],
+        dtype: spec.dtype as WeightEntry['dtype'],
+        section,
+        ...(tensors.length > 1 ? { offset } : {}),
+        ...(spec.group ? { group: spec.group } : {}),
+      });
+    }
     sections.push([section, bytes]);
   }
   const state: { name: string; section: string }[] = [];
@@ -110,46 +118,112 @@ export function partsFromArtifacts(
  * must match its tensor's shape and dtype, all before any tensor exists.
  */
 export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): ModelArtifacts {
+  const { artifacts, weightBytes } = checkedParts(parts);
+  // One exact ArrayBuffer per tensor, never one joined buffer: a joined copy
+  // would cost a full extra copy and cap the model at 4 GiB. tfjs reads each
+  // list item's whole `.buffer` (it ignores view offsets), so a section that
+  // is a view into a larger buffer is copied; one that is its own buffer is passed as is.
+  const weightData = weightBytes.map((bytes) => {
+    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
+    return (own ? bytes.buffer : new Uint8Array(bytes).buffer) as ArrayBuffer; // not .slice(): on a Node Buffer it is a view
+  });
+  return { ...artifacts, weightData };
+}
+
+/** The checks of {@link artifactsFromParts}: artifacts without weight data, and each weight's bytes (little-endian views of the sections). */
+function checkedParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): { artifacts: ModelArtifacts; weightBytes: Uint8Array[]; payload: TfjsPayload } {
   const payload = readPayload(parts.payload, parts.sections);
   const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
   // The training config is data: its loss and optimizer classes are required only to restore optimizer state.
   // Without that state, a config tfjs cannot resolve (Keras's BinaryCrossentropy, RMSprop) is kept, and modelFromParts leaves the model uncompiled.
   assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...(payload.optimizer ? topologyClassNames(doc.trainingConfig) : [])]);
-  // One exact ArrayBuffer per tensor, never one joined buffer: a joined copy
-  // would cost a full extra copy and cap the model at 4 GiB. tfjs reads each
-  // list item's whole `.buffer` (it ignores view offsets), so a section that
-  // is a view into a larger buffer (decodeBundle) is copied; one read by
-  // readBundle is its own buffer and is passed as is.
-  const weightData = payload.weights.map((w) => {
-    const bytes = fromLittleEndian(parts.sections.get(w.section) as Uint8Array, w.dtype);
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength && bytes.buffer instanceof ArrayBuffer;
-    return (own ? bytes.buffer : new Uint8Array(bytes).buffer) as ArrayBuffer; // not .slice(): on a Node Buffer it is a view
+  const weightBytes = payload.weights.map((w) => {
+    const section = parts.sections.get(w.section) as Uint8Array;
+    const offset = w.offset ?? 0;
+    return fromLittleEndian(section.subarray(offset, offset + tensorByteLength(w.shape, w.dtype, `Weight "${w.name}"`)), w.dtype);
   });
-  return {
+  const artifacts: ModelArtifacts = {
     modelTopology: doc.modelTopology,
     weightSpecs: payload.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype, ...(w.group ? { group: w.group as tf.io.WeightGroup } : {}) })),
-    weightData,
     ...(doc.trainingConfig ? { trainingConfig: doc.trainingConfig as unknown as tf.io.TrainingConfig } : {}),
     ...(doc.format ? { format: doc.format } : {}),
     ...(doc.generatedBy ? { generatedBy: doc.generatedBy } : {}),
     ...(doc.convertedBy !== undefined ? { convertedBy: doc.convertedBy } : {}),
     ...(doc.userDefinedMetadata ? { userDefinedMetadata: doc.userDefinedMetadata as Record<string, object> } : {}),
   };
+  return { artifacts, weightBytes, payload };
 }
 
-/** Restores a live model from bundle parts (its own bundle's, or a model embedded in another bundle). */
+/**
+ * Restores a live model from bundle parts (its own bundle's, or a model
+ * embedded in another bundle). Weights are made from the section bytes
+ * without tfjs's per-weight copy (on the cpu backend the model then shares
+ * the section buffers: do not modify them afterwards).
+ */
 export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): Promise<LayersModel> {
-  const artifacts = artifactsFromParts(parts);
-  const payload = readPayload(parts.payload, parts.sections);
+  const { artifacts, weightBytes, payload } = checkedParts(parts);
   if (!payload.optimizer && !topologyClassNames(artifacts.trainingConfig).every(isClassRegistered)) delete artifacts.trainingConfig;
   await ensureBackend();
-  const model = await modelFromArtifacts(artifacts);
-  const state = readPayload(parts.payload, parts.sections).optimizerState ?? [];
+  const model = await modelFromArtifacts(artifacts, weightBytes);
   const values = new Map(
-    state.map(({ name, section }) => [name, new Float32Array(new Uint8Array(fromLittleEndian(parts.sections.get(section) as Uint8Array, 'float32')).buffer)]),
+    (payload.optimizerState ?? []).map(({ name, section }) => [
+      name,
+      new Float32Array(new Uint8Array(fromLittleEndian(parts.sections.get(section) as Uint8Array, 'float32')).buffer),
+    ]),
   );
   restoreHiddenOptimizerState(model, values);
   return model;
+}
+
+/** Weights smaller than this share a section with their small neighbours: a section costs a table row and a digest (about 110 bytes) and a read. */
+const SHARED_WEIGHT_BYTES = 64 * 1024;
+/** The most bytes one shared section holds. */
+const SHARED_SECTION_BYTES = 1024 * 1024;
+/** Weights inside a shared section start at multiples of this, as sections do, so typed arrays view them in place. */
+const WEIGHT_ALIGNMENT = 64;
+
+/**
+ * The weight sections: a large weight alone in its section (its bytes as
+ * they are, no copy); a run of small ones together in one, each at a
+ * 64-byte-aligned offset. A section is named after the index of its first weight.
+ */
+function weightSections(
+  tensors: [tf.io.WeightsManifestEntry, Uint8Array][],
+  prefix: string,
+): { section: string; tensors: { spec: tf.io.WeightsManifestEntry; offset: number }[]; bytes: Uint8Array }[] {
+  const out: ReturnType<typeof weightSections> = [];
+  let run: { index: number; spec: tf.io.WeightsManifestEntry; bytes: Uint8Array; offset: number }[] = [];
+  let runEnd = 0;
+  const close = () => {
+    if (run.length === 0) return;
+    const first = run[0] as (typeof run)[number];
+    let bytes = first.bytes;
+    if (run.length > 1) {
+      bytes = new Uint8Array(runEnd);
+      for (const t of run) bytes.set(t.bytes, t.offset);
+    }
+    out.push({ section: `${prefix}weights/${first.index}`, tensors: run.map(({ spec, offset }) => ({ spec, offset })), bytes });
+    run = [];
+    runEnd = 0;
+  };
+  for (const [index, [spec, bytes]] of tensors.entries()) {
+    if (bytes.byteLength >= SHARED_WEIGHT_BYTES) {
+      close();
+      out.push({ section: `${prefix}weights/${index}`, tensors: [{ spec, offset: 0 }], bytes });
+      continue;
+    }
+    const offset = Math.ceil(runEnd / WEIGHT_ALIGNMENT) * WEIGHT_ALIGNMENT;
+    if (run.length > 0 && offset + bytes.byteLength > SHARED_SECTION_BYTES) {
+      close();
+      run.push({ index, spec, bytes, offset: 0 });
+      runEnd = bytes.byteLength;
+      continue;
+    }
+    run.push({ index, spec, bytes, offset });
+    runEnd = offset + bytes.byteLength;
+  }
+  close();
+  return out;
 }
 
 /** Each weight's spec and its raw little-endian bytes, decoding quantized or string weights to plain tensors first. */

@@ -67,18 +67,20 @@ describe.each(cases)('$name', ({ make, kind, inputs }) => {
 });
 
 describe('sections', () => {
-  it('keeps each weight in its own raw little-endian section, and the topology in a JSON section', async () => {
+  it('keeps the weights raw little-endian (small ones together in one section), and the topology in a JSON section', async () => {
     const model = denseModel();
     const bytes = encodeBundle(await modelToBundle(model));
     const { header } = await inspect(bytes);
-    const payload = header.payload as { topology: string; weights: { name: string; section: string; shape: number[] }[] };
+    const payload = header.payload as { topology: string; weights: { name: string; section: string; offset?: number; shape: number[] }[] };
     expect(payload.topology).toBe('topology.json');
     const weights = model.getWeights();
     expect(payload.weights.map((w) => w.shape)).toEqual(weights.map((w) => w.shape));
-    for (const [i, entry] of payload.weights.entries()) {
-      const section = header.sections.find((s) => s.name === entry.section);
-      expect(section?.length).toBe((weights[i] as tf.Tensor).size * 4);
-    }
+    // Four small weights share one section, each at a 64-byte offset, the section ending with the last one.
+    expect(new Set(payload.weights.map((w) => w.section)).size).toBe(1);
+    const last = payload.weights.at(-1) as (typeof payload.weights)[number];
+    expect(payload.weights.every((w) => (w.offset as number) % 64 === 0)).toBe(true);
+    const section = header.sections.find((s) => s.name === last.section);
+    expect(section?.length).toBe((last.offset as number) + (weights.at(-1) as tf.Tensor).size * 4);
     model.dispose();
   });
 

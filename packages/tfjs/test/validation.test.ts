@@ -11,9 +11,27 @@ let original: Bundle;
 beforeAll(async () => {
   await ensureBackend();
   const model = denseModel();
-  original = await modelToBundle(model);
+  original = await oneSectionPerWeight(await modelToBundle(model));
   model.dispose();
 });
+
+/**
+ * The bundle as payload 1.x lays it out, one section `weights/<i>` per weight (payload 2.0 packs
+ * this model's small weights into one shared section): the rules below are those of that layout.
+ */
+async function oneSectionPerWeight(bundle: Bundle): Promise<Bundle> {
+  const payload = structuredClone(bundle.header.payload) as Payload;
+  const sections = new Map([...bundle.sections].filter(([name]) => !name.startsWith('weights/')));
+  for (const [i, w] of payload.weights.entries()) {
+    const { section, offset = 0, shape } = w as { section: string; offset?: number; shape: number[] };
+    const bytes = (bundle.sections.get(section) as Uint8Array).subarray(offset as number, (offset as number) + 4 * shape.reduce((a, b) => a * b, 1));
+    sections.set(`weights/${i}`, bytes);
+    w.section = `weights/${i}`;
+    delete w.offset;
+  }
+  const { format: _f, sections: _s, ...draft } = bundle.header;
+  return createBundle({ ...(draft as HeaderDraft), serializer: { ...bundle.header.serializer, version: '1.0.0' }, payload }, sections);
+}
 
 /** A well-formed bundle (valid digests) whose tfjs payload or sections were altered. */
 async function altered(edit: (payload: Payload, sections: Map<string, Uint8Array>) => void): Promise<Uint8Array> {

@@ -18,6 +18,7 @@ function unevenModel(): tfl.Sequential {
       tfl.layers.dense({ units: 3 }),
       tfl.layers.dense({ units: 40, useBias: false }),
       tfl.layers.dense({ units: 50, useBias: false }),
+      tfl.layers.dense({ units: 400, useBias: false }), // 80 KB: a section of its own; the others share one
     ],
   });
 }
@@ -37,27 +38,42 @@ describe('weights move without extra copies', () => {
   it('saving views each weight where the cpu backend stores it, with its exact bytes', async () => {
     const model = unevenModel();
     const parts = await modelParts(model);
-    const weightSections = parts.sections.filter(([name]) => name.startsWith('weights/'));
-    expect(weightSections).toHaveLength(model.weights.length);
+    const sections = new Map(parts.sections);
+    const own = parts.payload.weights.filter((w) => w.offset === undefined);
+    expect(own).toHaveLength(1);
     model.weights.forEach((w, i) => {
       const stored = w.read().dataSync() as Float32Array;
-      const section = weightSections[i]?.[1] as Uint8Array;
-      expect(section.buffer).toBe(stored.buffer);
-      expect(new Float32Array(section.slice().buffer)).toEqual(stored);
+      const entry = parts.payload.weights[i] as (typeof parts.payload.weights)[number];
+      const section = sections.get(entry.section) as Uint8Array;
+      const at = entry.offset ?? 0;
+      if (entry.offset === undefined) expect(section.buffer).toBe(stored.buffer); // the large weight: not copied
+      expect(new Float32Array(section.slice(at, at + stored.byteLength).buffer)).toEqual(stored);
     });
     model.dispose();
   });
 
-  it('loading from a file hands tfjs each section buffer as read, and from bytes a copy of the view only', async () => {
+  it('loading on the cpu backend makes every weight a view of its section bytes, with no copy', async () => {
     const model = unevenModel();
     const path = join(dir, 'uneven.mbnd');
-    const bundle = await modelToBundle(model);
-    await writeBundle(path, bundle);
+    await writeBundle(path, await modelToBundle(model));
     const fromFile = await readBundle(path);
-    const artifacts = artifactsFromParts({ payload: fromFile.header.payload, sections: fromFile.sections });
-    const buffers = artifacts.weightData as ArrayBuffer[];
-    const payload = fromFile.header.payload as { weights: { section: string }[] };
-    for (const [i, w] of payload.weights.entries()) expect(buffers[i]).toBe(fromFile.sections.get(w.section)?.buffer);
+    const restored = await bundleToModel(fromFile);
+    const payload = fromFile.header.payload as { weights: { name: string; section: string; offset?: number }[] };
+    const byName = new Map(restored.weights.map((w) => [w.originalName, w.read().dataSync() as Float32Array]));
+    for (const w of payload.weights) {
+      const section = fromFile.sections.get(w.section) as Uint8Array;
+      const values = byName.get(w.name) as Float32Array;
+      expect(values.buffer).toBe(section.buffer);
+      expect(values.byteOffset).toBe(section.byteOffset + (w.offset ?? 0));
+    }
+    expect(weightValues(restored)).toEqual(weightValues(model));
+    restored.dispose();
+    model.dispose();
+  });
+
+  it("artifactsFromParts gives tfjs exactly each weight's bytes, copying a view into a larger buffer", async () => {
+    const model = unevenModel();
+    const bundle = await modelToBundle(model);
     // Views into one file buffer (a Node Buffer, whose slice() is a view): each weight gets exactly its own bytes.
     const fromBytes = await decodeBundle(Buffer.from(encodeBundle(bundle)));
     const copied = artifactsFromParts({ payload: fromBytes.header.payload, sections: fromBytes.sections }).weightData as ArrayBuffer[];

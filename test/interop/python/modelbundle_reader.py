@@ -721,6 +721,8 @@ def tfjs_weights(bundle, include_optimizer=False):
     if not isinstance(entries, list):
         raise ModelBundleError("MALFORMED", "payload.weights is not a list.")
     out = {}
+    shared_ends = {}  # payload 2.0: a section several small weights share -> where the last one read ends
+    own = set()
     for i, w in enumerate(entries):
         if not isinstance(w, dict) or w.get("dtype") not in TFJS_DTYPES or w.get("section") not in bundle.sections:
             raise ModelBundleError("MALFORMED", f"payload.weights[{i}] lacks a known dtype or an existing section.")
@@ -734,12 +736,30 @@ def tfjs_weights(bundle, include_optimizer=False):
         count = 1
         for d in shape:
             count *= d
-        if count * width != len(data):
-            raise ModelBundleError(
-                "MALFORMED", f'Weight "{w["name"]}" is {w["dtype"]}{shape}, {count * width} bytes, but section "{w["section"]}" holds {len(data)}.'
-            )
+        offset = w.get("offset")
+        if offset is not None:
+            # Shared section: weights tile it in payload order, each at the next multiple of 64.
+            end = shared_ends.get(w["section"])
+            at = 0 if end is None else -(-end // 64) * 64
+            if w["section"] in own or offset != at or isinstance(offset, bool) or at + count * width > len(data):
+                raise ModelBundleError(
+                    "MALFORMED", f'Weight "{w["name"]}" is at offset {offset!r} of section "{w["section"]}"; the next weight there must start at {at} and fit.'
+                )
+            shared_ends[w["section"]] = at + count * width
+            data = data[at : at + count * width]
+        else:
+            if w["section"] in own or w["section"] in shared_ends:
+                raise ModelBundleError("MALFORMED", f'Section "{w["section"]}" is used by two weights.')
+            own.add(w["section"])
+            if count * width != len(data):
+                raise ModelBundleError(
+                    "MALFORMED", f'Weight "{w["name"]}" is {w["dtype"]}{shape}, {count * width} bytes, but section "{w["section"]}" holds {len(data)}.'
+                )
         array = np.frombuffer(data, dtype=dtype).reshape(shape)
         out[w["name"]] = array.astype(bool) if w["dtype"] == "bool" else array
+    for section, end in shared_ends.items():
+        if end != len(bundle.sections[section]):
+            raise ModelBundleError("MALFORMED", f'Section "{section}" holds {len(bundle.sections[section])} bytes, but its weights end at byte {end}.')
     return out
 
 

@@ -2,7 +2,7 @@ import semver from 'semver';
 import { ModelBundleError } from '../errors.js';
 import { asUint8Array, bytesEqual, isAllZero, toHex } from './bytes.js';
 import { FLAG_SIGNED, FORMAT_VERSION, PREFIX_BYTES } from './constants.js';
-import { sha256 } from './digest.js';
+import { type SyncDigest, sha256, sha256Sync } from './digest.js';
 import { decodeHeader, encodeHeader, type Header, type SectionEntry } from './header.js';
 import { checkSectionTable, dataStart, fileLength, layoutOffsets } from './layout.js';
 import { decodePrefix, encodePrefix, type Prefix } from './prefix.js';
@@ -40,30 +40,54 @@ export type Digest = (bytes: Uint8Array) => Promise<Uint8Array>;
 
 /** Options for {@link createBundle}. */
 export interface CreateBundleOptions {
-  /** The SHA-256 implementation to use (default: node:crypto where available, else WebCrypto). */
+  /**
+   * The SHA-256 implementation to use. By default node:crypto where
+   * available (then the digests are computed when first needed, see
+   * {@link createBundle}), else WebCrypto.
+   */
   digest?: Digest;
 }
 
-/** Builds a {@link Bundle}: lays out the sections, digests each one, encodes and digests the header. */
+/** A digest of the right length for laying out a header before the real digests are known: the header's length does not depend on them. */
+const PLACEHOLDER_DIGEST = '0'.repeat(64);
+
+/**
+ * Builds a {@link Bundle}: lays out the sections, checks the header with the
+ * readers' own rules, and digests every section and the header. With the
+ * default digest where SHA-256 can run synchronously (Node), the digests are
+ * computed when first needed: reading `header`, `headerBytes` or
+ * `headerDigest` computes them at once, and `writeBundle` computes them
+ * while it writes the sections, so a save costs about the larger of hashing
+ * and writing instead of their sum.
+ */
 export async function createBundle(
   draft: HeaderDraft,
   sections: Iterable<readonly [string, Uint8Array]> = [],
   options: CreateBundleOptions = {},
 ): Promise<Bundle> {
-  const digest = options.digest ?? sha256;
   const named = [...sections];
   const offsets = layoutOffsets(named.map(([, data]) => data.byteLength));
-  const table: SectionEntry[] = [];
-  for (const [i, [name, data]] of named.entries()) {
-    table.push({ name, offset: offsets[i] as number, length: data.byteLength, sha256: toHex(await digest(data)) });
+  const table = named.map(([name, data], i): SectionEntry => ({ name, offset: offsets[i] as number, length: data.byteLength, sha256: PLACEHOLDER_DIGEST }));
+  const laidOut = checkedHeader({ ...draft, format: FORMAT_VERSION, sections: table } as Header);
+  const map = new Map(named);
+  // A swapped digest (a registry's DIGEST collaborator other than the default) runs now, as given.
+  if ((options.digest && options.digest !== sha256) || !sha256Sync) {
+    const digest = options.digest ?? sha256;
+    const digests: string[] = [];
+    for (const [, data] of named) digests.push(toHex(await digest(data)));
+    const { header, headerBytes } = withDigests(laidOut.header, digests);
+    return { header, sections: map, headerBytes, headerDigest: await digest(headerBytes), verified: true };
   }
-  const header = { ...draft, format: FORMAT_VERSION, sections: table } as Header;
+  return pendingBundle(laidOut.header, laidOut.headerBytes.length, map);
+}
+
+/** Encodes a header and decodes it again with the reader's checks, so a writer can never produce a bundle readers refuse. */
+function checkedHeader(header: Header): { header: Header; headerBytes: Uint8Array } {
   const headerBytes = encodeHeader(header);
-  // Validate what we wrote with the reader's own rules, so a writer can never produce a bundle readers refuse.
-  let checked: Header;
   try {
-    checked = decodeHeader(headerBytes);
+    const checked = decodeHeader(headerBytes);
     checkSectionTable(headerBytes.length, checked.sections, fileLength(headerBytes.length, checked.sections));
+    return { header: checked, headerBytes };
   } catch (cause) {
     if (!(cause instanceof ModelBundleError) || cause.code !== 'MALFORMED') throw cause;
     throw new ModelBundleError('INVALID_ARGUMENT', `This bundle cannot be written, because readers would refuse it: ${cause.message}`, {
@@ -71,7 +95,77 @@ export async function createBundle(
       details: cause.details,
     });
   }
-  return { header: checked, sections: new Map(named), headerBytes, headerDigest: await digest(headerBytes), verified: true };
+}
+
+/** The checked header with the section digests filled in (hex, in table order), and its bytes. */
+function withDigests(laidOut: Header, digests: readonly string[]): { header: Header; headerBytes: Uint8Array } {
+  const sections = laidOut.sections.map((entry, i) => ({ ...entry, sha256: digests[i] as string }));
+  const headerBytes = encodeHeader({ ...laidOut, sections });
+  return { header: decodeHeader(headerBytes), headerBytes };
+}
+
+/** What {@link createBundle} leaves to the writer of a bundle whose digests are not computed yet. */
+export interface PendingDigests {
+  /** The header's encoded length: it is the same with any digests. */
+  readonly headerLength: number;
+  /** The section table, offsets and lengths final, digests not yet. */
+  readonly table: readonly SectionEntry[];
+  /** True once the digests are in (then the bundle is an ordinary one). */
+  readonly done: () => boolean;
+  /** Fills in the section digests (lower-case hex, in table order). */
+  readonly finish: (digests: readonly string[]) => void;
+}
+
+/** The key of a bundle's {@link PendingDigests}, for writers that hash as they write. */
+export const PENDING_DIGESTS = Symbol.for('@modelbundle/core.pendingDigests');
+
+/** The pending digests of a bundle from createBundle, or undefined when they are computed (or it is any other bundle). */
+export function pendingDigests(bundle: Bundle): PendingDigests | undefined {
+  const pending = (bundle as { [PENDING_DIGESTS]?: PendingDigests })[PENDING_DIGESTS];
+  return pending && !pending.done() ? pending : undefined;
+}
+
+function pendingBundle(laidOut: Header, headerLength: number, sections: ReadonlyMap<string, Uint8Array>): Bundle {
+  let final: { header: Header; headerBytes: Uint8Array; headerDigest: Uint8Array } | undefined;
+  const finish = (digests: readonly string[]): void => {
+    if (final) return;
+    const { header, headerBytes } = withDigests(laidOut, digests);
+    if (headerBytes.length !== headerLength) {
+      throw new ModelBundleError('INTERNAL', `The header changed length (${headerLength} to ${headerBytes.length} bytes) when its digests were filled in.`);
+    }
+    final = { header, headerBytes, headerDigest: (sha256Sync as SyncDigest)(headerBytes) };
+  };
+  const computed = () => {
+    if (!final) {
+      finish(
+        laidOut.sections.map((entry) => {
+          const data = sections.get(entry.name) as Uint8Array;
+          assertUnchanged(entry, data);
+          return toHex((sha256Sync as SyncDigest)(data));
+        }),
+      );
+    }
+    return final as NonNullable<typeof final>;
+  };
+  const bundle = { sections, verified: true } as Bundle;
+  // Own, enumerable getters: `{ ...bundle }` copies the finished values.
+  for (const key of ['header', 'headerBytes', 'headerDigest'] as const) {
+    Object.defineProperty(bundle, key, { enumerable: true, get: () => computed()[key] });
+  }
+  const pending: PendingDigests = { headerLength, table: laidOut.sections, done: () => final !== undefined, finish };
+  Object.defineProperty(bundle, PENDING_DIGESTS, { enumerable: false, value: pending });
+  return bundle;
+}
+
+/** Sections must keep the length the table records between createBundle and writing. */
+export function assertUnchanged(entry: SectionEntry, data: Uint8Array | undefined): asserts data is Uint8Array {
+  if (!data || data.byteLength !== entry.length) {
+    throw new ModelBundleError(
+      'INVALID_ARGUMENT',
+      `Section "${entry.name}" is ${data ? `${data.byteLength} bytes` : 'missing'}, but the header records ${entry.length} bytes. Sections must not change after createBundle(); build the bundle again.`,
+      { details: { region: `section:${entry.name}` } },
+    );
+  }
 }
 
 /** The prefix for a bundle, as written at the start of its file. */
@@ -110,13 +204,7 @@ export function* bundleChunks(bundle: Bundle): Generator<Uint8Array> {
     const target = base + entry.offset;
     if (target > pos) yield new Uint8Array(target - pos);
     const data = bundle.sections.get(entry.name);
-    if (!data || data.byteLength !== entry.length) {
-      throw new ModelBundleError(
-        'INVALID_ARGUMENT',
-        `Section "${entry.name}" is ${data ? `${data.byteLength} bytes` : 'missing'}, but the header records ${entry.length} bytes. Sections must not change after createBundle(); build the bundle again.`,
-        { details: { region: `section:${entry.name}` } },
-      );
-    }
+    assertUnchanged(entry, data);
     yield data;
     pos = target + data.byteLength;
   }
@@ -239,14 +327,18 @@ export async function verifySections(bundle: Bundle, digestOf: Digest = sha256):
         details: { region: `section:${entry.name}` },
       });
     }
-    const digest = toHex(await digestOf(data));
-    if (digest !== entry.sha256) {
-      throw new ModelBundleError(
-        'CORRUPT',
-        `Section "${entry.name}" is damaged: its SHA-256 is ${digest}, the header records ${entry.sha256}. The file was modified or corrupted in transit; copy it again from the source.`,
-        { details: { region: `section:${entry.name}`, expected: entry.sha256, found: digest } },
-      );
-    }
+    checkSectionDigest(entry, toHex(await digestOf(data)));
+  }
+}
+
+/** Throws CORRUPT when `digest` (lower-case hex) is not the one the section's table entry records. */
+export function checkSectionDigest(entry: SectionEntry, digest: string): void {
+  if (digest !== entry.sha256) {
+    throw new ModelBundleError(
+      'CORRUPT',
+      `Section "${entry.name}" is damaged: its SHA-256 is ${digest}, the header records ${entry.sha256}. The file was modified or corrupted in transit; copy it again from the source.`,
+      { details: { region: `section:${entry.name}`, expected: entry.sha256, found: digest } },
+    );
   }
 }
 

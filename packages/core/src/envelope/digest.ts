@@ -24,3 +24,15 @@ export async function sha256(bytes: Uint8Array): Promise<Uint8Array> {
   }
   return new Uint8Array(await subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
 }
+
+/** A synchronous SHA-256. */
+export type SyncDigest = (bytes: Uint8Array) => Uint8Array;
+
+/** SHA-256 on this thread, synchronously: node:crypto only (WebCrypto is asynchronous), else undefined. */
+export const sha256Sync: SyncDigest | undefined = nodeCrypto
+  ? (bytes) => {
+      const hash = (nodeCrypto as NodeCrypto).createHash('sha256');
+      for (let at = 0; at < bytes.byteLength; at += NODE_CHUNK) hash.update(bytes.subarray(at, at + NODE_CHUNK));
+      return new Uint8Array(hash.digest());
+    }
+  : undefined;

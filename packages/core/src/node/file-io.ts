@@ -4,7 +4,7 @@ import { ModelBundleError } from '../errors.js';
 const MAX_IO = 0x7fff0000; // largest single read/write Node performs
 
 /** Reads exactly `length` bytes at `position` into a new buffer, or fails as TRUNCATED. */
-export async function readExactly(handle: FileHandle, position: number, length: number, into = new Uint8Array(length)): Promise<Uint8Array> {
+export async function readExactly(handle: FileHandle, position: number, length: number, into: Uint8Array = new Uint8Array(length)): Promise<Uint8Array> {
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(into, done, Math.min(length - done, MAX_IO), position + done);
@@ -27,6 +27,23 @@ export async function writeFully(handle: FileHandle, data: Uint8Array): Promise<
   for (let done = 0; done < data.byteLength; ) {
     const { bytesWritten } = await handle.write(data, done, Math.min(data.byteLength - done, MAX_IO));
     done += bytesWritten;
+  }
+}
+
+/** Writes `chunks` one after another at file `position`, in one writev call unless the kernel takes fewer bytes (then the rest follows). */
+export async function writevAt(handle: FileHandle, chunks: readonly Uint8Array[], position: number): Promise<void> {
+  const total = chunks.reduce((sum, c) => sum + c.byteLength, 0);
+  let done = chunks.length === 1 ? 0 : (await handle.writev(chunks as Uint8Array[], position)).bytesWritten;
+  if (done >= total) return;
+  let start = 0;
+  for (const chunk of chunks) {
+    const end = start + chunk.byteLength;
+    while (done < end) {
+      const from = done - start;
+      const { bytesWritten } = await handle.write(chunk, from, Math.min(chunk.byteLength - from, MAX_IO), position + done);
+      done += bytesWritten;
+    }
+    start = end;
   }
 }
 

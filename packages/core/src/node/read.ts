@@ -1,7 +1,8 @@
-import { open } from 'node:fs/promises';
-import { type Bundle, type Inspection, inspection, readHead, verifySections } from '../envelope/bundle.js';
+import { createHash, type Hash } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
+import { type Bundle, checkSectionDigest, type Inspection, inspection, readHead } from '../envelope/bundle.js';
 import { isAllZero } from '../envelope/bytes.js';
-import { PREFIX_BYTES } from '../envelope/constants.js';
+import { ALIGNMENT, PREFIX_BYTES } from '../envelope/constants.js';
 import type { SectionEntry } from '../envelope/header.js';
 import { checkSectionTable, dataStart } from '../envelope/layout.js';
 import { decodePrefix } from '../envelope/prefix.js';
@@ -36,15 +37,31 @@ export async function inspectFile(path: string): Promise<FileInspection> {
 export interface ReadBundleOptions {
   /** Check every section digest (default true). */
   verify?: boolean;
+  /**
+   * Called each time more of the file has been read (at most every 16 MiB),
+   * with the bytes read so far and the file size. The last call has
+   * `read === total`; the digest of the last piece is checked right after it.
+   */
+  onProgress?: (read: number, total: number) => void;
 }
 
+/** Large sections are read, hashed and reported in slices of this size, so hashing one slice overlaps reading the next. */
+const SLICE_BYTES = 16 * 1024 * 1024;
+
 /**
- * Reads a bundle file. Each section is read into its own buffer (aligned at
- * offset 0), so bundles larger than one ArrayBuffer can be read, and the
- * whole file is never held as one copy.
+ * Reads a bundle file. Sections come back as 64-byte-aligned views (a
+ * `Float32Array` can view them as they are): a large section is read into a
+ * buffer of its own, a run of small ones into one shared buffer; the file is
+ * never held as one copy, so bundles larger than one ArrayBuffer can be
+ * read. Each slice is hashed (SHA-256, incrementally) on this thread while
+ * the next one is read on the thread pool, so verifying costs little more
+ * than reading.
  */
 export async function readBundle(path: string, options: ReadBundleOptions = {}): Promise<Bundle> {
+  const verify = options.verify !== false;
+  const onProgress = options.onProgress;
   const handle = await open(path, 'r').catch((e) => Promise.reject(ioError('open', path, e)));
+  let inFlight: Promise<unknown> | undefined;
   try {
     const size = (await handle.stat()).size;
     const prefixBytes = await readExactly(handle, 0, Math.min(PREFIX_BYTES, size));
@@ -56,11 +73,32 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
     await readExactly(handle, PREFIX_BYTES, headEnd - PREFIX_BYTES, head.subarray(PREFIX_BYTES));
     const { header, headerBytes } = await readHead(head, size);
     checkSectionTable(prefix.headerLength, header.sections, size);
+    if (header.sections.length > 0) assertZero(head.subarray(PREFIX_BYTES + prefix.headerLength, headEnd), 'header');
+    onProgress?.(headEnd, size);
     const sections = new Map<string, Uint8Array>();
-    let pos = PREFIX_BYTES + prefix.headerLength;
-    if (header.sections.length > 0) assertZero(head.subarray(pos, headEnd), 'header');
-    pos = header.sections.length > 0 ? base : pos;
-    const bundle: Bundle = {
+    const slices = planSlices(header.sections, base, verify || onProgress ? SLICE_BYTES : Number.MAX_SAFE_INTEGER);
+    let pending = slices[0] ? readSlice(handle, slices[0]) : undefined;
+    for (const [i, slice] of slices.entries()) {
+      await pending;
+      const following = slices[i + 1];
+      pending = following ? readSlice(handle, following) : undefined;
+      inFlight = pending;
+      onProgress?.(slice.position + slice.length, size);
+      for (const part of slice.parts) {
+        const { entry, group } = part;
+        const at = group.sectionStart(entry);
+        if (part.first) {
+          assertZero(group.buffer.subarray(group.paddingStart(entry), at), `section:${entry.name}`);
+          sections.set(entry.name, group.buffer.subarray(at, at + entry.length));
+          if (verify) part.state.hash = createHash('sha256');
+        }
+        part.state.hash?.update(group.buffer.subarray(at + part.from, at + part.to));
+        if (part.last && part.state.hash) checkSectionDigest(entry, part.state.hash.digest('hex'));
+      }
+    }
+    await pending;
+    inFlight = undefined;
+    return {
       header,
       sections,
       headerBytes: headerBytes.slice(),
@@ -68,45 +106,8 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
       verified: options.verify !== false,
       ...(prefix.signature ? { signature: prefix.signature } : {}),
     };
-    // Sections are read in groups: a large section alone, into a buffer of
-    // its own; a run of small ones in one read (each then copied out into
-    // its own buffer), so a model of many small tensors costs few reads.
-    // Group i is hashed on this thread while group i + 1 is read on the
-    // thread pool, so verifying costs little more than reading.
-    const groups = groupSections(header.sections);
-    const readGroup = async (group: SectionEntry[], from: number): Promise<Uint8Array[]> => {
-      const first = group[0] as SectionEntry;
-      const last = group[group.length - 1] as SectionEntry;
-      const start = base + first.offset;
-      if (group.length === 1 && first.length >= SMALL_SECTION) {
-        if (start > from) assertZero(await readExactly(handle, from, start - from), `section:${first.name}`);
-        return [await readExactly(handle, start, first.length)];
-      }
-      const run = await readExactly(handle, from, base + last.offset + last.length - from);
-      let end = 0;
-      return group.map((entry) => {
-        const at = base + entry.offset - from;
-        assertZero(run.subarray(end, at), `section:${entry.name}`);
-        end = at + entry.length;
-        return run.slice(at, end);
-      });
-    };
-    const groupEnd = (group: SectionEntry[]) => base + (group.at(-1) as SectionEntry).offset + (group.at(-1) as SectionEntry).length;
-    let next = groups[0] ? readGroup(groups[0], pos) : undefined;
-    for (const [i, group] of groups.entries()) {
-      const data = (await next) as Uint8Array[];
-      const following = groups[i + 1];
-      next = following ? readGroup(following, groupEnd(group)) : undefined;
-      for (const [k, entry] of group.entries()) sections.set(entry.name, data[k] as Uint8Array);
-      if (options.verify === false) continue;
-      await verifySections({ ...bundle, header: { ...header, sections: group } }).catch(async (e) => {
-        await next?.catch(() => {}); // let the read in flight finish before the file is closed
-        throw e;
-      });
-    }
-    await next;
-    return bundle;
   } catch (e) {
+    await inFlight?.catch(() => {}); // let a read in flight finish before the file is closed
     throw ioError('read', path, e);
   } finally {
     await handle.close();
@@ -117,6 +118,100 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
 const SMALL_SECTION = 256 * 1024;
 /** The most bytes one grouped read of small sections covers. */
 const GROUP_BYTES = 4 * 1024 * 1024;
+
+/**
+ * One buffer holding a run of sections (or one large section), read from a
+ * 64-byte-aligned file position so that every section in it is a
+ * 64-byte-aligned view. It may start with the last bytes of the section
+ * before it (read twice, harmlessly).
+ */
+interface ReadGroup {
+  buffer: Uint8Array;
+  /** File position of buffer[0]. */
+  position: number;
+  sectionStart(entry: SectionEntry): number;
+  paddingStart(entry: SectionEntry): number;
+}
+
+/** A piece of one section covered by a slice: bytes [from, to) of the section. */
+interface SlicePart {
+  entry: SectionEntry;
+  group: ReadGroup;
+  from: number;
+  to: number;
+  first: boolean;
+  last: boolean;
+  state: { hash?: Hash };
+}
+
+/** One read: `length` bytes at file `position` into `into`, then the section parts it completes. */
+interface Slice {
+  into: Uint8Array;
+  position: number;
+  length: number;
+  parts: SlicePart[];
+}
+
+function readSlice(handle: FileHandle, slice: Slice): Promise<Uint8Array> {
+  return readExactly(handle, slice.position, slice.length, slice.into);
+}
+
+/** The reads of a whole section table: groups (each large section alone, runs of small ones together), cut into slices of at most `sliceBytes`. */
+function planSlices(entries: readonly SectionEntry[], base: number, sliceBytes: number): Slice[] {
+  const slices: Slice[] = [];
+  let end = base; // file position where the previous section ended
+  for (const run of groupSections(entries)) {
+    const last = run.at(-1) as SectionEntry;
+    const position = end - (end % ALIGNMENT);
+    const groupEnd = base + last.offset + last.length;
+    const buffer = allocate(groupEnd - position);
+    const ends = new Map<SectionEntry, number>();
+    let previous = end;
+    for (const entry of run) {
+      ends.set(entry, previous);
+      previous = base + entry.offset + entry.length;
+    }
+    const group: ReadGroup = {
+      buffer,
+      position,
+      sectionStart: (entry) => base + entry.offset - position,
+      paddingStart: (entry) => (ends.get(entry) as number) - position,
+    };
+    const states = new Map(run.map((entry) => [entry, {} as { hash?: Hash }]));
+    // At least one slice per group, so a group of empty sections is visited too.
+    for (let at = position; at === position || at < groupEnd; at += sliceBytes) {
+      const to = Math.min(groupEnd, at + sliceBytes);
+      const parts: SlicePart[] = [];
+      for (const entry of run) {
+        const start = base + entry.offset;
+        const stop = start + entry.length;
+        // A section belongs to the slice that reads its first byte (or, when empty, its position), and to each later one it spans.
+        const from = Math.max(start, at);
+        const until = Math.min(stop, to);
+        const owns = entry.length === 0 ? start >= at && (start < to || to === groupEnd) : from < until;
+        if (!owns) continue;
+        parts.push({
+          entry,
+          group,
+          from: from - start,
+          to: Math.max(until, from) - start,
+          first: from === start,
+          last: until === stop,
+          state: states.get(entry) as { hash?: Hash },
+        });
+      }
+      slices.push({ into: buffer.subarray(at - position, to - position), position: at, length: to - at, parts });
+    }
+    end = groupEnd;
+  }
+  return slices;
+}
+
+/** A buffer for bytes about to be read over: not zero-filled first (every byte is read or the read fails), as a plain Uint8Array. */
+function allocate(length: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
 
 /** Splits the section table into read groups: each large section alone, runs of small ones together. */
 function groupSections(entries: readonly SectionEntry[]): SectionEntry[][] {

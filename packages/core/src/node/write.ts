@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { open, readdir, rename, unlink } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { type FileHandle, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { type Bundle, bundleChunks } from '../envelope/bundle.js';
-import { fileLength } from '../envelope/layout.js';
-import { ioError, writeChunks, writeFully } from './file-io.js';
+import { assertUnchanged, type Bundle, bundleChunks, bundlePrefix, type PendingDigests, pendingDigests } from '../envelope/bundle.js';
+import { PREFIX_BYTES } from '../envelope/constants.js';
+import { dataStart, fileLength } from '../envelope/layout.js';
+import { ioError, writeChunks, writeFully, writevAt } from './file-io.js';
 
 const TEMP_SUFFIX = '.mbtmp';
 /** Large sections are written (and reported) in slices of this size, so progress moves smoothly. */
@@ -28,8 +29,76 @@ export interface WriteBundleOptions {
  * Temp files left by writers that died are removed by the next write.
  */
 export function writeBundle(path: string, bundle: Bundle, options: WriteBundleOptions = {}): Promise<void> {
+  const pending = pendingDigests(bundle);
+  if (pending) return atomically(path, (handle) => writeHashing(handle, bundle, pending, options.onProgress));
   const total = fileLength(bundle.headerBytes.length, bundle.header.sections);
   return writeFileAtomic(path, bundleChunks(bundle), { ...options, total });
+}
+
+const ZEROS = new Uint8Array(64);
+
+/**
+ * Writes a bundle whose digests are still pending: zeros for the prefix and
+ * header, then the sections, each batch hashed on this thread while the
+ * thread pool writes it; then the prefix and header over the zeros, now
+ * that the digests are known (the header's length never depended on them).
+ */
+async function writeHashing(handle: FileHandle, bundle: Bundle, pending: PendingDigests, onProgress?: WriteBundleOptions['onProgress']): Promise<void> {
+  const base = dataStart(pending.headerLength);
+  const total = fileLength(pending.headerLength, pending.table);
+  const digests: string[] = [];
+  let written = 0;
+  // The file is written front to back: zeros where the prefix and header go, overwritten
+  // at the end, so the file never has a hole and the kernel sees one sequential write.
+  let batch: Uint8Array[] = pending.table.length > 0 ? [new Uint8Array(base)] : [];
+  let batchBytes = pending.table.length > 0 ? base : 0;
+  let batchAt = 0;
+  let toHash: (() => void)[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const writing = writevAt(handle, batch, batchAt);
+    try {
+      for (const hash of toHash) hash(); // the same bytes, hashed while the kernel copies them
+    } finally {
+      await writing;
+    }
+    written += batchBytes;
+    if (written < total) onProgress?.(written, total);
+    batchAt += batchBytes;
+    batch = [];
+    batchBytes = 0;
+    toHash = [];
+  };
+  const add = async (chunk: Uint8Array, hash?: () => void) => {
+    if (batch.length > 0 && (batchBytes + chunk.byteLength > PROGRESS_SLICE || batch.length >= 1024)) await flush();
+    batch.push(chunk);
+    batchBytes += chunk.byteLength;
+    if (hash) toHash.push(hash);
+  };
+  let end = base;
+  for (const entry of pending.table) {
+    const data = bundle.sections.get(entry.name);
+    assertUnchanged(entry, data);
+    const start = base + entry.offset;
+    if (start > end) await add(ZEROS.subarray(0, start - end));
+    const hash = createHash('sha256');
+    if (data.byteLength === 0) await add(data, () => digests.push(hash.digest('hex')));
+    for (let at = 0; at < data.byteLength; at += PROGRESS_SLICE) {
+      const slice = data.subarray(at, Math.min(at + PROGRESS_SLICE, data.byteLength));
+      const last = at + PROGRESS_SLICE >= data.byteLength;
+      await add(slice, () => {
+        hash.update(slice);
+        if (last) digests.push(hash.digest('hex'));
+      });
+    }
+    end = start + data.byteLength;
+  }
+  await flush();
+  pending.finish(digests);
+  const headEnd = PREFIX_BYTES + pending.headerLength;
+  const head = [bundlePrefix(bundle), bundle.headerBytes, ...(pending.table.length > 0 && base > headEnd ? [ZEROS.subarray(0, base - headEnd)] : [])];
+  await writevAt(handle, head, 0);
+  onProgress?.(total, total);
 }
 
 /**
@@ -40,6 +109,25 @@ export function writeBundle(path: string, bundle: Bundle, options: WriteBundleOp
  */
 export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>, options: WriteBundleOptions & { total?: number } = {}): Promise<void> {
   const { onProgress, total = 0 } = options;
+  await atomically(path, async (handle) => {
+    if (!onProgress) {
+      await writeChunks(handle, chunks);
+      return;
+    }
+    let written = 0;
+    for (const chunk of chunks) {
+      for (let start = 0; start < chunk.byteLength; start += PROGRESS_SLICE) {
+        const slice = chunk.subarray(start, Math.min(start + PROGRESS_SLICE, chunk.byteLength));
+        await writeFully(handle, slice);
+        written += slice.byteLength;
+        onProgress(written, total);
+      }
+    }
+  });
+}
+
+/** Runs `write` on a new temp file beside `path`, then fsyncs it, renames it over `path` and fsyncs the directory; on failure the temp file is removed. */
+async function atomically(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
   const dir = dirname(path);
   const base = basename(path);
   await removeStaleTemps(dir, base);
@@ -47,19 +135,7 @@ export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      if (!onProgress) {
-        await writeChunks(handle, chunks);
-      } else {
-        let written = 0;
-        for (const chunk of chunks) {
-          for (let start = 0; start < chunk.byteLength; start += PROGRESS_SLICE) {
-            const slice = chunk.subarray(start, Math.min(start + PROGRESS_SLICE, chunk.byteLength));
-            await writeFully(handle, slice);
-            written += slice.byteLength;
-            onProgress(written, total);
-          }
-        }
-      }
+      await write(handle);
       await handle.sync();
     } finally {
       await handle.close();
