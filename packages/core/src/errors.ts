@@ -44,6 +44,8 @@ export const ErrorCodes = {
   INVALID_ARGUMENT: { http: 400, exit: 2 },
   /** Reading or writing a file failed. */
   IO_ERROR: { http: 500, exit: 27 },
+  /** A named thing (a board, model, version or alias) does not exist. */
+  NOT_FOUND: { http: 404, exit: 28 },
   /** A bug: something that should not happen did. */
   INTERNAL: { http: 500, exit: 1 },
 } as const satisfies Record<string, { http: number; exit: number }>;

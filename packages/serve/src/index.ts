@@ -1,3 +1,4 @@
+export { type BoardServer, type BoardServerOptions, createBoardServer, type ModelBoard, type ServedVersion } from './board-server.js';
 export { type ErrorBody, errorResponse } from './errors.js';
 export { type LoadedModel, loadModel, type ModelSource } from './load-model.js';
 export { buildOpenApi, type OpenApiSource } from './openapi.js';

@@ -1,5 +1,6 @@
 import { checkTrust, ModelBundleError } from '@modelbundle/core';
 import { loadModel, ptypeToRowSchema } from '@modelbundle/serve';
+import { localBundleFile } from '../board-ref.js';
 import { toCsv } from '../csv.js';
 import { type InputFormat, readInputRows } from '../input-rows.js';
 import { out, outJson } from '../output.js';
@@ -20,7 +21,7 @@ export interface PredictOptions {
 /** Restores any predicting bundle and predicts the input rows: CSV on stdout, or `{ "predictions": [...] }` with --json. */
 export async function predictCommand(file: string, options: PredictOptions): Promise<number> {
   const keys = await readTrustedKeys(options.publicKey);
-  const bundle = await readBundleFile(file);
+  const bundle = await readBundleFile(await localBundleFile(file));
   await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const model = await loadModel({ bundle }, await cliRegistry(bundle.header));
   const rows = await readInputRows(options.input, ptypeToRowSchema(model.header.ptype), options.format);

@@ -1,12 +1,14 @@
 import { checkTrust } from '@modelbundle/core';
 import { type LogLevel, serve } from '@modelbundle/serve';
+import { boardRefOf, localBundleFile } from '../board-ref.js';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
 import { readTrustedKeys } from '../trust.js';
+import { type ServeBoardOptions, serveBoardCommand } from './serve-board.js';
 
 /** Options of `modelbundle serve`. */
-export interface ServeCommandOptions {
+export interface ServeCommandOptions extends Pick<ServeBoardOptions, 'poll' | 'endpoint'> {
   port: number;
   host: string;
   logLevel: LogLevel;
@@ -19,8 +21,10 @@ export interface ServeCommandOptions {
 
 /** Serves a bundle over HTTP until SIGTERM or SIGINT, then finishes requests in flight and exits 0. */
 export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
+  const onBoard = boardRefOf(file);
+  if (onBoard) return serveBoardCommand(onBoard, options);
   const keys = await readTrustedKeys(options.publicKey);
-  const bundle = await readBundleFile(file);
+  const bundle = await readBundleFile(await localBundleFile(file));
   const trusted = await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const server = await serve({
     bundle,
