@@ -10,6 +10,7 @@ command -v openssl >/dev/null || need+=(openssl)
 /usr/bin/python3 -c 'import msgpack' 2>/dev/null || need+=(python3-msgpack)
 /usr/bin/python3 -c 'import numpy' 2>/dev/null || need+=(python3-numpy)
 /usr/bin/python3 -c 'import h5py' 2>/dev/null || need+=(python3-h5py)
+[ -x /usr/sbin/nginx ] || need+=(nginx-light) # the board replicas test's load balancer
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
   echo "system-deps: missing ${need[*]}; install them with apt-get as root to run every test." >&2

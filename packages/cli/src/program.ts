@@ -1,4 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { addBoardCommands } from './commands/board.js';
 import { dockerCommand } from './commands/docker.js';
 import { importCommand } from './commands/import.js';
 import { inspectCommand } from './commands/inspect.js';
@@ -182,6 +183,8 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .option('--tls-cert <path>', 'TLS certificate (PEM) (MODELBUNDLE_TLS_CERT)')
     .option('--public-key <path>', 'refuse the bundle unless this public key signed it (repeat to trust several)', collect)
     .option('--no-autoload', 'never import a plugin package the command line does not ship')
+    .option('--poll <seconds>', 'for <board>/<name>@<ref>: follow the reference and swap to the version it names', parsePositiveInt)
+    .option('--endpoint <url>', 'S3 endpoint for an s3:// board (default AWS_ENDPOINT_URL)')
     .action((file: string, opts: ServeCommandOptions & { autoload?: boolean }) =>
       schedule(() => {
         setAutoload(opts.autoload !== false);
@@ -208,6 +211,8 @@ export function buildProgram(schedule: (run: Action, json: boolean) => void): Co
     .action((file: string, dir: string, opts: { port: number; force?: boolean; json?: boolean; plugin?: string[] }) =>
       schedule(() => dockerCommand(file, dir, opts), opts.json === true),
     );
+
+  addBoardCommands(program, schedule);
 
   for (const command of program.commands) command.helpOption('-h, --help', 'show help').showHelpAfterError('(run with --help for usage)');
   return program;

@@ -44,11 +44,11 @@ export const ErrorCodes = {
   INVALID_ARGUMENT: { http: 400, exit: 2 },
   /** Reading or writing a file failed. */
   IO_ERROR: { http: 500, exit: 27 },
+  /** A named thing (a board, model, version or alias, a file, an endpoint) does not exist. */
+  NOT_FOUND: { http: 404, exit: 28 },
   /** A bug: something that should not happen did. */
   INTERNAL: { http: 500, exit: 1 },
-  // Transport codes: what a server (or the CLI, for files) answers about the request itself.
-  /** The endpoint, file or resource asked for does not exist. */
-  NOT_FOUND: { http: 404, exit: 28 },
+  // Transport codes: what a server (or the CLI) answers about the request itself; NOT_FOUND above is one too.
   /** The endpoint exists but not for this HTTP method (the response lists the allowed ones). */
   METHOD_NOT_ALLOWED: { http: 405, exit: 29 },
   /** The request body's content type is not one the endpoint reads. */

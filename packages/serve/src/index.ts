@@ -1,4 +1,5 @@
 export { Batcher, type BatcherOptions, type PredictFn } from './batcher.js';
+export { type BoardServer, type BoardServerOptions, createBoardServer, type ModelBoard, type ServedVersion } from './board-server.js';
 export { type ErrorContext, type ErrorResponse, errorResponse, toModelBundleError } from './errors.js';
 export { MAX_DERIVED_BODY_LIMIT, requestLimits, widestRowBytes } from './limits.js';
 export { type LoadedModel, loadModel, type ModelSource } from './load-model.js';

@@ -1,5 +1,6 @@
 import { ModelBundleError, type RequirementStatus } from '@modelbundle/core';
 import { inspectFile } from '@modelbundle/core/node';
+import { inspectBoardRef } from '../board-ref.js';
 import { formatBytes, out, outJson, paint, table } from '../output.js';
 import { cliRegistry } from '../registry.js';
 
@@ -32,7 +33,7 @@ export interface InspectReport {
 
 /** Reads only the prefix and header of a bundle and describes it. */
 export async function inspectCommand(file: string, options: InspectOptions): Promise<number> {
-  const inspection = await inspectFile(file);
+  const inspection = (await inspectBoardRef(file)) ?? (await inspectFile(file));
   const { header } = inspection;
   const requires = (await cliRegistry(header)).checkRequirements(header.requires);
   const report: InspectReport = {

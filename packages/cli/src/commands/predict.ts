@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { checkRows, checkTrust, ModelBundleError, parseRequestText, type UnseenLevelPolicy } from '@modelbundle/core';
 import { writeFileAtomic } from '@modelbundle/core/node';
 import { loadModel } from '@modelbundle/serve';
+import { localBundleFile } from '../board-ref.js';
 import { toCsv } from '../csv.js';
 import { out, outJson, warn } from '../output.js';
 import { readBundleFile } from '../progress.js';
@@ -34,7 +35,7 @@ export interface PredictOptions {
  */
 export async function predictCommand(file: string, options: PredictOptions): Promise<number> {
   const keys = await readTrustedKeys(options.publicKey);
-  const bundle = await readBundleFile(file);
+  const bundle = await readBundleFile(await localBundleFile(file));
   await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const model = await loadModel({ bundle }, await cliRegistry(bundle.header));
   const text = options.input === '-' ? await readStdin() : await readInput(options.input);

@@ -1,12 +1,14 @@
 import { checkTrust } from '@modelbundle/core';
 import { type LogLevel, optionsFromSettings, type ServerSettings, serve, settingsFromEnv } from '@modelbundle/serve';
+import { boardRefOf, localBundleFile } from '../board-ref.js';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
 import { cliRegistry } from '../registry.js';
 import { readTrustedKeys } from '../trust.js';
+import { type ServeBoardOptions, serveBoardCommand } from './serve-board.js';
 
 /** Options of `modelbundle serve`: each is also a MODELBUNDLE_* variable (flags win). */
-export interface ServeCommandOptions {
+export interface ServeCommandOptions extends Pick<ServeBoardOptions, 'poll' | 'endpoint'> {
   port?: number;
   host?: string;
   logLevel?: LogLevel;
@@ -27,8 +29,11 @@ export interface ServeCommandOptions {
 
 /** Serves a bundle over HTTP until SIGTERM or SIGINT, then finishes requests in flight and exits 0. */
 export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
+  const onBoard = boardRefOf(file);
+  if (onBoard)
+    return serveBoardCommand(onBoard, { ...options, port: options.port ?? 8080, host: options.host ?? '127.0.0.1', logLevel: options.logLevel ?? 'info' });
   const keys = await readTrustedKeys(options.publicKey);
-  const bundle = await readBundleFile(file);
+  const bundle = await readBundleFile(await localBundleFile(file));
   const trusted = await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
   const settings = { ...settingsFromEnv(), ...flagSettings(options) };
   const server = await serve({

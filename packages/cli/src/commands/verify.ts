@@ -1,6 +1,7 @@
 import { checkTrust, ModelBundleError } from '@modelbundle/core';
 import { checkSections, type SectionCheck } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
+import { localBundleFile } from '../board-ref.js';
 import { toModelBundleError } from '../errors.js';
 import { out, outJson, paint } from '../output.js';
 import { readBundleFile } from '../progress.js';
@@ -49,7 +50,7 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
   };
   let failure: ModelBundleError | undefined;
   try {
-    const bundle = await readBundleFile(file, false);
+    const bundle = await readBundleFile(await localBundleFile(file), false);
     report.header = { ok: true, sha256: toHex(bundle.headerDigest) };
     report.signature.present = bundle.signature !== undefined;
     report.sections = await checkSections(bundle);
