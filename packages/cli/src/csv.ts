@@ -1,4 +1,4 @@
-import { escapeControl } from '@modelbundle/core';
+import { escapeControl } from '@modelbundle/core/internal';
 
 /**
  * Cells a spreadsheet would run as a formula when the CSV is opened: those

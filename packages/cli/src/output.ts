@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { styleText } from 'node:util';
-import { escapeControl } from '@modelbundle/core';
+import { escapeControl } from '@modelbundle/core/internal';
 
 type Style = 'red' | 'green' | 'yellow' | 'bold' | 'dim' | 'cyan';
 

@@ -49,5 +49,4 @@ export type {
 export { type InspectUrlOptions, inspectUrl, type RangeFetchOptions, type RemoteInspection } from './remote/index.js';
 export * from './rows/index.js';
 export * from './signing/index.js';
-export { escapeControl, hasControl, listSome, PREVIEW_CHARS, preview } from './text.js';
 export { CORE_VERSION } from './version.js';

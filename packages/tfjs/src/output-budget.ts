@@ -1,5 +1,5 @@
-import { ModelBundleError, preview } from '@modelbundle/core';
-import { envVar } from '@modelbundle/core/internal';
+import { ModelBundleError } from '@modelbundle/core';
+import { envVar, preview } from '@modelbundle/core/internal';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 
 /**

@@ -1,4 +1,5 @@
-import { ModelBundleError, preview } from '@modelbundle/core';
+import { ModelBundleError } from '@modelbundle/core';
+import { isRecord, preview } from '@modelbundle/core/internal';
 import { forEachRecord } from './topology-walk.js';
 
 /**
@@ -147,10 +148,6 @@ function readReference(ref: unknown, model: string, where: string): Reference {
 
 function isIndex(value: unknown, max: number): boolean {
   return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) < max;
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 function graphError(model: string, what: string, details: Record<string, unknown> = {}): ModelBundleError {

@@ -1,4 +1,5 @@
-import { listSome, ModelBundleError, preview } from '@modelbundle/core';
+import { ModelBundleError } from '@modelbundle/core';
+import { listSome, preview } from '@modelbundle/core/internal';
 import { checkRequestOutputs } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { type FittedWorkflowData, readFitted } from './fitted.js';

@@ -1,4 +1,5 @@
-import { createRegistry, encodeBundle, hasControl, isModelBundleError, type ModelBundleError } from '@modelbundle/core';
+import { createRegistry, encodeBundle, isModelBundleError, type ModelBundleError } from '@modelbundle/core';
+import { hasControl } from '@modelbundle/core/internal';
 import { type FittedWorkflow, fit, predict, WORKFLOW_SECTIONS, workflowsPlugin } from '@modelbundle/workflows';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { forgeBundle, sectionTable, takeApart } from '../../../test/security/support/forge.js';

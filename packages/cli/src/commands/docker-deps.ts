@@ -1,4 +1,5 @@
-import { CORE_VERSION, describeAutoload, type Header, ModelBundleError, preview } from '@modelbundle/core';
+import { CORE_VERSION, describeAutoload, type Header, ModelBundleError } from '@modelbundle/core';
+import { preview } from '@modelbundle/core/internal';
 import { installedVersion } from '../installed.js';
 
 /**

@@ -4,6 +4,7 @@
  */
 export { asUint8Array, bytesEqual, fromHex, toHex } from '../envelope/bytes.js';
 export { type LocatedPackage, locatePackage } from '../registry/locate.js';
+export { escapeControl, hasControl, listSome, PREVIEW_CHARS, preview } from '../text.js';
 export { fromBase64, toBase64 } from './base64.js';
 export { parseJson } from './json.js';
 export { emitWarning, envVar, isNode, nodeBuiltin } from './platform.js';

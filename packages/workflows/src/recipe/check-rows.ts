@@ -1,5 +1,5 @@
-import { escapeControl, listSome, ModelBundleError, preview } from '@modelbundle/core';
-import { describeValue as describe } from '@modelbundle/core/internal';
+import { ModelBundleError } from '@modelbundle/core';
+import { describeValue as describe, escapeControl, listSome, preview } from '@modelbundle/core/internal';
 import { assertRows } from './learn.js';
 import type { Ptype, UnseenLevelPolicy } from './types.js';
 
