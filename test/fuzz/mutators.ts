@@ -2,6 +2,7 @@ import { inspect } from '@modelbundle/core';
 import { type ForgeOptions, forgeBundle, sectionTable, sha256Hex } from '../security/support/forge.js';
 import { MapEntries, RawBytes } from '../security/support/msgpack.js';
 import type { Seed } from './corpus.js';
+import { PTYPE_LIES } from './ptype-lies.js';
 import type { Rng } from './rng.js';
 import { TOPOLOGY_LIES } from './topology-lies.js';
 
@@ -335,8 +336,9 @@ export async function mutate(rng: Rng, seeds: readonly Seed[]): Promise<{ seed: 
     const sections = header.sections.map((s) => seed.bytes.slice(base + s.offset, base + s.offset + s.length));
     const options: ForgeOptions = seed.signed ? { signature: seed.bytes.slice(64, 128) } : {};
     const h = structuredClone(header) as Record<string, any>;
-    // Deep lies twice as often: they reach the serializers; topology lies (graphs, growth, states) go deeper still.
-    const all = [...LIES, ...DEEP_LIES, ...DEEP_LIES, ...TOPOLOGY_LIES];
+    // Deep lies twice as often: they reach the serializers; topology lies (graphs, growth, states) go deeper still;
+    // ptype lies reach the schema and docs code of the server and the CLI.
+    const all = [...LIES, ...DEEP_LIES, ...DEEP_LIES, ...TOPOLOGY_LIES, ...PTYPE_LIES];
     const lie = rng.int(all.length);
     const forged = (all[lie] as Lie)(rng, h, sections, options);
     try {

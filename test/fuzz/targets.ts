@@ -1,8 +1,9 @@
 import { writeFile } from 'node:fs/promises';
-import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, verifySignature } from '@modelbundle/core';
+import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, readPtype, verifySignature } from '@modelbundle/core';
 import { toHex } from '@modelbundle/core/internal';
 import { inspectFile, readBundle } from '@modelbundle/core/node';
 import { kerasToBundle } from '@modelbundle/keras';
+import { rowSchemas } from '@modelbundle/serve';
 import { type Corpus, disposeRestored, type SerializerUnderTest } from './corpus.js';
 
 /** Raised by a target when an outcome breaks a promise even though no exception escaped. */
@@ -99,6 +100,15 @@ export const TARGETS: FuzzTarget[] = [
         if (!ctx.corpus.signedDigests.has(digest)) throw new OracleViolation(`verifySignature accepted header digest ${digest}, which the key never signed`);
       }
       disposeRestored(await ctx.registry.unbundle(input, { autoload: false, trustedKeys: [ctx.corpus.publicKey] }));
+    },
+  },
+  {
+    // The ptype as the server and the CLI read it: a typed refusal, or schemas small enough to serve (under 1 MiB).
+    name: 'readPtype+rowSchemas',
+    async run(input) {
+      const ptype = readPtype((await inspect(input)).header.ptype);
+      const size = JSON.stringify(rowSchemas(ptype)).length;
+      if (size > 1024 * 1024) throw new OracleViolation(`readPtype accepted a ptype whose row schemas are ${size} bytes`);
     },
   },
   {
