@@ -14,7 +14,7 @@ export { buildGuarded } from './initializer-guard.js';
 export { type BundleIOHandlerOptions, bundleIOHandler } from './io-handler.js';
 export { isLayersModel, isUsable } from './lifecycle.js';
 export { checkRequestOutputs, DEFAULT_REQUEST_ELEMENTS, MAX_ROW_ELEMENTS, REQUEST_ELEMENTS_ENV } from './output-budget.js';
-export { MAX_VALUE_DEPTH, type TfjsPredictorOptions, tfjsPredictor } from './predictor.js';
+export { type TfjsPredictorOptions, tfjsPredictor } from './predictor.js';
 export { type TfjsBundleOptions, type TfjsKind, tfjsPlugin } from './serializer.js';
 export { MAX_STATE_ELEMENTS } from './state-budget.js';
 export type { TensorInfo, TfjsPtype, TfjsSummary } from './summary.js';

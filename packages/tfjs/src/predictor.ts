@@ -1,4 +1,5 @@
-import { ModelBundleError, type Predictor } from '@modelbundle/core';
+import { flattenValue, ModelBundleError, type Predictor } from '@modelbundle/core';
+import { describeValue, preview } from '@modelbundle/core/internal';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { checkRequestOutputs, defaultRequestBudget } from './output-budget.js';
@@ -73,7 +74,7 @@ function batchTensor(info: TensorInfo, rows: readonly unknown[], inputCount: num
   let rowShape: number[] | undefined;
   rows.forEach((row, r) => {
     const value = pick(row, info.name, inputCount, r);
-    const { flat, shape } = flatten(value, `row ${r}, input "${info.name}"`);
+    const { flat, shape } = flattenValue(value, `row ${r}, input "${info.name}"`);
     const fitted = fitShape(flat.length, shape, dims, `row ${r}, input "${info.name}"`);
     if (rowShape && fitted.join() !== rowShape.join()) {
       throw new ModelBundleError(
@@ -83,13 +84,19 @@ function batchTensor(info: TensorInfo, rows: readonly unknown[], inputCount: num
     }
     rowShape = fitted;
     for (const v of flat) {
+      if (typeof v !== 'number') {
+        throw new ModelBundleError(
+          'INVALID_INPUT',
+          `Row ${r}, input "${info.name}" holds ${describeValue(v)} (${preview(v)}); expected numbers or nested lists of numbers.`,
+        );
+      }
       if (info.dtype === 'int32' ? !Number.isInteger(v) : !Number.isFinite(v)) {
         throw new ModelBundleError(
           'INVALID_INPUT',
           `Row ${r}, input "${info.name}" holds ${v}; expected ${info.dtype === 'int32' ? 'integers' : 'finite numbers'}.`,
         );
       }
-      values.push(v);
+      values.push(v as number);
     }
   });
   return tf.tensor(values, [rows.length, ...(rowShape ?? [])], info.dtype === 'int32' ? 'int32' : 'float32');
@@ -102,51 +109,6 @@ function pick(row: unknown, name: string, inputCount: number, r: number): unknow
   }
   if (row && typeof row === 'object' && name in row) return (row as Record<string, unknown>)[name];
   throw new ModelBundleError('INVALID_INPUT', `Row ${r} has no value for input "${name}"; expected a list of numbers or an object with key "${name}".`);
-}
-
-/** Deepest nesting a row value may have: far past any real tensor rank, far short of the stack. */
-export const MAX_VALUE_DEPTH = 400;
-
-/**
- * A nested list of numbers as its flat values and shape, walked iteratively (a
- * value nested 200,000 deep costs no stack) and refused past {@link MAX_VALUE_DEPTH}.
- */
-function flatten(value: unknown, where: string): { flat: number[]; shape: number[] } {
-  const flat: number[] = [];
-  let shape: number[] | undefined;
-  const stack: { item: unknown; depth: number }[] = [{ item: value, depth: 0 }];
-  // The shape is read along the first path down; every other list must agree with it.
-  const seen: number[] = [];
-  while (stack.length > 0) {
-    const { item, depth } = stack.pop() as { item: unknown; depth: number };
-    if (depth > MAX_VALUE_DEPTH) {
-      throw new ModelBundleError(
-        'INVALID_INPUT',
-        `${where} is nested deeper than ${MAX_VALUE_DEPTH} levels; a tensor value is a list of numbers nested as deep as the input's rank.`,
-        {
-          details: { limit: MAX_VALUE_DEPTH },
-        },
-      );
-    }
-    if (typeof item === 'number') {
-      if (shape === undefined) shape = seen.slice(0, depth);
-      if (shape.length !== depth) throw ragged(where);
-      flat.push(item);
-      continue;
-    }
-    if (!Array.isArray(item)) {
-      throw new ModelBundleError('INVALID_INPUT', `${where} is ${item === null ? 'null' : typeof item}; expected numbers or nested lists of numbers.`);
-    }
-    if (shape === undefined) seen[depth] = item.length;
-    else if (depth >= shape.length || shape[depth] !== item.length) throw ragged(where);
-    if (item.length === 0 && shape === undefined) shape = seen.slice(0, depth + 1);
-    for (let i = item.length - 1; i >= 0; i--) stack.push({ item: item[i], depth: depth + 1 });
-  }
-  return { flat, shape: shape ?? [] };
-}
-
-function ragged(where: string): ModelBundleError {
-  return new ModelBundleError('INVALID_INPUT', `${where} is a ragged list; every nested list must have the same length.`);
 }
 
 /** Accepts nested values of the input's shape, or a flat list of its size (when the shape is fully known). */

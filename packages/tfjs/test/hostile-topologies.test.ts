@@ -175,7 +175,7 @@ describe('nested row values', () => {
     const error = (await predictor.predict([deep]).catch((e: unknown) => e)) as ModelBundleError;
     expect(error).toBeInstanceOf(ModelBundleError);
     expect(error.code).toBe('INVALID_INPUT');
-    expect(error.message).toMatch(/nested deeper than 400 levels/);
+    expect(error.message).toMatch(/nested more than 400 lists deep/);
     // Ragged and well-formed values still get their usual answers.
     expect(((await predictor.predict([[[1], [2, 3]]]).catch((e: unknown) => e)) as ModelBundleError).message).toMatch(/ragged/);
     expect(await predictor.predict([[1, 2]])).toHaveLength(1);

@@ -1,7 +1,7 @@
 import { ModelBundleError } from '../errors.js';
 
-/** Deepest nesting of a tensor value in a request row (a rank-8 tensor needs 8). */
-export const MAX_VALUE_DEPTH = 16;
+/** Deepest nesting of a tensor value in a request row: far past any real tensor rank (8 at most), far short of the stack. */
+export const MAX_VALUE_DEPTH = 400;
 
 /** A nested list of numbers (or one number) as its flat values in row-major order and its shape. */
 export interface FlatValue {
