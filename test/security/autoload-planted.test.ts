@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, createRegistry, describeAutoload, ErrorCodes, encodeBundle, loadDeclaredPlugin } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
+import { draft } from '@modelbundle/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { projectDir, runCli } from '../../packages/cli/test/helpers.js';
 import { linearBundle } from '../../packages/serve/test/helpers.js';
@@ -28,17 +29,7 @@ async function plant(folder: string, name: string, manifest: Record<string, unkn
 }
 
 function bundleNaming(pkg: string) {
-  return createBundle({
-    kind: 'planted.kind',
-    serializer: { version: '1.0.0', package: pkg },
-    producer: { name: 'attacker', version: '1.0.0' },
-    created: '2026-01-01T00:00:00.000Z',
-    requires: {},
-    metadata: {},
-    ptype: null,
-    summary: {},
-    payload: {},
-  });
+  return createBundle(draft({ kind: 'planted.kind', serializer: { version: '1.0.0', package: pkg }, producer: { name: 'attacker', version: '1.0.0' } }));
 }
 
 beforeAll(async () => {

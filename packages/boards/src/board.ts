@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { type Bundle, type Inspection, inspect, isModelBundleError, type KeyInput, ModelBundleError, verifySignature } from '@modelbundle/core';
+import { isProcessAlive } from '@modelbundle/core/internal';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
 import { BundleCache } from './cache.js';
 import {
@@ -233,7 +234,7 @@ export class Board {
       if (!held?.version) continue; // deleted between our write and read: try again
       if (await this.isCommitted(name, held.version)) return held.version;
       const age = this.now().getTime() - new Date(held.claimed ?? 0).getTime();
-      const writerDied = held.host === hostname() && typeof held.pid === 'number' && !isAlive(held.pid);
+      const writerDied = held.host === hostname() && typeof held.pid === 'number' && !isProcessAlive(held.pid);
       if (writerDied || age > this.claimTimeoutMs) {
         await put(key, body); // its writer died: the content is ours to publish
         return undefined;
@@ -538,15 +539,6 @@ async function verifyFile(file: string) {
     throw new ModelBundleError('IO_ERROR', `Could not read ${file}: ${(e as Error).message}. Check the path.`, { cause: e, details: { path: file } });
   }
   return verifier.verified;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 function json(value: unknown): Uint8Array {

@@ -2,6 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle, ErrorCodes } from '@modelbundle/core';
 import { writeBundle } from '@modelbundle/core/node';
+import { draft } from '@modelbundle/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createLinearModel } from '../../serve/test/fixtures/linear-plugin/index.js';
 import { linearRegistry } from '../../serve/test/helpers.js';
@@ -58,17 +59,9 @@ describe('modelbundle docker installs only what the operator allows', () => {
   });
 
   it('a header naming "__proto__" as its package is an unknown plugin, not a crash (predict) and not shipped (docker)', async () => {
-    const proto = await createBundle({
-      kind: 'proto.kind',
-      serializer: { version: '1.0.0', package: '__proto__' },
-      producer: { name: 'attacker', version: '1.0.0' },
-      created: '2026-01-01T00:00:00.000Z',
-      requires: {},
-      metadata: {},
-      ptype: null,
-      summary: {},
-      payload: {},
-    });
+    const proto = await createBundle(
+      draft({ kind: 'proto.kind', serializer: { version: '1.0.0', package: '__proto__' }, producer: { name: 'attacker', version: '1.0.0' } }),
+    );
     await writeBundle(join(cwd, 'proto.mbnd'), proto);
     await writeFile(join(cwd, 'rows.json'), '[{}]');
     expect((await cli('predict', 'proto.mbnd', '--input', 'rows.json')).code).toBe(ErrorCodes.UNKNOWN_KIND.exit);

@@ -7,5 +7,5 @@ export { type LocatedPackage, locatePackage } from '../registry/locate.js';
 export { escapeControl, hasControl, listSome, PREVIEW_CHARS, preview } from '../text.js';
 export { fromBase64, toBase64 } from './base64.js';
 export { parseJson } from './json.js';
-export { emitWarning, envVar, isNode, nodeBuiltin } from './platform.js';
+export { emitWarning, envVar, isNode, isProcessAlive, nodeBuiltin } from './platform.js';
 export { describeValue, isRecord } from './values.js';

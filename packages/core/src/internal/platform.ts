@@ -26,3 +26,13 @@ export function envVar(name: string): string | undefined {
 export function isNode(): boolean {
   return typeof (globalThis as { process?: { versions?: { node?: string } } }).process?.versions?.node === 'string';
 }
+
+/** True while a process with this id runs (EPERM: it runs, as another user). Node only. */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    globalThis.process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as { code?: string }).code === 'EPERM';
+  }
+}

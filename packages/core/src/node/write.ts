@@ -4,6 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { assertUnchanged, type Bundle, bundleChunks, bundlePrefix, type PendingDigests, pendingDigests } from '../envelope/bundle.js';
 import { PREFIX_BYTES } from '../envelope/constants.js';
 import { dataStart, fileLength } from '../envelope/layout.js';
+import { isProcessAlive } from '../internal/platform.js';
 import { ioError, writeChunks, writeFully, writevAt } from './file-io.js';
 
 const TEMP_SUFFIX = '.mbtmp';
@@ -168,15 +169,6 @@ async function removeStaleTemps(dir: string, base: string): Promise<void> {
     if (!name.startsWith(prefix) || !name.endsWith(TEMP_SUFFIX)) continue;
     const match = /^(\d+)\.[0-9a-f]{12}$/.exec(name.slice(prefix.length, -TEMP_SUFFIX.length));
     const pid = Number(match?.[1]);
-    if (match && pid !== process.pid && !isAlive(pid)) await unlink(join(dir, name)).catch(() => {});
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
+    if (match && pid !== process.pid && !isProcessAlive(pid)) await unlink(join(dir, name)).catch(() => {});
   }
 }
