@@ -1,5 +1,5 @@
 import type { BoardModelRef } from '@modelbundle/boards';
-import { createBoardServer, type LogLevel } from '@modelbundle/serve';
+import { createBoardServer, type LogLevel, type ServerTuning } from '@modelbundle/serve';
 import { cliBoard } from '../board-ref.js';
 import { out } from '../output.js';
 import { cliRegistry } from '../registry.js';
@@ -17,6 +17,8 @@ export interface ServeBoardOptions {
   /** Follow the reference every this many seconds. */
   poll?: number;
   endpoint?: string;
+  /** Everything else the server takes (CORS, auth, TLS, batching, unseen levels, logging), from the serve settings. */
+  tuning?: ServerTuning;
 }
 
 /** `modelbundle serve <board>/<name>@<ref>`: resolve, download, verify, serve; with --poll, follow the reference. */
@@ -29,6 +31,7 @@ export async function serveBoardCommand(ref: BoardModelRef, options: ServeBoardO
     name: ref.name,
     ref: ref.ref,
     registry: await cliRegistry(header),
+    ...options.tuning,
     logLevel: options.logLevel,
     ...(keys ? { trustedKeys: keys } : {}),
     ...(options.poll ? { pollSeconds: options.poll } : {}),

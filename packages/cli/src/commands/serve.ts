@@ -29,13 +29,16 @@ export interface ServeCommandOptions extends Pick<ServeBoardOptions, 'poll' | 'e
 
 /** Serves a bundle over HTTP until SIGTERM or SIGINT, then finishes requests in flight and exits 0. */
 export async function serveCommand(file: string, options: ServeCommandOptions): Promise<number> {
+  const settings = { ...settingsFromEnv(), ...flagSettings(options) };
   const onBoard = boardRefOf(file);
-  if (onBoard)
-    return serveBoardCommand(onBoard, { ...options, port: options.port ?? 8080, host: options.host ?? '127.0.0.1', logLevel: options.logLevel ?? 'info' });
+  if (onBoard) {
+    // The same settings (flags, then MODELBUNDLE_* variables, then defaults) as for a file.
+    const { port, host, ...tuning } = await optionsFromSettings(settings);
+    return serveBoardCommand(onBoard, { ...options, tuning, port: port ?? 8080, host: host ?? '127.0.0.1', logLevel: tuning.logLevel ?? 'info' });
+  }
   const keys = await readTrustedKeys(options.publicKey);
   const bundle = await readBundleFile(await localBundleFile(file));
   const trusted = await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
-  const settings = { ...settingsFromEnv(), ...flagSettings(options) };
   const server = await serve({
     bundle,
     registry: await cliRegistry(bundle.header),
