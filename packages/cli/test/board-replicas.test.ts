@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { type Board, openBoard } from '@modelbundle/boards';
-import { encodeBundle } from '@modelbundle/core';
+import { type Bundle, encodeBundle, generateKeyPair, signBundle } from '@modelbundle/core';
+import { readPrivateKey, writeKeyPair } from '@modelbundle/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { objectStore } from '../../boards/test/helpers.js';
 import { freePort, type Nginx, startNginx } from '../../boards/test/nginx.js';
@@ -24,20 +25,36 @@ describe('three serve replicas behind nginx follow @champion', () => {
   let nginx: Nginx;
   let replicas: { proc: RunningCli; url: string }[] = [];
   const versions: string[] = [];
+  /** Every version is signed by the publisher; the replicas trust only the publisher's key. */
+  let signed: (bundle: Bundle) => Promise<Bundle>;
 
   beforeAll(async () => {
     const store = await objectStore();
     location = `s3://${await store.bucket('replicas')}/prod`;
     board = openBoard(location, { s3: { endpoint: store.endpoint } });
-    for (const bias of [0.5, 100]) versions.push((await board.write('linear', await linearBundle({ bias }))).version);
-    await board.alias('linear', 'champion', versions[0] as string);
     const cwd = await projectDir();
+    const publisher = await writeKeyPair(cwd, { name: 'publisher' });
+    const privateKey = await readPrivateKey(publisher.privateKeyPath);
+    signed = (bundle) => signBundle(bundle, privateKey);
+    for (const bias of [0.5, 100]) versions.push((await board.write('linear', await signed(await linearBundle({ bias })))).version);
+    await board.alias('linear', 'champion', versions[0] as string);
     replicas = await Promise.all(
       [0, 1, 2].map(async () => {
         const port = await freePort();
         const proc = startProcess(
           CLI,
-          ['serve', `${location}/linear@champion`, '--port', String(port), '--poll', String(POLL_SECONDS), '--log-level', 'warn'],
+          [
+            'serve',
+            `${location}/linear@champion`,
+            '--port',
+            String(port),
+            '--poll',
+            String(POLL_SECONDS),
+            '--log-level',
+            'warn',
+            '--public-key',
+            publisher.publicKeyPath,
+          ],
           {
             cwd,
             env: { ...store.env, MODELBUNDLE_CACHE: `${cwd}/cache-${port}` },
@@ -112,6 +129,18 @@ describe('three serve replicas behind nginx follow @champion', () => {
     for (const r of replicas) {
       expect(await servedVersion(r.url)).toBe(versions[1]);
       expect(r.proc.stdout() + r.proc.stderr()).toMatch(/keeping version/);
+    }
+    await board.alias('linear', 'champion', versions[1] as string);
+  });
+
+  it('a version signed by another key is refused by every replica, which keep serving the old one', async () => {
+    const stranger = await generateKeyPair();
+    const { version } = await board.write('linear', await signBundle(await linearBundle({ bias: -9 }), stranger.privateKey));
+    await board.alias('linear', 'champion', version);
+    await new Promise((r) => setTimeout(r, POLL_SECONDS * 3000));
+    for (const r of replicas) {
+      expect(await servedVersion(r.url)).toBe(versions[1]);
+      expect(r.proc.stdout() + r.proc.stderr()).toMatch(/keeping version[^\n]*SIGNATURE_INVALID|keeping version[^\n]*signature/i);
     }
     await board.alias('linear', 'champion', versions[1] as string);
   });
