@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -10,32 +9,12 @@ import { tfjsPlugin } from '@modelbundle/tfjs';
 import { workflowsPlugin } from '@modelbundle/workflows';
 import { fitDemo, loadPenguins } from '@modelbundle/workflows/demo';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { startServer, stopServer } from '../lib/child-server.js';
 import { pairedRatio, summary } from '../lib/stats.js';
 
 const autocannon = createRequire(import.meta.url)('autocannon');
 const serverScript = fileURLToPath(new URL('../children/batch-server.js', import.meta.url));
 const CONNECTIONS = 64;
-
-function startServer(which, path, backend) {
-  const proc = spawn(process.execPath, [serverScript, which, path, backend], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ proc, url: `http://127.0.0.1:${JSON.parse(line).port}` });
-    });
-    proc.on('exit', (code) => reject(new Error(`${which} server exited with ${code}`)));
-  });
-}
-
-function stop(server) {
-  return new Promise((resolve) => {
-    server.proc.removeAllListeners('exit');
-    server.proc.once('exit', resolve);
-    server.proc.kill('SIGTERM');
-  });
-}
 
 function load(url, body, seconds) {
   return autocannon({
@@ -84,7 +63,7 @@ export async function batchingSuite({ quick, runs, backend }) {
       const servers = {};
       const kinds = ['batched', 'unbatched', 'constant'];
       try {
-        for (const which of kinds) servers[which] = await startServer(which, path, backend);
+        for (const which of kinds) servers[which] = await startServer(serverScript, [which, path, backend]);
         const rps = Object.fromEntries(kinds.map((k) => [k, []]));
         const p99 = Object.fromEntries(kinds.map((k) => [k, []]));
         for (let round = -1; round < runs; round++) {
@@ -113,7 +92,7 @@ export async function batchingSuite({ quick, runs, backend }) {
           },
         };
       } finally {
-        for (const s of Object.values(servers)) await stop(s);
+        for (const s of Object.values(servers)) await stopServer(s);
       }
     }
     return { connections: CONNECTIONS, rowsPerRequest: 1, secondsPerRun: seconds, runs, backend, ...results };

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -7,31 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { writeBundle } from '@modelbundle/core/node';
 import { modelToBundle } from '@modelbundle/tfjs';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { startServer, stopServer } from '../lib/child-server.js';
 import { pairedRatio, summary } from '../lib/stats.js';
 
 const autocannon = createRequire(import.meta.url)('autocannon');
 const serverScript = fileURLToPath(new URL('../children/server.js', import.meta.url));
-
-function startServer(which, path, backend) {
-  const proc = spawn(process.execPath, [serverScript, which, path, backend], { stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    proc.stdout.on('data', (d) => {
-      out += d;
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ proc, url: `http://127.0.0.1:${JSON.parse(line).port}` });
-    });
-    proc.on('exit', (code) => reject(new Error(`${which} server exited with ${code}`)));
-  });
-}
-
-function stop(server) {
-  return new Promise((resolve) => {
-    server.proc.removeAllListeners('exit');
-    server.proc.once('exit', resolve);
-    server.proc.kill('SIGTERM');
-  });
-}
 
 function load(url, body, seconds) {
   return autocannon({ url: `${url}/predict`, method: 'POST', headers: { 'content-type': 'application/json' }, body, connections: 8, duration: seconds });
@@ -55,7 +34,7 @@ export async function serveSuite({ quick, runs, backend }) {
   const seconds = quick ? 1 : 3;
   const servers = {};
   try {
-    for (const which of ['ours', 'bare']) servers[which] = await startServer(which, path, backend);
+    for (const which of ['ours', 'bare']) servers[which] = await startServer(serverScript, [which, path, backend]);
     const rps = { ours: [], bare: [] };
     const p50 = { ours: [], bare: [] };
     const p99 = { ours: [], bare: [] };
@@ -82,7 +61,7 @@ export async function serveSuite({ quick, runs, backend }) {
       target: { target: 0.9, value: ratio.median, met: ratio.median >= 0.9 },
     };
   } finally {
-    for (const s of Object.values(servers)) await stop(s);
+    for (const s of Object.values(servers)) await stopServer(s);
     await rm(dir, { recursive: true, force: true });
   }
 }

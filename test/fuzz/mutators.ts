@@ -1,5 +1,4 @@
-import { inspect } from '@modelbundle/core';
-import { type ForgeOptions, forgeBundle, sectionTable, sha256Hex } from '../security/support/forge.js';
+import { type ForgeOptions, forgeBundle, sectionTable, sha256Hex, takeApart } from '../security/support/forge.js';
 import { MapEntries, RawBytes } from '../security/support/msgpack.js';
 import type { Seed } from './corpus.js';
 import { PTYPE_LIES } from './ptype-lies.js';
@@ -331,11 +330,9 @@ export async function mutate(rng: Rng, seeds: readonly Seed[]): Promise<{ seed: 
   let how = '';
   // Structured lies rewrite a bundle's header; raw seeds (Keras files) get byte mutations only.
   if (!seed.raw && rng.chance(0.5)) {
-    const { header } = await inspect(seed.bytes);
-    const base = Math.ceil((128 + Number(new DataView(seed.bytes.buffer, seed.bytes.byteOffset).getBigUint64(16, true))) / 64) * 64;
-    const sections = header.sections.map((s) => seed.bytes.slice(base + s.offset, base + s.offset + s.length));
+    const { header, sections } = await takeApart(seed.bytes);
     const options: ForgeOptions = seed.signed ? { signature: seed.bytes.slice(64, 128) } : {};
-    const h = structuredClone(header) as Record<string, any>;
+    const h = header as Record<string, any>;
     // Deep lies twice as often: they reach the serializers; topology lies (graphs, growth, states) go deeper still;
     // ptype lies reach the schema and docs code of the server and the CLI.
     const all = [...LIES, ...DEEP_LIES, ...DEEP_LIES, ...TOPOLOGY_LIES, ...PTYPE_LIES];

@@ -4,11 +4,10 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { writeBundle } from '@modelbundle/core/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LINEAR_PLUGIN_DIR, linearBundle } from '../../serve/test/helpers.js';
+import { linearBundle } from '../../serve/test/helpers.js';
 import { projectDir, type RunningCli, runCli, startProcess } from './helpers.js';
 
 const exec = promisify(execFile);
-const PACKAGES = new URL('../../', import.meta.url).pathname;
 
 let cwd: string;
 let server: RunningCli | undefined;

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { encodeBundle, inspect } from '@modelbundle/core';
-import { BACKEND_ENV, bundleToModel, currentBackend, ensureBackend, modelToBundle, useBackend } from '@modelbundle/tfjs';
+import { inspect } from '@modelbundle/core';
+import { BACKEND_ENV, bundleToModel, currentBackend, ensureBackend, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 

@@ -1,5 +1,5 @@
 import { checkTrust } from '@modelbundle/core';
-import { type LogLevel, optionsFromSettings, type ServerSettings, serve, settingsFromEnv } from '@modelbundle/serve';
+import { optionsFromSettings, type ServerSettings, serve, settingsFromEnv } from '@modelbundle/serve';
 import { boardRefOf, localBundleFile } from '../board-ref.js';
 import { out } from '../output.js';
 import { readBundleFile } from '../progress.js';
@@ -7,22 +7,9 @@ import { cliRegistry } from '../registry.js';
 import { readTrustedKeys } from '../trust.js';
 import { type ServeBoardOptions, serveBoardCommand } from './serve-board.js';
 
-/** Options of `modelbundle serve`: each is also a MODELBUNDLE_* variable (flags win). */
-export interface ServeCommandOptions extends Pick<ServeBoardOptions, 'poll' | 'endpoint'> {
-  port?: number;
-  host?: string;
-  logLevel?: LogLevel;
-  bodyLimit?: number;
-  maxRows?: number;
-  requestTimeout?: number;
-  unseenLevels?: 'error' | 'zero';
-  batchMaxRows?: number;
-  batchMaxWaitMs?: number;
+/** Options of `modelbundle serve`: the server settings (each is also a MODELBUNDLE_* variable; flags win), as flags name them. */
+export interface ServeCommandOptions extends Pick<ServeBoardOptions, 'poll' | 'endpoint'>, Omit<ServerSettings, 'corsOrigins' | 'authToken'> {
   corsOrigin?: string[];
-  authTokenFile?: string;
-  authScope?: 'predict' | 'all';
-  tlsKey?: string;
-  tlsCert?: string;
   /** Public key files; when given, the bundle must be signed by one of them. */
   publicKey?: string[];
 }
