@@ -1,4 +1,5 @@
 import { createRegistry, type Header, loadDeclaredPlugin, type ModelBundlePlugin, type Registry } from '@modelbundle/core';
+import { needsKerasLayers } from './keras-layers.js';
 
 /** The plugins this command line ships with, by package; each is imported only when a bundle needs it. */
 const KNOWN_PLUGINS: Record<string, () => Promise<ModelBundlePlugin>> = {
@@ -38,8 +39,6 @@ export async function cliRegistry(header?: Header): Promise<Registry> {
   for (const [pkg, load] of Object.entries(KNOWN_PLUGINS)) {
     if (!header || named.has(pkg)) registry.registerPlugin(await load());
   }
-  // A model imported from Keras may use tfjs classes of @modelbundle/keras (its summary lists them): register them.
-  const keras = (header?.summary as { keras?: { kerasClasses?: unknown[] } } | undefined)?.keras;
-  if (keras?.kerasClasses?.length) (await import('@modelbundle/keras')).registerKerasLayers();
+  if (needsKerasLayers(header)) (await import('@modelbundle/keras')).registerKerasLayers();
   return registry;
 }

@@ -1,8 +1,12 @@
+import { execFile } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { ErrorCodes } from '@modelbundle/core';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { projectDir, runCli } from './helpers.js';
+import { projectDir, runCli, startProcess } from './helpers.js';
+
+const exec = promisify(execFile);
 
 const KERAS = new URL('../../../test/fixtures/keras/', import.meta.url).pathname;
 // A Keras Sequential's input takes the tfjs name "<first layer>_input".
@@ -46,4 +50,30 @@ describe('modelbundle import (Keras files, told apart by their bytes)', () => {
     expect(result.stderr).toContain('git lfs pull');
     await expect(readFile(join(cwd, 'x.mbnd'))).rejects.toThrow();
   });
+});
+
+describe('modelbundle docker for a model imported from Keras', () => {
+  it('installs @modelbundle/keras and registers its classes, so a plain npm install serves a KerasGRU model as predict does here', async () => {
+    expect((await cli('import', join(KERAS, 'rnn.keras'), '-o', 'gru.mbnd')).code).toBe(0);
+    const docker = await cli('docker', 'gru.mbnd', 'gru-deploy', '--json');
+    expect(docker.code, docker.stderr).toBe(0);
+    expect(JSON.parse(docker.stdout).dependencies).toHaveProperty('@modelbundle/keras', '0.1.0');
+    const deploy = join(cwd, 'gru-deploy');
+    const entry = await readFile(join(deploy, 'server.mjs'), 'utf8');
+    expect(entry).toContain("import { registerKerasLayers } from '@modelbundle/keras';\n\nregisterKerasLayers();");
+    await exec('npm', ['install', '--omit=dev', '--no-audit', '--no-fund'], { cwd: deploy, timeout: 240_000 });
+
+    const rows = JSON.stringify([{ simple_input: Array.from({ length: 6 }, (_, t) => [t / 6, -t / 6, 0.5]) }]);
+    const local = JSON.parse((await runCli(['predict', 'gru.mbnd', '-i', '-', '--json'], { cwd, input: rows })).stdout);
+    const server = startProcess(join(deploy, 'server.mjs'), [], { cwd: deploy, env: { PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn' } });
+    try {
+      const [, url] = await server.waitFor(/listening on (http:\S+)/);
+      const res = await fetch(`${url}/predict`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: rows });
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ predictions: local.predictions });
+    } finally {
+      server.child.kill('SIGTERM');
+    }
+    expect(await server.exited).toBe(0);
+  }, 300_000);
 });

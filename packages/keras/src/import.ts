@@ -1,6 +1,5 @@
 import { type Bundle, type BundleOptions, ModelBundleError } from '@modelbundle/core';
-import { artifactsToBundle, ensureBackend } from '@modelbundle/tfjs';
-import type * as tf from '@tensorflow/tfjs-core';
+import { artifactsToBundle, type BundlableArtifacts, ensureBackend } from '@modelbundle/tfjs';
 import { registerKerasLayers } from './layers/register.js';
 import { DEFAULT_LIMITS, type KerasLimits } from './limits.js';
 import { detectKerasFormat } from './read/detect.js';
@@ -37,11 +36,14 @@ export function readKerasSource(bytes: Uint8Array, limits: KerasLimits): KerasSo
   );
 }
 
-/** tfjs artifacts from a Keras source: the translated topology and one float32 buffer per weight. */
+/**
+ * Artifacts for {@link artifactsToBundle} from a Keras source: the translated topology and each weight's
+ * float32 bytes as a view of what the reader holds (no copy; tfjs's own loader cannot take views).
+ */
 export async function kerasArtifacts(
   source: KerasSource,
   options: KerasToBundleOptions = {},
-): Promise<{ artifacts: tf.io.ModelArtifacts; summary: KerasSourceSummary }> {
+): Promise<{ artifacts: BundlableArtifacts; summary: KerasSourceSummary }> {
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   const translated = translateTopology(source.config, source.kerasVersion, limits);
   const weights = source.weights(translated.root);
@@ -51,10 +53,10 @@ export async function kerasArtifacts(
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   for (const name of nonFiniteWeights(weights))
     warn(`The weight "${name}" holds NaN or infinite values; the model's predictions may be NaN. It was imported as it is.`);
-  const artifacts: tf.io.ModelArtifacts = {
+  const artifacts: BundlableArtifacts = {
     modelTopology: translated.topology,
     weightSpecs: weights.map(([name, t]) => ({ name, shape: t.shape, dtype: 'float32' })),
-    weightData: weights.map(([, t]) => t.values.buffer as ArrayBuffer),
+    weightData: weights.map(([, t]) => new Uint8Array(t.values.buffer, t.values.byteOffset, t.values.byteLength)),
     format: 'layers-model',
     generatedBy: `keras v${source.kerasVersion}`,
     convertedBy: `@modelbundle/keras ${KERAS_PLUGIN_VERSION}`,

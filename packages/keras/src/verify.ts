@@ -16,10 +16,13 @@ export async function checkWeights(topology: Json, weights: readonly [string, H5
   try {
     // Built under @modelbundle/tfjs's initializer guards: a config that asks for tensors its weights do not justify
     // (a hostile Dense of 10^9 units) is refused before anything is allocated.
-    model = await buildGuarded({
-      modelTopology: topology as tf.io.ModelArtifacts['modelTopology'],
-      weightSpecs: weights.map(([name, t]) => ({ name, shape: t.shape, dtype: 'float32' })),
-    });
+    model = await buildGuarded(
+      {
+        modelTopology: topology as tf.io.ModelArtifacts['modelTopology'],
+        weightSpecs: weights.map(([name, t]) => ({ name, shape: t.shape, dtype: 'float32' })),
+      },
+      { checkOnly: true },
+    );
   } catch (cause) {
     if (cause instanceof ModelBundleError) throw withFileShape(cause, weights);
     throw new ModelBundleError(
@@ -73,11 +76,28 @@ export function nonFiniteWeights(weights: readonly [string, H5Tensor][]): string
   return weights.filter(([, t]) => !allFinite(t.values)).map(([n]) => n);
 }
 
-/** True when no value is NaN or infinite (v - v is 0 for every finite v, NaN otherwise); a plain loop, ~10x faster than every(). */
+/**
+ * True when no value is NaN or infinite, read as bits: a float32 is NaN or infinite exactly when its exponent
+ * bits are all ones, and adding one more exponent step then carries into the sign bit. Integer ops in four
+ * independent lanes are several times faster than any float test in one loop.
+ */
 function allFinite(values: Float32Array): boolean {
-  let acc = 0;
-  for (let i = 0; i < values.length; i++) acc += (values[i] as number) - (values[i] as number);
-  return acc === 0;
+  const bits = new Int32Array(values.buffer, values.byteOffset, values.length);
+  const EXPONENT = 0x7f800000;
+  const STEP = 0x00800000;
+  let a = 0;
+  let b = 0;
+  let c = 0;
+  let d = 0;
+  let i = 0;
+  for (; i + 3 < bits.length; i += 4) {
+    a |= ((bits[i] as number) & EXPONENT) + STEP;
+    b |= ((bits[i + 1] as number) & EXPONENT) + STEP;
+    c |= ((bits[i + 2] as number) & EXPONENT) + STEP;
+    d |= ((bits[i + 3] as number) & EXPONENT) + STEP;
+  }
+  for (; i < bits.length; i++) a |= ((bits[i] as number) & EXPONENT) + STEP;
+  return ((a | b | c | d) & 0x80000000) === 0;
 }
 
 /** A guard refusal (an initializer asked for a tensor the weights do not justify) told as a shape contradiction, with the file's shape. */

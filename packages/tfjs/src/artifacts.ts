@@ -8,6 +8,14 @@ import { buildGuarded } from './initializer-guard.js';
 export type ModelArtifacts = tf.io.ModelArtifacts;
 
 /**
+ * Artifacts as a bundle is made from them: tfjs's own, or with each
+ * weight's bytes given as a view, in spec order (tfjs's type holds whole
+ * buffers only, and its loader ignores a view's offset). Views are bundled
+ * without a copy; do not change their bytes while the bundle is in use.
+ */
+export type BundlableArtifacts = Omit<ModelArtifacts, 'weightData'> & { weightData?: tf.io.WeightData | Uint8Array[] };
+
+/**
  * The artifacts of a live model, with the topology and weight order exactly
  * as tfjs's own `save` writes them. A layer that cannot be serialized gives
  * SERIALIZATION_FAILED naming it.

@@ -11,7 +11,7 @@ import {
   type Serializer,
 } from '@modelbundle/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import type { ModelArtifacts } from './artifacts.js';
+import type { BundlableArtifacts, ModelArtifacts } from './artifacts.js';
 import { isLayersModel } from './lifecycle.js';
 import { artifactsFromParts, partsFromArtifacts } from './parts.js';
 import { isSequential, type TfjsBundleOptions, type TfjsKind, tfjsSerializerFor } from './serializer.js';
@@ -48,8 +48,11 @@ export async function bundleToModel(source: BundleSource, options: BundleToModel
   return serializer.unbundle(parts, { options: {} }) as Promise<LayersModel>;
 }
 
-/** A bundle from tfjs model artifacts (what `model.save` hands an IOHandler, or a model.json read from disk). */
-export function artifactsToBundle(artifacts: ModelArtifacts, options: ArtifactsToBundleOptions = {}): Promise<Bundle> {
+/**
+ * A bundle from tfjs model artifacts (what `model.save` hands an IOHandler, or a model.json read from disk),
+ * or from artifacts whose weights are views ({@link BundlableArtifacts}: bundled without a copy).
+ */
+export function artifactsToBundle(artifacts: BundlableArtifacts, options: ArtifactsToBundleOptions = {}): Promise<Bundle> {
   const { summary, ...draft } = options;
   const parts = partsFromArtifacts(artifacts);
   const withExtras = summary ? { ...parts, summary: { ...summary, ...parts.summary } } : parts;

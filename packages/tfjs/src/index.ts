@@ -1,4 +1,4 @@
-export type { ModelArtifacts } from './artifacts.js';
+export type { BundlableArtifacts, ModelArtifacts } from './artifacts.js';
 export { BACKEND_ENV, type BackendOptions, currentBackend, ensureBackend, useBackend } from './backend.js';
 export { isClassRegistered, topologyClassNames } from './classes.js';
 export {
@@ -10,7 +10,7 @@ export {
   type ModelToBundleOptions,
   modelToBundle,
 } from './convert.js';
-export { buildGuarded } from './initializer-guard.js';
+export { type BuildGuardedOptions, buildGuarded } from './initializer-guard.js';
 export { type BundleIOHandlerOptions, bundleIOHandler } from './io-handler.js';
 export { isLayersModel, isUsable } from './lifecycle.js';
 export { checkRequestOutputs, DEFAULT_REQUEST_ELEMENTS, MAX_ROW_ELEMENTS, REQUEST_ELEMENTS_ENV } from './output-budget.js';

@@ -28,6 +28,20 @@ interface Budget {
   states: number;
   /** Data of the tensors the guards gave out: a restore that fails frees the variables made from them. */
   given: Set<object>;
+  /** The model is only checked, never run: see {@link BuildGuardedOptions.checkOnly}. */
+  checkOnly: boolean;
+}
+
+/** Options for {@link buildGuarded}. */
+export interface BuildGuardedOptions {
+  /**
+   * The model is built only to be checked (its layers, its weights' names
+   * and shapes) and then disposed: never run it, read its weights or give it
+   * weights. On wasm its weights are left unwritten rather than zeroed, so
+   * checking a large model copies nothing into the heap (the cpu backend's
+   * zeros are already free: fresh memory is mapped lazily).
+   */
+  checkOnly?: boolean;
 }
 
 /** Budgets of the restores in progress, by id: each restore has its own, deleted when it ends. */
@@ -89,7 +103,7 @@ class GuardedInitializer extends InitializerBase {
       );
     }
     budget.remaining -= count;
-    const zeros = tf.zeros(shape, dtype);
+    const zeros = budget.checkOnly && tf.getBackend() === 'wasm' && dtype !== 'string' ? unwrittenOnWasm(shape, dtype) : tf.zeros(shape, dtype);
     budget.given.add(zeros.dataId);
     return zeros;
   }
@@ -108,6 +122,17 @@ class GuardedInitializer extends InitializerBase {
   override getConfig(): tf.serialization.ConfigDict {
     return budgets.has(this.#config.budget) ? (this.#config as unknown as tf.serialization.ConfigDict) : this.original.getConfig();
   }
+}
+
+/**
+ * A tensor of `shape` the wasm backend allocates without writing: its values are whatever its heap held.
+ * tf.zeros would copy a zero buffer of the whole size into the heap; a check build never reads its weights.
+ */
+function unwrittenOnWasm(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
+  const backend = tf.backend();
+  // The wasm backend's write allocates and copies only the values it is given.
+  const dataId = backend.write(null as unknown as tf.backend_util.BackendValues, shape, dtype);
+  return tf.engine().makeTensorFromDataId(dataId, shape, dtype, backend);
 }
 
 /** Elements of a shape a layer asks for; anything that is not a list of non-negative integers counts as infinite. */
@@ -202,7 +227,7 @@ function guardConfig(original: unknown, budget: number, name: string, role: stri
 }
 
 /** Model weights (not optimizer state) a manifest lists: the most a topology may initialize. */
-function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
+function budgetFor(specs: readonly tf.io.WeightsManifestEntry[], checkOnly: boolean): Budget {
   let largest = 0;
   let total = 0;
   for (const spec of specs) {
@@ -211,7 +236,7 @@ function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
     largest = Math.max(largest, count);
     total += count;
   }
-  return { largest, remaining: total, total, resolved: new Map(), states: 0, given: new Set() };
+  return { largest, remaining: total, total, resolved: new Map(), states: 0, given: new Set(), checkOnly };
 }
 
 /**
@@ -222,11 +247,11 @@ function budgetFor(specs: readonly tf.io.WeightsManifestEntry[]): Budget {
  * The weights are left to the caller: given weights, tfjs would initialize
  * the top-level layers with plain zeros, past the guards.
  */
-export async function buildGuarded(artifacts: tf.io.ModelArtifacts): Promise<tfl.LayersModel> {
+export async function buildGuarded(artifacts: tf.io.ModelArtifacts, options: BuildGuardedOptions = {}): Promise<tfl.LayersModel> {
   registerGuard();
   installStateGuard();
   const id = nextBudget++;
-  const budget = budgetFor(artifacts.weightSpecs ?? []);
+  const budget = budgetFor(artifacts.weightSpecs ?? [], options.checkOnly === true);
   budgets.set(id, budget);
   try {
     const { weightSpecs: _specs, weightData: _data, ...topologyOnly } = artifacts;

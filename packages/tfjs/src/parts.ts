@@ -1,7 +1,7 @@
 import { type BundleParts, ModelBundleError, type UnbundleParts } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { artifactsFromModel, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
+import { artifactsFromModel, type BundlableArtifacts, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
 import { currentBackend, ensureBackend } from './backend.js';
 import { ChunkReader } from './chunks.js';
 import { assertClassesRegistered, customClassNames, isClassRegistered, topologyClassNames } from './classes.js';
@@ -53,7 +53,7 @@ export async function modelParts(model: LayersModel, options: ModelPartsOptions 
  * are decoded first: sections always hold plain tensors.
  */
 export function partsFromArtifacts(
-  artifacts: ModelArtifacts,
+  artifacts: BundlableArtifacts,
   prefix = '',
   model?: LayersModel,
   optimizerState?: ReadonlyMap<string, Float32Array>,
@@ -227,7 +227,7 @@ function weightSections(
 }
 
 /** Each weight's spec and its raw little-endian bytes, decoding quantized or string weights to plain tensors first. */
-function weightTensors(artifacts: ModelArtifacts): [tf.io.WeightsManifestEntry, Uint8Array][] {
+function weightTensors(artifacts: BundlableArtifacts): [tf.io.WeightsManifestEntry, Uint8Array][] {
   const specs = artifacts.weightSpecs ?? [];
   if (specs.length === 0) return [];
   if (artifacts.weightData === undefined) {
@@ -252,7 +252,10 @@ function weightTensors(artifacts: ModelArtifacts): [tf.io.WeightsManifestEntry, 
   });
 }
 
-function decodedTensors(weightData: tf.io.WeightData, specs: tf.io.WeightsManifestEntry[]): [tf.io.WeightsManifestEntry, Uint8Array][] {
+function decodedTensors(
+  weightData: NonNullable<BundlableArtifacts['weightData']>,
+  specs: tf.io.WeightsManifestEntry[],
+): [tf.io.WeightsManifestEntry, Uint8Array][] {
   const reader = new ChunkReader(weightData);
   const tensors = tf.io.decodeWeights(reader.slice(0, reader.byteLength).buffer as ArrayBuffer, specs);
   try {

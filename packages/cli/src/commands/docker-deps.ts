@@ -1,6 +1,7 @@
 import { CORE_VERSION, describeAutoload, type Header, ModelBundleError } from '@modelbundle/core';
 import { preview } from '@modelbundle/core/internal';
 import { installedVersion } from '../installed.js';
+import { needsKerasLayers } from '../keras-layers.js';
 
 /**
  * What `modelbundle docker` may install in the image. A bundle's header is
@@ -44,6 +45,8 @@ export interface DeploymentPlan {
   plugins: DeployedPlugin[];
   /** Requirements of the header that are not on the allow-list: not installed in the image. */
   ignored: string[];
+  /** The model was imported from Keras and uses classes of @modelbundle/keras: the server registers them. */
+  kerasLayers: boolean;
 }
 
 /** Parses `--plugin name` or `--plugin name@range`, refusing anything that is not an npm name and a plain version. */
@@ -110,6 +113,8 @@ export function planDeployment(header: Header, operatorPlugins: readonly string[
     }
     plugins.push({ package: name, exportName });
   }
+  const kerasLayers = needsKerasLayers(header);
+  if (kerasLayers) pin('@modelbundle/keras');
   if (!shipped && !plugins.some((p) => p.package === pkg)) {
     throw new ModelBundleError(
       'INVALID_ARGUMENT',
@@ -122,5 +127,6 @@ export function planDeployment(header: Header, operatorPlugins: readonly string[
     dependencies: Object.fromEntries(Object.entries(dependencies).sort(([a], [b]) => a.localeCompare(b))),
     plugins,
     ignored: ignored.map((n) => preview(n)),
+    kerasLayers,
   };
 }

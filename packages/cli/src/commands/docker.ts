@@ -32,14 +32,14 @@ export const DEPLOYED_BUNDLE = 'model.mbnd';
 export async function dockerCommand(file: string, dir: string, options: DockerOptions): Promise<number> {
   const { header } = await inspectFile(file);
   await refuseNonEmpty(dir, options.force === true);
-  const { dependencies, plugins, ignored } = await deploymentOf(header, options.plugin ?? []);
+  const { dependencies, plugins, ignored, kerasLayers } = await deploymentOf(header, options.plugin ?? []);
   for (const name of ignored)
     warn(`The bundle requires ${name}, which is not on the allow-list of what docker installs; it is left out (name it with --plugin if you trust it).`);
   await mkdir(dir, { recursive: true });
   const vendored = await vendorPackages(dependencies, join(dir, VENDOR), header.serializer.package);
   const files = {
     'package.json': `${JSON.stringify(packageJson(header, file, { ...dependencies, ...vendored }, vendored), null, 2)}\n`,
-    'server.mjs': serverEntry(plugins),
+    'server.mjs': serverEntry(plugins, kerasLayers),
     Dockerfile: dockerfile(options.port, Object.keys(vendored).length > 0),
     '.dockerignore': 'node_modules\nnpm-debug.log\n',
   };
@@ -127,8 +127,12 @@ function packageJson(header: Header, file: string, dependencies: Record<string, 
 }
 
 /** The server entry: the plugins are imported and registered by name, autoload is off (names were validated). */
-function serverEntry(plugins: readonly DeployedPlugin[]): string {
-  const imports = plugins.map((p, i) => `import { ${p.exportName} as plugin${i} } from '${p.package}';`).join('\n');
+function serverEntry(plugins: readonly DeployedPlugin[], kerasLayers: boolean): string {
+  const imports = [
+    ...plugins.map((p, i) => `import { ${p.exportName} as plugin${i} } from '${p.package}';`),
+    // A model imported from Keras restores with the tfjs classes @modelbundle/keras defines (its summary lists them).
+    ...(kerasLayers ? ["import { registerKerasLayers } from '@modelbundle/keras';", '', 'registerKerasLayers();'] : []),
+  ].join('\n');
   const registered = plugins.map((_, i) => `.registerPlugin(plugin${i})`).join('');
   return `// Serves the bundle beside this file. Settings come from the environment:
 // PORT (default 8080), HOST (default 0.0.0.0), LOG_LEVEL (default info).

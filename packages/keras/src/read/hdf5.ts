@@ -46,20 +46,26 @@ function cleanString(value: unknown): unknown {
  * browsers). Every read is wrapped so a parser failure becomes MALFORMED;
  * paths are bounded in depth; a dataset may not claim more elements than
  * its file could hold; contiguous little-endian float32 data (what h5py
- * writes for Keras) is viewed straight from the file's bytes.
+ * writes for Keras) comes straight from the file's bytes: a view when those
+ * bytes are this reader's own, a copy when they are the caller's.
  */
 export class Hdf5File {
   readonly #file: jsfive.File;
   readonly #bytes: Uint8Array;
   readonly #limits: KerasLimits;
+  /** True when nobody else holds #bytes, so tensors may view them. */
+  readonly #owned: boolean;
   /** Bytes of dataset values read so far: bounded by a multiple of the file size. */
   #read = 0;
 
-  constructor(bytes: Uint8Array, limits: KerasLimits) {
+  /** `owned`: the caller hands `bytes` over (an inflated zip entry) and keeps no other reference to them. */
+  constructor(bytes: Uint8Array, limits: KerasLimits, owned = false) {
     if (bytes.byteLength < 48) throw malformed(`the file is only ${bytes.byteLength} bytes long (truncated)`);
     // jsfive reads from an ArrayBuffer from its start: give it one of exactly these bytes.
-    const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : copyBytes(bytes);
+    const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength;
+    const own = whole ? bytes : copyBytes(bytes);
     this.#bytes = own;
+    this.#owned = owned || !whole;
     this.#limits = limits;
     this.#file = guarded('its superblock cannot be read', () => new jsfive.File(own.buffer as ArrayBuffer, 'model.h5'));
   }
@@ -144,7 +150,7 @@ export class Hdf5File {
     return { shape, values: out };
   }
 
-  /** Contiguous little-endian float32 data, copied straight from the file (jsfive would build a JS array). */
+  /** Contiguous little-endian float32 data straight from the file (jsfive would build a JS array): a view of owned, aligned bytes, else a copy. */
   #contiguousFloat32(dataset: jsfive.Dataset, count: number): Float32Array | undefined {
     const objects = (dataset as unknown as { _dataobjects?: DataObjects })._dataobjects;
     if (!objects || typeof objects.find_msg_type !== 'function' || typeof objects._get_data_message_properties !== 'function') return undefined;
@@ -158,6 +164,8 @@ export class Hdf5File {
       const address = view.getUint32(propertyOffset, true) + view.getUint32(propertyOffset + 4, true) * 2 ** 32;
       if (address === UNDEFINED_ADDRESS || count === 0) return new Float32Array(count);
       if (address + count * 4 > this.#bytes.byteLength) throw malformed(`a dataset's values run past the end of the file (truncated)`);
+      const at = this.#bytes.byteOffset + address;
+      if (this.#owned && at % 4 === 0) return new Float32Array(this.#bytes.buffer, at, count);
       return new Float32Array(copyBytes(this.#bytes.subarray(address, address + count * 4)).buffer);
     });
   }

@@ -52,7 +52,8 @@ export function readKerasZip(bytes: Uint8Array, limits: KerasLimits): KerasSourc
     }
     throw new ModelBundleError('MALFORMED', 'The .keras file has no model.weights.h5: the file is incomplete. Save the model again.');
   }
-  const h5 = new Hdf5File(weightsBytes, limits);
+  // An inflated entry is a new buffer of its own; a stored one is a view of the caller's file (the reader copies it).
+  const h5 = new Hdf5File(weightsBytes, limits, zip.entries.get('model.weights.h5')?.method === 8);
   // Keras 2.13-2.15 called the layer list _layer_checkpoint_dependencies; on Windows they joined paths with backslashes.
   const legacyList = h5.isGroup('_layer_checkpoint_dependencies') || h5.keys('').some((k) => k.startsWith('_layer_checkpoint_dependencies\\'));
   const resolve = (path: string): string | undefined => {
@@ -71,11 +72,15 @@ export function readKerasZip(bytes: Uint8Array, limits: KerasLimits): KerasSourc
     kerasVersion,
     config,
     weights(model) {
-      const paths = kerasWeightPaths(model, '');
+      // The list's naming in _layer_checkpoint_dependencies changed in Keras 2.14: try the writer's own first, then the other.
+      const schemes = legacyList ? (/^2\.(\d|1[0-3])\./.test(kerasVersion) ? [true, false] : [false, true]) : [false];
+      const tried = schemes.map((countedTwice) => kerasWeightPaths(model, '', countedTwice));
+      const paths = tried[0] as [string, string][];
       if (paths.length > limits.maxWeights)
         throw new ModelBundleError('LIMIT_EXCEEDED', `The model has ${paths.length} weights; at most ${limits.maxWeights} are read.`);
-      return paths.map(([name, path]) => {
-        const found = resolve(path);
+      const whole = tried.map((scheme) => scheme.map(([, path]) => resolve(path))).find((found) => found.every((f) => f !== undefined));
+      return paths.map(([name, path], i) => {
+        const found = whole?.[i];
         if (!found) throw missing(name.split('/')[0] as string, `model.weights.h5 has no dataset "${path}" for the weight ${name}`);
         return [name, h5.tensor(found)];
       });
