@@ -78,11 +78,12 @@ export function readKerasZip(bytes: Uint8Array, limits: KerasLimits): KerasSourc
       const paths = tried[0] as [string, string][];
       if (paths.length > limits.maxWeights)
         throw new ModelBundleError('LIMIT_EXCEEDED', `The model has ${paths.length} weights; at most ${limits.maxWeights} are read.`);
-      const whole = tried.map((scheme) => scheme.map(([, path]) => resolve(path))).find((found) => found.every((f) => f !== undefined));
+      const resolved = tried.map((scheme) => scheme.map(([, path]) => resolve(path)));
+      const found = resolved.find((r) => r.every((f) => f !== undefined)) ?? (resolved[0] as (string | undefined)[]);
       return paths.map(([name, path], i) => {
-        const found = whole?.[i];
-        if (!found) throw missing(name.split('/')[0] as string, `model.weights.h5 has no dataset "${path}" for the weight ${name}`);
-        return [name, h5.tensor(found)];
+        const at = found[i];
+        if (!at) throw missing(name.split('/')[0] as string, `model.weights.h5 has no dataset "${path}" for the weight ${name}`);
+        return [name, h5.tensor(at)];
       });
     },
   };

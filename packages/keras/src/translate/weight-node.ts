@@ -53,17 +53,28 @@ function nonTrainableOf(node: WeightNode): string[] {
   return [...node.vars.filter((v) => !v.trainable).map((v) => v.name), ...children(node).flatMap(nonTrainableOf)];
 }
 
-/** Every variable with its path in a `.keras` file's model.weights.h5 (`<path>/vars/<i>`), in walk order. */
-export function kerasWeightPaths(node: WeightNode, path: string): [string, string][] {
+/** Whether a node or any layer inside it has variables (Keras's `layer.weights` is not empty). */
+function hasWeights(node: WeightNode): boolean {
+  return node.vars.length > 0 || children(node).some(hasWeights);
+}
+
+/**
+ * Every variable with its path in a `.keras` file's model.weights.h5 (`<path>/vars/<i>`), in walk order.
+ * `countedTwice`: Keras 2.12-2.13 wrote a model's list as `_layer_checkpoint_dependencies`, where each layer with
+ * weights appears twice (`layer_with_weights-<k>` and `layer-<i>`) and both entries advance the class-name count, so
+ * the second Dense of a model is `dense_2` there (Keras 2.14 skips the repeat before counting: `dense_1`).
+ */
+export function kerasWeightPaths(node: WeightNode, path: string, countedTwice = false): [string, string][] {
   const out: [string, string][] = node.vars.map((v, i) => [v.name, `${path ? `${path}/` : ''}vars/${i}`]);
-  for (const [attr, child] of node.attrs) out.push(...kerasWeightPaths(child, path ? `${path}/${attr}` : attr));
+  for (const [attr, child] of node.attrs) out.push(...kerasWeightPaths(child, path ? `${path}/${attr}` : attr, countedTwice));
   const used = new Map<string, number>();
   for (const child of node.layers) {
     const base = snakeCase(child.kerasClass);
     const seen = used.get(base);
-    used.set(base, seen === undefined ? 0 : seen + 1);
-    const name = seen === undefined ? base : `${base}_${seen + 1}`;
-    out.push(...kerasWeightPaths(child, `${path ? `${path}/` : ''}layers/${name}`));
+    const index = seen === undefined ? 0 : seen + 1;
+    used.set(base, countedTwice && hasWeights(child) ? index + 1 : index);
+    const name = index === 0 ? base : `${base}_${index}`;
+    out.push(...kerasWeightPaths(child, `${path ? `${path}/` : ''}layers/${name}`, countedTwice));
   }
   return out;
 }
