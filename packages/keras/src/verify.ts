@@ -21,7 +21,7 @@ export async function checkWeights(topology: Json, weights: readonly [string, H5
         modelTopology: topology as tf.io.ModelArtifacts['modelTopology'],
         weightSpecs: weights.map(([name, t]) => ({ name, shape: t.shape, dtype: 'float32' })),
       },
-      { checkOnly: true },
+      { unwritten: true },
     );
   } catch (cause) {
     if (cause instanceof ModelBundleError) throw withFileShape(cause, weights);

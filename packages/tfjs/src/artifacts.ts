@@ -114,8 +114,9 @@ function assertSerializableLayers(model: LayersModel): void {
  */
 export async function modelFromArtifacts(artifacts: ModelArtifacts, weights?: WeightViews): Promise<LayersModel> {
   try {
-    // A topology that lies about shapes fails here, before allocating.
-    const model = await buildGuarded(artifacts);
+    // A topology that lies about shapes fails here, before allocating. Every weight is set next (or the model is
+    // disposed), so on wasm the build need not zero them first.
+    const model = await buildGuarded(artifacts, { unwritten: true });
     try {
       await loadWeights(model, artifacts, weights);
     } catch (cause) {

@@ -28,20 +28,20 @@ interface Budget {
   states: number;
   /** Data of the tensors the guards gave out: a restore that fails frees the variables made from them. */
   given: Set<object>;
-  /** The model is only checked, never run: see {@link BuildGuardedOptions.checkOnly}. */
-  checkOnly: boolean;
+  /** Weights are left unwritten on wasm: see {@link BuildGuardedOptions.unwritten}. */
+  unwritten: boolean;
 }
 
 /** Options for {@link buildGuarded}. */
 export interface BuildGuardedOptions {
   /**
-   * The model is built only to be checked (its layers, its weights' names
-   * and shapes) and then disposed: never run it, read its weights or give it
-   * weights. On wasm its weights are left unwritten rather than zeroed, so
-   * checking a large model copies nothing into the heap (the cpu backend's
-   * zeros are already free: fresh memory is mapped lazily).
+   * Leave the weights unwritten on the wasm backend (whatever its heap
+   * held) instead of zeroing them: for a build that is disposed unread (a
+   * check of the layers and their weights' shapes) or whose every weight is
+   * set next (a restore). Zeroing copies a buffer of the model's size into
+   * the heap; on cpu, fresh zeros cost nothing (memory is mapped lazily).
    */
-  checkOnly?: boolean;
+  unwritten?: boolean;
 }
 
 /** Budgets of the restores in progress, by id: each restore has its own, deleted when it ends. */
@@ -103,7 +103,7 @@ class GuardedInitializer extends InitializerBase {
       );
     }
     budget.remaining -= count;
-    const zeros = budget.checkOnly && tf.getBackend() === 'wasm' && dtype !== 'string' ? unwrittenOnWasm(shape, dtype) : tf.zeros(shape, dtype);
+    const zeros = budget.unwritten && tf.getBackend() === 'wasm' && dtype !== 'string' ? unwrittenOnWasm(shape, dtype) : tf.zeros(shape, dtype);
     budget.given.add(zeros.dataId);
     return zeros;
   }
@@ -126,7 +126,7 @@ class GuardedInitializer extends InitializerBase {
 
 /**
  * A tensor of `shape` the wasm backend allocates without writing: its values are whatever its heap held.
- * tf.zeros would copy a zero buffer of the whole size into the heap; a check build never reads its weights.
+ * tf.zeros would copy a zero buffer of the whole size into the heap.
  */
 function unwrittenOnWasm(shape: number[], dtype: tf.DataType = 'float32'): tf.Tensor {
   const backend = tf.backend();
@@ -227,7 +227,7 @@ function guardConfig(original: unknown, budget: number, name: string, role: stri
 }
 
 /** Model weights (not optimizer state) a manifest lists: the most a topology may initialize. */
-function budgetFor(specs: readonly tf.io.WeightsManifestEntry[], checkOnly: boolean): Budget {
+function budgetFor(specs: readonly tf.io.WeightsManifestEntry[], unwritten: boolean): Budget {
   let largest = 0;
   let total = 0;
   for (const spec of specs) {
@@ -236,7 +236,7 @@ function budgetFor(specs: readonly tf.io.WeightsManifestEntry[], checkOnly: bool
     largest = Math.max(largest, count);
     total += count;
   }
-  return { largest, remaining: total, total, resolved: new Map(), states: 0, given: new Set(), checkOnly };
+  return { largest, remaining: total, total, resolved: new Map(), states: 0, given: new Set(), unwritten };
 }
 
 /**
@@ -251,7 +251,7 @@ export async function buildGuarded(artifacts: tf.io.ModelArtifacts, options: Bui
   registerGuard();
   installStateGuard();
   const id = nextBudget++;
-  const budget = budgetFor(artifacts.weightSpecs ?? [], options.checkOnly === true);
+  const budget = budgetFor(artifacts.weightSpecs ?? [], options.unwritten === true);
   budgets.set(id, budget);
   try {
     const { weightSpecs: _specs, weightData: _data, ...topologyOnly } = artifacts;

@@ -43,7 +43,7 @@ export function bundleIOHandler(options: BundleIOHandlerOptions): tf.io.IOHandle
       });
       // tfjs's loader initializes top-level layers with plain zeros of whatever size the topology says. Build the
       // model once under the weight-manifest guards first, so a topology that lies fails before tfjs allocates.
-      (await buildGuarded({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs ?? [] }, { checkOnly: true })).dispose();
+      (await buildGuarded({ modelTopology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs ?? [] }, { unwritten: true })).dispose();
       return artifacts;
     };
   }
