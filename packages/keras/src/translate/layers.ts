@@ -26,7 +26,16 @@ export interface TranslatedLayer {
   node: WeightNode;
 }
 
-type Handler = (object: KerasObject, config: Json, context: TranslateContext, depth: number, scope: string) => TranslatedLayer;
+/** A static batch shape, batch first (null where Keras leaves a size open). */
+export type Shape = (number | null)[];
+
+/** What the model translator could follow to a layer's input: its shape, and whether Keras gives it a timestep mask. */
+export interface LayerInput {
+  shape?: Shape;
+  masked?: boolean;
+}
+
+type Handler = (object: KerasObject, config: Json, context: TranslateContext, depth: number, scope: string, input?: LayerInput) => TranslatedLayer;
 
 /** Config keys only Keras (or only one Keras version) knows; tfjs-layers has no use for them. */
 const DROPPED_KEYS = ['lora_rank', 'lora_alpha', 'quantization_config', 'seed', 'use_cudnn', 'synchronized', 'ragged', 'sparse', 'time_major', 'autocast'];
@@ -97,9 +106,89 @@ function single(value: unknown): unknown {
   return Array.isArray(value) && value.length === 1 ? value[0] : value;
 }
 
+/** The input shape Keras 3 recorded for a built layer (build_config). */
+function builtShape(object: KerasObject): Shape | undefined {
+  const built = isObject(object.raw.build_config) ? object.raw.build_config.input_shape : undefined;
+  return Array.isArray(built) ? (built as Shape) : undefined;
+}
+
+function perAxis(value: unknown, n: number): number[] {
+  return Array.isArray(value) ? value.map(Number) : Array.from({ length: n }, () => Number(value));
+}
+
+/**
+ * tfjs's transposed convolutions ignore dilation_rate and output_padding: the output is always size * stride
+ * ('same') or size * stride + max(kernel - stride, 0) ('valid'). An output_padding that gives Keras that same
+ * length on every axis is dropped; any other is refused.
+ */
+function checkTranspose(object: KerasObject, config: Json): void {
+  const n = object.className === 'Conv3DTranspose' ? 3 : 2;
+  const kernel = perAxis(config.kernel_size, n);
+  const name = String(config.name);
+  if (config.dilation_rate !== undefined && perAxis(config.dilation_rate, n).some((d) => d !== 1)) {
+    throw refuse(
+      name,
+      object.className,
+      `it has dilation_rate=${JSON.stringify(config.dilation_rate)}, which TensorFlow.js transposed convolutions ignore`,
+      'Use dilation_rate=1.',
+    );
+  }
+  if (config.output_padding !== undefined && config.output_padding !== null) {
+    const strides = perAxis(config.strides ?? 1, n);
+    const padding = perAxis(config.output_padding, n);
+    // Keras's length is (size - 1) * stride + kernel - 2 * pad + output_padding, pad = kernel // 2 for 'same', 0 for 'valid'.
+    const same = kernel.every((k, i) => {
+      const s = strides[i] as number;
+      const keras = k - (config.padding === 'same' ? 2 * Math.floor(k / 2) : 0) + (padding[i] as number) - s;
+      return keras === (config.padding === 'same' ? 0 : Math.max(k - s, 0));
+    });
+    if (!same) {
+      throw refuse(
+        name,
+        object.className,
+        `its output_padding=${JSON.stringify(config.output_padding)} gives a different output size than TensorFlow.js transposed convolutions compute`,
+        'Save it with output_padding=None, or follow it with a Cropping or ZeroPadding layer for the size you need.',
+      );
+    }
+  }
+  delete config.output_padding;
+}
+
+/**
+ * tfjs's 3D 'same' padding does not clamp a negative padding at 0 as TensorFlow does: on an axis where the window
+ * is smaller than the stride it can start the output one step early. TensorFlow pads nothing there, which is
+ * 'valid' padding: where no axis pads anything the layer becomes 'valid', where none would go negative it stays
+ * 'same', and otherwise it is refused.
+ */
+function check3DSame(object: KerasObject, config: Json, input: LayerInput): void {
+  if (config.padding !== 'same') return;
+  const pooling = object.className.includes('Pooling');
+  const dilation = perAxis(config.dilation_rate ?? 1, 3);
+  const windows = perAxis(pooling ? (config.pool_size ?? 2) : config.kernel_size, 3).map((k, i) => (k - 1) * (dilation[i] as number) + 1);
+  const strides = perAxis(config.strides ?? (pooling ? windows : 1), 3);
+  if (windows.every((k, i) => k >= (strides[i] as number))) return;
+  const shape = builtShape(object) ?? input.shape;
+  const pads = windows.map((k, i) => {
+    const s = strides[i] as number;
+    // A transposed convolution pads as the forward convolution of its output (size * stride) does: kernel - stride.
+    if (object.className.endsWith('Transpose')) return k - s;
+    const n = shape?.[i + 1];
+    return typeof n === 'number' ? (Math.ceil(n / s) - 1) * s + k - n : undefined;
+  });
+  if (pads.every((p) => p !== undefined && p <= 0)) config.padding = 'valid';
+  else if (!pads.every((p) => p !== undefined && p >= 0)) {
+    throw refuse(
+      String(config.name),
+      object.className,
+      `it uses padding="same" with a ${pooling ? 'pool' : 'kernel'} smaller than its stride (${JSON.stringify(windows)} against ${JSON.stringify(strides)}), where TensorFlow.js's 3D padding can shift the output by one`,
+      'Use padding="valid" or a window at least as large as the stride (or, for a convolution or pooling, a fixed input size saved in a Keras 3 .keras file).',
+    );
+  }
+}
+
 const conv = (className: string, vars: (c: Json) => [string, boolean][]): Handler => {
   const inner = simple(className, vars);
-  return (object, config, context, depth, scope) => {
+  return (object, config, context, depth, scope, input = {}) => {
     if (config.groups !== undefined && config.groups !== 1) {
       throw refuse(
         String(config.name),
@@ -109,6 +198,8 @@ const conv = (className: string, vars: (c: Json) => [string, boolean][]): Handle
       );
     }
     delete config.groups;
+    if (className.endsWith('Transpose')) checkTranspose(object, config);
+    if (className.startsWith('Conv3D')) check3DSame(object, config, input);
     if (className === 'SeparableConv2D') for (const key of ['kernel_initializer', 'kernel_regularizer', 'kernel_constraint']) delete config[key];
     withActivation(context)(config);
     return inner(object, config, context, depth, scope);
@@ -117,7 +208,7 @@ const conv = (className: string, vars: (c: Json) => [string, boolean][]): Handle
 
 const pooling = (className: string): Handler => {
   const inner = simple(className, none);
-  return (object, config, context, depth, scope) => {
+  return (object, config, context, depth, scope, input = {}) => {
     if (config.keepdims === true) {
       throw refuse(
         String(config.name),
@@ -127,6 +218,15 @@ const pooling = (className: string): Handler => {
       );
     }
     delete config.keepdims;
+    if (className === 'GlobalAveragePooling1D' && input.masked) {
+      throw refuse(
+        String(config.name),
+        object.className,
+        'a timestep mask (from Masking or Embedding mask_zero=True) reaches it: Keras averages only the unmasked timesteps, TensorFlow.js all of them',
+        'Save the model without the mask, or pool with a recurrent layer (which TensorFlow.js masks as Keras does).',
+      );
+    }
+    if (className.endsWith('3D')) check3DSame(object, config, input);
     return inner(object, config, context, depth, scope);
   };
 };
@@ -235,7 +335,48 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   Cropping2D: simple('Cropping2D', none),
   UpSampling2D: simple('UpSampling2D', none),
   Rescaling: simple('Rescaling', none),
-  CenterCrop: simple('CenterCrop', none),
+  CenterCrop: (object, config, _context, _depth, _scope, input = {}) => {
+    const name = String(config.name);
+    if (config.data_format === 'channels_first') {
+      throw refuse(name, object.className, 'it uses data_format="channels_first"', 'Use channels_last (the Keras default).');
+    }
+    // tfjs's own CenterCrop starts one column late when the width is one more than the target and rewrites its input's
+    // shape in place, so the crop becomes a fixed Cropping2D at Keras's offsets, which need the input size.
+    const shape = builtShape(object) ?? input.shape;
+    const [h, w] = [shape?.[1], shape?.[2]];
+    if (shape?.length !== 4 || typeof h !== 'number' || typeof w !== 'number') {
+      throw refuse(
+        name,
+        object.className,
+        'its input height and width are not fixed in the file (no build_config, and it does not follow the model input through layers that keep the shape), and where it crops depends on them',
+        'Replace it with a Cropping2D layer, or give the model a fixed input size and save it as a Keras 3 .keras file.',
+      );
+    }
+    const [th, tw] = [Number(config.height), Number(config.width)];
+    if (h < th || w < tw) {
+      throw refuse(
+        name,
+        object.className,
+        `its input (${h}x${w}) is smaller than its target (${th}x${tw}): Keras then resizes the image (smart_resize), which no TensorFlow.js layer reproduces`,
+        'Resize the images to at least the target size before the model.',
+      );
+    }
+    // Keras starts the window at (size - target) // 2.
+    const [top, left] = [Math.floor((h - th) / 2), Math.floor((w - tw) / 2)];
+    const { trainable, dtype, batch_input_shape } = config;
+    const cropping = [
+      [top, h - th - top],
+      [left, w - tw - left],
+    ];
+    return {
+      name,
+      json: {
+        class_name: 'Cropping2D',
+        config: { name, trainable, cropping, data_format: 'channels_last', ...(dtype ? { dtype } : {}), ...(batch_input_shape ? { batch_input_shape } : {}) },
+      },
+      node: leaf(object.className, trainable !== false, []),
+    };
+  },
   Conv1D: conv('Conv1D', kernelBias()),
   Conv2D: conv('Conv2D', kernelBias()),
   Conv3D: conv('Conv3D', kernelBias()),
@@ -409,9 +550,17 @@ const MODEL_CLASSES = new Set(['Sequential', 'Functional', 'Model']);
 /**
  * Translates one Keras layer (Keras 2 or 3 serialization) into tfjs's form.
  * `scope` is the prefix tfjs gives its weights (the layer's own name at the
- * top of a model, the wrapper's scope inside Bidirectional/TimeDistributed).
+ * top of a model, the wrapper's scope inside Bidirectional/TimeDistributed);
+ * `input` what the model translator knows of the layer's input.
  */
-export function translateLayer(value: unknown, context: TranslateContext, depth: number, scope?: string, nameOverride?: string): TranslatedLayer {
+export function translateLayer(
+  value: unknown,
+  context: TranslateContext,
+  depth: number,
+  scope?: string,
+  nameOverride?: string,
+  input: LayerInput = {},
+): TranslatedLayer {
   if (depth > context.maxDepth) {
     throw new ModelBundleError('LIMIT_EXCEEDED', `The Keras model nests layers deeper than ${context.maxDepth} levels (limits.maxDepth).`);
   }
@@ -443,7 +592,65 @@ export function translateLayer(value: unknown, context: TranslateContext, depth:
     );
   }
   const config = baseConfig(object, name);
-  const translated = handler(object, config, context, depth, scope ?? name);
+  const translated = handler(object, config, context, depth, scope ?? name, input);
   translated.node.name = name;
   return translated;
+}
+
+/** tfjs classes whose output shape is their input's (the model translator follows shapes through them). */
+const SAME_SHAPE = new Set([
+  'Activation',
+  'Dropout',
+  'SpatialDropout1D',
+  'Rescaling',
+  'BatchNormalization',
+  'LayerNormalization',
+  'ReLU',
+  'LeakyReLU',
+  'ELU',
+  'ThresholdedReLU',
+  'Softmax',
+]);
+
+/** A translated layer's output shape, where it follows from its input shape (else undefined). */
+function outputShape(layer: TranslatedLayer, input: Shape | undefined): Shape | undefined {
+  const { class_name: className, config } = layer.json as { class_name: string; config: Json };
+  if (className === 'InputLayer') return config.batch_input_shape as Shape;
+  if (!input) return undefined;
+  if (SAME_SHAPE.has(className)) return input;
+  const cropping = config.cropping;
+  if (className === 'Cropping2D' && config.data_format === 'channels_last' && Array.isArray(cropping) && cropping.every((p) => Array.isArray(p))) {
+    const [b, h, w, c] = input;
+    const [[top, bottom], [left, right]] = cropping as [[number, number], [number, number]];
+    if (input.length === 4 && typeof h === 'number' && typeof w === 'number') return [b ?? null, h - top - bottom, w - left - right, c ?? null];
+  }
+  return undefined;
+}
+
+/**
+ * Keras layers that hand a timestep mask on unchanged (supports_masking without a compute_mask of their own). Any
+ * other layer ends the mask here, so a mask is only ever followed where Keras certainly keeps it.
+ */
+const MASK_PASSING = new Set([
+  ...['Activation', 'ELU', 'LeakyReLU', 'PReLU', 'ReLU', 'Softmax', 'ThresholdedReLU', 'Dense', 'Identity', 'Rescaling'],
+  ...['BatchNormalization', 'LayerNormalization', 'Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D'],
+  ...['GaussianDropout', 'GaussianNoise', 'AlphaDropout', 'ActivityRegularization'],
+  ...['Add', 'Subtract', 'Multiply', 'Average', 'Maximum', 'Minimum', 'Concatenate'],
+]);
+
+/** Whether Keras attaches a timestep mask to a translated layer's output, given whether one reached its input. */
+function outputMasked(layer: TranslatedLayer, masked: boolean): boolean {
+  const kerasClass = layer.node.kerasClass;
+  const config = layer.json.config as Json;
+  if (kerasClass === 'Masking') return true;
+  if (kerasClass === 'Embedding') return config.mask_zero === true;
+  if (!masked) return false;
+  if (['SimpleRNN', 'LSTM', 'GRU'].includes(kerasClass)) return config.return_sequences === true;
+  if (kerasClass === 'Bidirectional') return isObject(config.layer) && isObject(config.layer.config) && config.layer.config.return_sequences === true;
+  return MASK_PASSING.has(kerasClass);
+}
+
+/** What follows from a translated layer's input to its output (for the next layer's LayerInput). */
+export function outputOf(layer: TranslatedLayer, input: LayerInput): LayerInput {
+  return { shape: outputShape(layer, input.shape), masked: outputMasked(layer, input.masked === true) };
 }

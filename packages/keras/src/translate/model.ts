@@ -1,6 +1,6 @@
 import { ModelBundleError } from '@modelbundle/core';
 import { isObject, type Json, type KerasObject, kerasObject } from './keras-json.js';
-import { type TranslateContext, type TranslatedLayer, translateLayer } from './layers.js';
+import { type LayerInput, outputOf, type Shape, type TranslateContext, type TranslatedLayer, translateLayer } from './layers.js';
 import type { WeightNode } from './weight-node.js';
 
 /** A tensor reference in tfjs's inbound-node form: [layer, node index, tensor index, kwargs]. */
@@ -71,6 +71,13 @@ function endpoints(value: unknown, what: string): [string, number, number][] {
   });
 }
 
+/** The input shape a layer config declares (Keras 3's batch_shape, Keras 2's batch_input_shape). */
+function declaredShape(raw: unknown): Shape | undefined {
+  const config = isObject(raw) && isObject(raw.config) ? raw.config : undefined;
+  const shape = config?.batch_shape ?? config?.batch_input_shape;
+  return Array.isArray(shape) ? (shape as Shape) : undefined;
+}
+
 /**
  * A Keras Sequential or Functional model (top level or nested) in tfjs's
  * topology form. Sequential configs may be Keras 2's bare list of layers; a
@@ -84,10 +91,18 @@ export function translateModel(object: KerasObject, context: TranslateContext, d
   if (!Array.isArray(rawLayers)) throw malformed(`the model "${name}" lists no layers`);
   const trainable = config.trainable !== false;
   if (object.className === 'Sequential') {
-    const layers = rawLayers.map((l) => translateLayer(l, context, depth + 1));
+    const buildShape = config.build_input_shape ?? (isObject(object.raw.build_config) ? object.raw.build_config.input_shape : undefined);
+    // Each layer learns what follows from the model input: its input shape (CenterCrop and 3D 'same' padding need
+    // it) and whether Keras masks it.
+    let next: LayerInput = { shape: Array.isArray(buildShape) ? (buildShape as Shape) : undefined };
+    const layers = rawLayers.map((l) => {
+      const input = { ...next, shape: declaredShape(l) ?? next.shape };
+      const translated = translateLayer(l, context, depth + 1, undefined, undefined, input);
+      next = outputOf(translated, input);
+      return translated;
+    });
     const body = layers.filter((l) => l.json.class_name !== 'InputLayer' || layers.indexOf(l) > 0);
     const first = layers[0];
-    const buildShape = config.build_input_shape ?? (isObject(object.raw.build_config) ? object.raw.build_config.input_shape : undefined);
     if (first && first.json.class_name !== 'InputLayer' && Array.isArray(buildShape)) {
       const c = first.json.config as Json;
       if (!Array.isArray(c.batch_input_shape)) c.batch_input_shape = buildShape;
@@ -110,12 +125,20 @@ export function translateModel(object: KerasObject, context: TranslateContext, d
     }
     return { name, json: { class_name: 'Sequential', config: { name, layers: jsonLayers } }, node };
   }
+  // What follows from the model inputs to each layer called once, by name.
+  const outputs = new Map<string, LayerInput>();
   const layers = rawLayers.map((raw) => {
     if (!isObject(raw)) throw malformed(`a layer of "${name}" is not an object`);
     const layerObject = kerasObject(raw, 'layer');
     const layerName = String(raw.name ?? layerObject.config.name);
-    const translated = translateLayer(raw, context, depth + 1, undefined, layerName);
-    return { translated, inbound: inboundNodes(raw.inbound_nodes, layerName) };
+    const inbound = inboundNodes(raw.inbound_nodes, layerName);
+    const refs = (inbound.length === 1 ? inbound[0] : undefined) ?? [];
+    const known = refs.map((ref) => (ref[1] === 0 && ref[2] === 0 ? outputs.get(ref[0]) : undefined));
+    // The shape of a single input; a mask where any input has one (Keras merges combine their inputs' masks).
+    const input = { shape: known.length === 1 ? known[0]?.shape : undefined, masked: known.some((k) => k?.masked) };
+    const translated = translateLayer(raw, context, depth + 1, undefined, layerName, input);
+    if (inbound.length <= 1) outputs.set(layerName, outputOf(translated, input));
+    return { translated, inbound };
   });
   // A nested model's node 0 in tfjs is its own internal node, so its calls in the outer graph count from 1;
   // Keras numbers them from 0.
