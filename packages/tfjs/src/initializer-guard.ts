@@ -188,14 +188,13 @@ function withDefaultInitializers(className: string, config: Record<string, unkno
   const [cls, fromConfig] = entry;
   // Containers build their layers when made; their layers' own configs are filled in one by one.
   if (!(cls.prototype instanceof tfl.layers.Layer) || cls.prototype instanceof tfl.LayersModel) return config;
-  const probe = probeConfig(config);
   // Layers that differ only by name have the same defaults: a 100-layer stack makes one probe layer per distinct config, not 100.
-  const { name: _name, ...unnamed } = probe;
+  const { name: _name, ...unnamed } = config;
   const key = `${className} ${JSON.stringify(unnamed)}`;
   let full = cache.get(key);
   if (full === undefined) {
     try {
-      full = (fromConfig(cls, probe) as unknown as tfl.layers.Layer).getConfig();
+      full = (fromConfig(cls, probeConfig(config)) as unknown as tfl.layers.Layer).getConfig();
     } catch {
       full = null; // wrappers without their inner layer, or odd values: tfjs judges the real config itself
     }

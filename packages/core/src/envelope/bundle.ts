@@ -76,6 +76,7 @@ export async function createBundle(
     const digests: string[] = [];
     for (const [, data] of named) digests.push(toHex(await digest(data)));
     const { header, headerBytes } = withDigests(laidOut.header, digests);
+    decodeHeader(headerBytes); // a swapped digest may give anything: the reader's checks judge it
     return { header, sections: map, headerBytes, headerDigest: await digest(headerBytes), verified: true };
   }
   return pendingBundle(laidOut.header, laidOut.headerBytes.length, map);
@@ -97,11 +98,14 @@ function checkedHeader(header: Header): { header: Header; headerBytes: Uint8Arra
   }
 }
 
-/** The checked header with the section digests filled in (hex, in table order), and its bytes. */
+/**
+ * The checked header with the section digests filled in (hex, in table order), and its bytes. It is not
+ * decoded again: `laidOut` passed the reader's checks, and digests of our own hashing are valid hex of the same length.
+ */
 function withDigests(laidOut: Header, digests: readonly string[]): { header: Header; headerBytes: Uint8Array } {
   const sections = laidOut.sections.map((entry, i) => ({ ...entry, sha256: digests[i] as string }));
-  const headerBytes = encodeHeader({ ...laidOut, sections });
-  return { header: decodeHeader(headerBytes), headerBytes };
+  const header = { ...laidOut, sections };
+  return { header, headerBytes: encodeHeader(header) };
 }
 
 /** What {@link createBundle} leaves to the writer of a bundle whose digests are not computed yet. */
