@@ -1,5 +1,5 @@
 import { type Bundle, type BundleOptions, ModelBundleError } from '@modelbundle/core';
-import { artifactsToBundle, type BundlableArtifacts, ensureBackend } from '@modelbundle/tfjs';
+import { artifactsToBundle, type BundlableArtifacts, ensureBackend, topologyClassNames } from '@modelbundle/tfjs';
 import { registerKerasLayers } from './layers/register.js';
 import { DEFAULT_LIMITS, type KerasLimits } from './limits.js';
 import { detectKerasFormat } from './read/detect.js';
@@ -24,6 +24,12 @@ export interface KerasSourceSummary {
   /** Classes of @modelbundle/keras the model needs: call registerKerasLayers() before restoring. */
   kerasClasses: string[];
 }
+
+/** Layers whose tfjs-backend-wasm 4.22 kernel computes wrongly (exact on cpu and tfjs-node), with what goes wrong. */
+const WRONG_ON_WASM: Readonly<Record<string, string>> = {
+  MaxPooling3D: "the wasm backend's MaxPool3D kernel returns about 0 for a window whose values are all negative.",
+  Conv3DTranspose: "the wasm backend's Conv3DBackpropInputV2 kernel gives zeros for strides above 1.",
+};
 
 /** Reads any Keras file by its bytes. JSON (a tfjs model.json) needs its weight files: use importTfjs from @modelbundle/tfjs/node. */
 export function readKerasSource(bytes: Uint8Array, limits: KerasLimits): KerasSource {
@@ -53,6 +59,8 @@ export async function kerasArtifacts(
   const warn = options.onWarning ?? ((m: string) => console.warn(m));
   for (const name of nonFiniteWeights(weights))
     warn(`The weight "${name}" holds NaN or infinite values; the model's predictions may be NaN. It was imported as it is.`);
+  for (const layer of topologyClassNames(translated.topology).filter((c) => Object.hasOwn(WRONG_ON_WASM, c)))
+    warn(`${layer}: ${WRONG_ON_WASM[layer]} Predict this model on the cpu backend (MODELBUNDLE_TFJS_BACKEND=cpu) or with tfjs-node.`);
   const artifacts: BundlableArtifacts = {
     modelTopology: translated.topology,
     weightSpecs: weights.map(([name, t]) => ({ name, shape: t.shape, dtype: 'float32' })),

@@ -126,6 +126,16 @@ describe('refusals name what was found and what to do', () => {
     expect(warnings[0]).toContain('"hidden/bias"');
     expect(warnings[1]).toContain('"scores/kernel"');
   });
+
+  it('layers the wasm backend computes wrongly (MaxPooling3D, Conv3DTranspose) import with a warning that says to predict on cpu', async () => {
+    const warnings: string[] = [];
+    await kerasToBundle(readFileSync(join(FIXTURES, 'volumes.keras')), { onWarning: (m) => warnings.push(m) });
+    expect(warnings.map((w) => w.split(':')[0]).sort()).toEqual(['Conv3DTranspose', 'MaxPooling3D']);
+    for (const w of warnings) expect(w).toContain('MODELBUNDLE_TFJS_BACKEND=cpu');
+    const quiet: string[] = [];
+    await kerasToBundle(readFileSync(join(FIXTURES, 'cnn.keras')), { onWarning: (m) => quiet.push(m) });
+    expect(quiet).toEqual([]);
+  });
 });
 
 describe('hostile zips are bounded', () => {

@@ -524,6 +524,7 @@ const CODE_LAYERS: Readonly<Record<string, string>> = {
 
 /** The tfjs class of a Keras layer where it is not the Keras class name (for the docs table). */
 const TFJS_CLASS: Readonly<Record<string, string>> = {
+  CenterCrop: "Cropping2D at Keras's offsets (input size known, not smaller than the target)",
   GRU: 'GRU (reset_after=False), KerasGRU (reset_after=True, registered)',
   Flatten: 'Flatten (identity on rank-2 input)',
   Subtract: 'KerasSubtract (registered)',
