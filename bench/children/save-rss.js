@@ -2,6 +2,7 @@
 //   node save-rss.js <workload|scale> <ours|tfjs|floor> <dir> <backend>
 // Prints JSON: RSS before saving (model built, after GC), peak RSS, time.
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { useBackend } from '@modelbundle/tfjs';
 import { gc } from '../lib/compare.js';
 import { modelStats, rssModel, scaleModel } from '../lib/models.js';
@@ -30,6 +31,11 @@ try {
 const ms = performance.now() - start;
 const hwm = resetPeak ? /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8')) : null;
 const peak = hwm ? Number(hwm[1]) * 1024 : process.resourceUsage().maxRSS * 1024;
+// The load floor reads raw.bin back with the topology and specs kept aside (no metadata I/O of its own).
+if (contender === 'floor') {
+  const weightSpecs = model.weights.map((w) => ({ name: w.originalName, shape: w.shape, dtype: w.dtype }));
+  writeFileSync(join(dir, 'floor-meta.json'), JSON.stringify({ modelTopology: model.toJSON(null, false), weightSpecs }));
+}
 console.log(
   JSON.stringify({
     workload,

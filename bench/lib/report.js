@@ -111,8 +111,20 @@ function scaleTable(r) {
     row("save, tfjs's own (model.json + weights.bin)", s.save_tfjs),
     row('save, floor (raw bytes)', s.save_floor),
     `| inspect | ${s.inspect.ms} ms (${s.inspect.bytesRead} bytes read) | | |`,
-    `| load, ours (fresh process) | ${s.load_ours.error ? `fails: ${s.load_ours.error}` : `${(s.load_ours.ms / 1000).toFixed(1)} s, weights checked: ${s.load_ours.weightsChecked}`} | | ${mib(s.load_ours.peakRss)} |`,
+    loadRow('load, floor (raw bytes + tfjs fromMemory, fresh process)', s.load_floor),
+    loadRow('load, ours (fresh process)', s.load_ours),
+    ...(s.load_floor && s.load_ours?.vsFloor
+      ? [
+          '',
+          `Load ours / floor: **${s.load_ours.vsFloor}x** (target ≤ 1.2x); peak RSS ours / weights: **${(s.load_ours.peakRss / s.load_ours.weightBytes).toFixed(2)}x** (target ≤ 1.2x).`,
+        ]
+      : []),
   ].join('\n');
+}
+
+function loadRow(label, r) {
+  if (!r) return `| ${label} | not measured | | |`;
+  return `| ${label} | ${r.error ? `fails: ${r.error}` : `${(r.ms / 1000).toFixed(1)} s, weights checked: ${r.weightsChecked}`} | | ${mib(r.peakRss)} |`;
 }
 
 function targetsTable(full, scale) {
