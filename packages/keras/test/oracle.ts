@@ -51,3 +51,23 @@ export function nest(values: number[], shape: number[]): unknown {
   const step = values.length / (shape[0] as number);
   return Array.from({ length: shape[0] as number }, (_, i) => nest(values.slice(i * step, (i + 1) * step), shape.slice(1)));
 }
+
+/**
+ * The largest |tfjs - numpy| / max(|numpy|, a tenth of that output's largest |numpy|): float32 sums that cancel to
+ * near zero are judged against the output's scale, not their own tiny size.
+ */
+export function worstRelative(tfjs: number[][], numpy: unknown[]): number {
+  let worst = 0;
+  tfjs.forEach((values, o) => {
+    const ref = (numpy[o] as unknown[]).flat(8) as number[];
+    if (ref.length !== values.length) throw new Error(`Output ${o}: tfjs gave ${values.length} values, numpy ${ref.length}.`);
+    const scale = Math.max(...ref.map(Math.abs)) / 10;
+    values.forEach((v, i) => {
+      const r = ref[i] as number;
+      const rel = Math.abs(v - r) / Math.max(Math.abs(r), scale, 1e-6);
+      if (process.env.KERAS_ORACLE_DEBUG && rel > 1e-5) console.log(o, i, v, r, rel);
+      worst = Math.max(worst, rel);
+    });
+  });
+  return worst;
+}

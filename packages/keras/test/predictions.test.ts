@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kerasToBundle, registerKerasLayers } from '../src/index.js';
-import { FIXTURES, fixtureFiles, inputFor, missingOracleDeps, nest, oraclePredict } from './oracle.js';
+import { FIXTURES, fixtureFiles, inputFor, missingOracleDeps, nest, oraclePredict, worstRelative } from './oracle.js';
 
 const BATCH = 3;
 /** Models whose input is token ids, with their vocabulary size. */
@@ -53,26 +53,6 @@ beforeAll(async () => {
   if (!missing)
     oracle = oraclePredict([...results.values()].map((r) => ({ file: join(FIXTURES, r.file), inputs: r.inputs.map((x) => nest(x.values, x.shape)) })));
 }, 120_000);
-
-/**
- * The largest |tfjs - numpy| / max(|numpy|, a tenth of that output's largest |numpy|): float32 sums that cancel to
- * near zero are judged against the output's scale, not their own tiny size.
- */
-function worstRelative(tfjs: number[][], numpy: unknown[]): number {
-  let worst = 0;
-  tfjs.forEach((values, o) => {
-    const ref = (numpy[o] as unknown[]).flat(8) as number[];
-    expect(ref.length).toBe(values.length);
-    const scale = Math.max(...ref.map(Math.abs)) / 10;
-    values.forEach((v, i) => {
-      const r = ref[i] as number;
-      const rel = Math.abs(v - r) / Math.max(Math.abs(r), scale, 1e-6);
-      if (process.env.KERAS_ORACLE_DEBUG && rel > 1e-5) console.log(o, i, v, r, rel);
-      worst = Math.max(worst, rel);
-    });
-  });
-  return worst;
-}
 
 describe.skipIf(missing !== null)('imported Keras models predict what the numpy oracle computes', () => {
   it.each(fixtureFiles())('%s', (file) => {

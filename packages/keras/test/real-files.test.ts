@@ -6,7 +6,7 @@ import { bundleToModel, ensureBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kerasToBundle, registerKerasLayers } from '../src/index.js';
-import { FIXTURES, inputFor, missingOracleDeps, nest, oraclePredict, PYTHON } from './oracle.js';
+import { FIXTURES, inputFor, missingOracleDeps, nest, oraclePredict, PYTHON, worstRelative } from './oracle.js';
 
 /** Model files Keras itself wrote, taken from public repositories (test/fixtures/keras/real/SOURCES.md). */
 const REAL = join(FIXTURES, 'real');
@@ -80,21 +80,6 @@ beforeAll(async () => {
   iris = JSON.parse(run.stdout);
   numpy.set('iris_model.keras', (iris as { outputs: unknown[] }).outputs);
 }, 120_000);
-
-/** The largest |tfjs - numpy| / max(|numpy|, a tenth of that output's largest |numpy|), as predictions.test.ts judges. */
-function worstRelative(tfjs: number[][], reference: unknown[]): number {
-  let worst = 0;
-  tfjs.forEach((values, o) => {
-    const ref = (reference[o] as unknown[]).flat(8) as number[];
-    expect(ref.length).toBe(values.length);
-    const scale = Math.max(...ref.map(Math.abs)) / 10;
-    values.forEach((v, i) => {
-      const r = ref[i] as number;
-      worst = Math.max(worst, Math.abs(v - r) / Math.max(Math.abs(r), scale, 1e-6));
-    });
-  });
-  return worst;
-}
 
 describe('model files written by Keras import', () => {
   it.each(Object.keys(FILES))('%s: the summary records the source format and Keras version', (file) => {
