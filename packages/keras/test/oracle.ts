@@ -1,7 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { encodeBundle } from '@modelbundle/core';
+import { bundleToModel } from '@modelbundle/tfjs';
+import * as tf from '@tensorflow/tfjs-core';
+import { kerasToBundle } from '../src/index.js';
 
 /** Debian's Python, where scripts/system-deps.sh installs numpy and h5py. */
 export const PYTHON = process.env.MODELBUNDLE_PYTHON ?? '/usr/bin/python3';
@@ -70,4 +74,27 @@ export function worstRelative(tfjs: number[][], numpy: unknown[]): number {
     });
   });
   return worst;
+}
+
+/** A Keras file imported and predicted with tfjs: its inputs, every output's values and the bundle summary. */
+export interface Prediction {
+  inputs: { shape: number[]; values: number[] }[];
+  tfjs: number[][];
+  summary: Record<string, unknown>;
+}
+
+/** Imports `path`, restores its bundle and predicts a batch of `batch` deterministic rows (token ids below `vocabulary`). */
+export async function importAndPredict(path: string, batch: number, vocabulary?: number): Promise<Prediction> {
+  const bundle = await kerasToBundle(readFileSync(path), { onWarning: () => {} });
+  const model = await bundleToModel(encodeBundle(bundle));
+  const inputs = model.inputs.map((t, i) => {
+    const shape = [batch, ...(t.shape.slice(1) as number[])];
+    return { shape, values: inputFor(shape, i + 1, vocabulary) };
+  });
+  const out = model.predict(inputs.map((x) => tf.tensor(x.values, x.shape))) as tf.Tensor | tf.Tensor[];
+  const outs = Array.isArray(out) ? out : [out];
+  const result = { inputs, tfjs: outs.map((t) => Array.from(t.dataSync())), summary: bundle.header.summary as Record<string, unknown> };
+  tf.dispose(outs);
+  model.dispose();
+  return result;
 }

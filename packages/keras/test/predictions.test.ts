@@ -2,11 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { encodeBundle, isModelBundleError } from '@modelbundle/core';
 import { bundleToModel, ensureBackend, useBackend } from '@modelbundle/tfjs';
-import * as tf from '@tensorflow/tfjs-core';
 import { unzipSync, zipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { kerasToBundle, registerKerasLayers } from '../src/index.js';
-import { FIXTURES, fixtureFiles, inputFor, missingOracleDeps, nest, oraclePredict, worstRelative } from './oracle.js';
+import { FIXTURES, fixtureFiles, importAndPredict, missingOracleDeps, nest, oraclePredict, type Prediction, worstRelative } from './oracle.js';
 
 const BATCH = 3;
 /** Models whose input is token ids, with their vocabulary size. */
@@ -17,7 +16,7 @@ const TOKEN_INPUTS: Record<string, number> = { embedding: 12 };
  */
 const CPU_MODELS = new Set(['volumes']);
 
-type Result = { file: string; inputs: { shape: number[]; values: number[] }[]; tfjs: number[][]; summary: Record<string, unknown> };
+type Result = Prediction & { file: string };
 const results = new Map<string, Result>();
 let oracle: unknown[][] = [];
 const missing = missingOracleDeps();
@@ -26,19 +25,7 @@ let backend = '';
 let wasmVolumes: number[][] | undefined;
 
 async function predictFile(file: string): Promise<Result> {
-  const bundle = await kerasToBundle(readFileSync(join(FIXTURES, file)), { onWarning: () => {} });
-  const model = await bundleToModel(encodeBundle(bundle));
-  const vocabulary = TOKEN_INPUTS[file.split('.')[0] as string];
-  const inputs = model.inputs.map((t, i) => {
-    const shape = [BATCH, ...(t.shape.slice(1) as number[])];
-    return { shape, values: inputFor(shape, i + 1, vocabulary) };
-  });
-  const out = model.predict(inputs.map((x) => tf.tensor(x.values, x.shape))) as tf.Tensor | tf.Tensor[];
-  const outs = Array.isArray(out) ? out : [out];
-  const result = { file, inputs, tfjs: outs.map((t) => Array.from(t.dataSync())), summary: bundle.header.summary as Record<string, unknown> };
-  tf.dispose(outs);
-  model.dispose();
-  return result;
+  return { file, ...(await importAndPredict(join(FIXTURES, file), BATCH, TOKEN_INPUTS[file.split('.')[0] as string])) };
 }
 
 beforeAll(async () => {

@@ -1,12 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { encodeBundle } from '@modelbundle/core';
-import { bundleToModel, ensureBackend } from '@modelbundle/tfjs';
-import * as tf from '@tensorflow/tfjs-core';
+import { ensureBackend } from '@modelbundle/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kerasToBundle, registerKerasLayers } from '../src/index.js';
-import { FIXTURES, inputFor, missingOracleDeps, nest, oraclePredict, PYTHON, worstRelative } from './oracle.js';
+import { registerKerasLayers } from '../src/index.js';
+import { FIXTURES, importAndPredict, missingOracleDeps, nest, oraclePredict, type Prediction, PYTHON, worstRelative } from './oracle.js';
 
 /** Model files Keras itself wrote, taken from public repositories (test/fixtures/keras/real/SOURCES.md). */
 const REAL = join(FIXTURES, 'real');
@@ -22,8 +19,7 @@ const FILES: Record<string, { format: string; kerasVersion: string; kind: string
   'iris_model.keras': { format: 'keras', kerasVersion: '2.13.1', kind: 'tfjs.sequential', parameters: 131, inputShape: [null, 4] },
 };
 
-type Result = { inputs: { shape: number[]; values: number[] }[]; tfjs: number[][]; summary: Record<string, unknown> };
-const results = new Map<string, Result>();
+const results = new Map<string, Prediction>();
 const numpy = new Map<string, unknown[]>();
 let iris: { groups: string[]; outputs: unknown[] } | undefined;
 const missing = missingOracleDeps();
@@ -49,29 +45,17 @@ print(json.dumps({"groups": groups, "outputs": [x.tolist()]}))
 beforeAll(async () => {
   await ensureBackend();
   registerKerasLayers();
-  for (const file of Object.keys(FILES)) {
-    const bundle = await kerasToBundle(readFileSync(join(REAL, file)), { onWarning: () => {} });
-    const model = await bundleToModel(encodeBundle(bundle));
-    const inputs = model.inputs.map((t, i) => {
-      const shape = [BATCH, ...(t.shape.slice(1) as number[])];
-      return { shape, values: inputFor(shape, i + 1) };
-    });
-    const out = model.predict(inputs.map((x) => tf.tensor(x.values, x.shape))) as tf.Tensor | tf.Tensor[];
-    const outs = Array.isArray(out) ? out : [out];
-    results.set(file, { inputs, tfjs: outs.map((t) => Array.from(t.dataSync())), summary: bundle.header.summary as Record<string, unknown> });
-    tf.dispose(outs);
-    model.dispose();
-  }
+  for (const file of Object.keys(FILES)) results.set(file, await importAndPredict(join(REAL, file), BATCH));
   if (missing) return;
   const viaOracle = ['mnist.keras', 'pretrainedResnet.h5'];
   const answers = oraclePredict(
     viaOracle.map((file) => {
-      const r = results.get(file) as Result;
+      const r = results.get(file) as Prediction;
       return { file: join(REAL, file), inputs: r.inputs.map((x) => nest(x.values, x.shape)) };
     }),
   );
   for (const [i, file] of viaOracle.entries()) numpy.set(file, answers[i] as unknown[]);
-  const x = (results.get('iris_model.keras') as Result).inputs[0] as { shape: number[]; values: number[] };
+  const x = (results.get('iris_model.keras') as Prediction).inputs[0] as { shape: number[]; values: number[] };
   const run = spawnSync(PYTHON, ['-B', '-c', IRIS_FORWARD], {
     input: JSON.stringify({ file: join(REAL, 'iris_model.keras'), input: nest(x.values, x.shape) }),
     encoding: 'utf8',
@@ -84,7 +68,7 @@ beforeAll(async () => {
 describe('model files written by Keras import', () => {
   it.each(Object.keys(FILES))('%s: the summary records the source format and Keras version', (file) => {
     const want = FILES[file] as (typeof FILES)[string];
-    const { summary } = results.get(file) as Result;
+    const { summary } = results.get(file) as Prediction;
     expect(summary.keras).toEqual({ format: want.format, kerasVersion: want.kerasVersion, kerasClasses: [] });
     expect(summary).toMatchObject({ kind: want.kind, parameters: want.parameters, tfjsLayers: want.kerasVersion });
     expect((summary.inputs as { shape: unknown }[])[0]?.shape).toEqual(want.inputShape);
@@ -93,7 +77,7 @@ describe('model files written by Keras import', () => {
 
 describe.skipIf(missing !== null)('model files written by Keras predict what numpy computes', () => {
   it.each(Object.keys(FILES))('%s', (file) => {
-    const result = results.get(file) as Result;
+    const result = results.get(file) as Prediction;
     expect(worstRelative(result.tfjs, numpy.get(file) as unknown[])).toBeLessThan(1e-5);
   });
 
