@@ -76,11 +76,15 @@ describe('inspectFile', () => {
 });
 
 describe('readBundle', () => {
-  it('reads each section as a 64-byte-aligned view, small neighbours sharing one buffer', async () => {
-    const bundle = await sample();
+  it('reads a file of up to 16 MiB in one read: every section a 64-byte-aligned view of one buffer', async () => {
+    const bundle = await createBundle(draft(), [...(await sample()).sections, ['large', pattern(300_000, 7)]]);
     const path = join(dir, 'm.mbnd');
     await writeBundle(path, bundle);
-    const read = await readBundle(path);
+    const calls: [number, number][] = [];
+    const read = await readBundle(path, { onProgress: (done, total) => calls.push([done, total]) });
+    const size = (await stat(path)).size;
+    expect(calls).toEqual([[size, size]]);
+    expect(new Set([...read.sections.values()].map((s) => s.buffer)).size).toBe(1);
     expect(read.header).toEqual(bundle.header);
     expect(toHex(read.headerBytes)).toBe(toHex(bundle.headerBytes));
     for (const [name, data] of bundle.sections) {

@@ -21,11 +21,23 @@ export class ChunkReader {
 
   /** Bytes [start, end) without a copy when they lie in one chunk (the usual case: one chunk per tensor), else {@link slice}. */
   view(start: number, end: number): Uint8Array {
-    for (const [i, chunk] of this.#chunks.entries()) {
-      const from = this.#starts[i] as number;
-      if (start >= from && end <= from + chunk.byteLength) return chunk.subarray(start - from, end - from);
-    }
+    const i = this.#chunkAt(start);
+    const chunk = this.#chunks[i];
+    const from = this.#starts[i] as number;
+    if (chunk && end <= from + chunk.byteLength) return chunk.subarray(start - from, end - from);
     return this.slice(start, end);
+  }
+
+  /** The last chunk starting at or before `position` (binary search: a model of many tensors has as many chunks). */
+  #chunkAt(position: number): number {
+    let low = 0;
+    let high = this.#starts.length - 1;
+    while (low < high) {
+      const mid = (low + high + 1) >> 1;
+      if ((this.#starts[mid] as number) <= position) low = mid;
+      else high = mid - 1;
+    }
+    return low;
   }
 
   /** A new buffer holding bytes [start, end). */

@@ -28,18 +28,21 @@ interface Budget {
   states: number;
   /** Data of the tensors the guards gave out: a restore that fails frees the variables made from them. */
   given: Set<object>;
-  /** Weights are left unwritten on wasm: see {@link BuildGuardedOptions.unwritten}. */
+  /** Weights are left unwritten on wasm, and share one zero buffer on cpu: see {@link BuildGuardedOptions.unwritten}. */
   unwritten: boolean;
+  /** That zero buffer (the largest weight's size), made when first needed. */
+  zeros?: ArrayBuffer;
 }
 
 /** Options for {@link buildGuarded}. */
 export interface BuildGuardedOptions {
   /**
-   * Leave the weights unwritten on the wasm backend (whatever its heap
-   * held) instead of zeroing them: for a build that is disposed unread (a
-   * check of the layers and their weights' shapes) or whose every weight is
-   * set next (a restore). Zeroing copies a buffer of the model's size into
-   * the heap; on cpu, fresh zeros cost nothing (memory is mapped lazily).
+   * For a build that is disposed unread (a check of the layers and their
+   * weights' shapes) or whose every weight is set next (a restore): on the
+   * wasm backend the weights are left unwritten (whatever its heap held)
+   * instead of zeroed, which would copy a buffer of the model's size into
+   * the heap; on cpu every weight views one shared zero buffer, instead of
+   * each allocating and clearing its own.
    */
   unwritten?: boolean;
 }
@@ -103,7 +106,7 @@ class GuardedInitializer extends InitializerBase {
       );
     }
     budget.remaining -= count;
-    const zeros = budget.unwritten && tf.getBackend() === 'wasm' && dtype !== 'string' ? unwrittenOnWasm(shape, dtype) : tf.zeros(shape, dtype);
+    const zeros = placeholder(budget, shape, count, dtype);
     budget.given.add(zeros.dataId);
     return zeros;
   }
@@ -122,6 +125,20 @@ class GuardedInitializer extends InitializerBase {
   override getConfig(): tf.serialization.ConfigDict {
     return budgets.has(this.#config.budget) ? (this.#config as unknown as tf.serialization.ConfigDict) : this.original.getConfig();
   }
+}
+
+/** What a guarded initializer gives: zeros, or on an unwritten build a tensor that costs no copy (see {@link BuildGuardedOptions.unwritten}). */
+function placeholder(budget: Budget, shape: number[], count: number, dtype: tf.DataType = 'float32'): tf.Tensor {
+  if (!budget.unwritten) return tf.zeros(shape, dtype);
+  const backend = tf.getBackend();
+  if (backend === 'wasm' && dtype !== 'string') return unwrittenOnWasm(shape, dtype);
+  if (backend !== 'cpu') return tf.zeros(shape, dtype);
+  // The cpu backend keeps the typed array a tensor is made from, and no kernel writes into its inputs.
+  budget.zeros ??= new ArrayBuffer(budget.largest * 4);
+  if (dtype === 'float32') return tf.tensor(new Float32Array(budget.zeros, 0, count), shape, dtype);
+  if (dtype === 'int32') return tf.tensor(new Int32Array(budget.zeros, 0, count), shape, dtype);
+  if (dtype === 'bool') return tf.tensor(new Uint8Array(budget.zeros, 0, count), shape, dtype);
+  return tf.zeros(shape, dtype);
 }
 
 /**

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeBundle, encodeBundle } from '@modelbundle/core';
 import { readBundle, writeBundle } from '@modelbundle/core/node';
-import { bundleToModel, modelToBundle, useBackend } from '@modelbundle/tfjs';
+import { bundleToArtifacts, bundleToModel, modelToBundle, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildGuarded } from '../src/initializer-guard.js';
 import { artifactsFromParts, modelParts } from '../src/parts.js';
 import { convModel } from './models.js';
 
@@ -68,6 +69,20 @@ describe('weights move without extra copies', () => {
     }
     expect(weightValues(restored)).toEqual(weightValues(model));
     restored.dispose();
+    model.dispose();
+  });
+
+  it('a build whose every weight is set next gives all of them one shared zero buffer on cpu, not one cleared buffer each', async () => {
+    const model = unevenModel();
+    const built = await buildGuarded(await bundleToArtifacts(await modelToBundle(model)), { unwritten: true });
+    const stored = built.weights.map((w) => w.read().dataSync() as Float32Array);
+    expect(new Set(stored.map((values) => values.buffer)).size).toBe(1);
+    expect(stored.every((values) => values.every((v) => v === 0))).toBe(true);
+    built.dispose();
+    // A plain build gives each weight its own.
+    const plain = await buildGuarded(await bundleToArtifacts(await modelToBundle(model)));
+    expect(new Set(plain.weights.map((w) => (w.read().dataSync() as Float32Array).buffer)).size).toBe(plain.weights.length);
+    plain.dispose();
     model.dispose();
   });
 

@@ -1,6 +1,6 @@
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
-import { type Bundle, checkSectionDigest, type Inspection, inspection, readHead } from '../envelope/bundle.js';
+import { type Bundle, checkSectionDigest, decodeBundle, type Inspection, inspection, readHead } from '../envelope/bundle.js';
 import { isAllZero } from '../envelope/bytes.js';
 import { ALIGNMENT, PREFIX_BYTES } from '../envelope/constants.js';
 import type { SectionEntry } from '../envelope/header.js';
@@ -55,7 +55,9 @@ const SLICE_BYTES = 16 * 1024 * 1024;
  * never held as one copy, so bundles larger than one ArrayBuffer can be
  * read. Each slice is hashed (SHA-256, incrementally) on this thread while
  * the next one is read on the thread pool, so verifying costs little more
- * than reading.
+ * than reading. A file no larger than one slice is read in one go (one
+ * read costs less than the several a planned layout takes) and its sections
+ * view that one buffer.
  */
 export async function readBundle(path: string, options: ReadBundleOptions = {}): Promise<Bundle> {
   const verify = options.verify !== false;
@@ -64,6 +66,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
   let inFlight: Promise<unknown> | undefined;
   try {
     const size = (await handle.stat()).size;
+    if (size <= SLICE_BYTES) return await readWhole(handle, size, verify, onProgress);
     const prefixBytes = await readExactly(handle, 0, Math.min(PREFIX_BYTES, size));
     const prefix = decodePrefix(prefixBytes, size);
     const base = dataStart(prefix.headerLength);
@@ -112,6 +115,14 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
   } finally {
     await handle.close();
   }
+}
+
+/** A small file in one read, decoded in memory: sections view the one buffer (every section offset is 64-byte aligned in the file). */
+async function readWhole(handle: FileHandle, size: number, verify: boolean, onProgress: ReadBundleOptions['onProgress']): Promise<Bundle> {
+  const bytes = await readExactly(handle, 0, size, allocate(size));
+  onProgress?.(size, size);
+  const bundle = await decodeBundle(bytes, { verify });
+  return { ...bundle, headerBytes: bundle.headerBytes.slice() };
 }
 
 /** Sections below this size are read together with their neighbours. */
