@@ -81,7 +81,7 @@ function predictTable(p) {
     ...(p.batch1
       ? [
           '',
-          `Batch 1 (one row, ${p.batch1.runs} runs): workflow ${ms(p.batch1.ms.workflow)} ms, raw ${ms(p.batch1.ms.raw)} ms; workflow / raw: ${ratio(p.batch1.ratio['workflow/raw'])}, target ≤ 1.1x: ${met(p.batch1.target.met)}.`,
+          `Batch 1 (one row; ${p.batch1.runs} runs${p.batch1.calls ? ` of ${p.batch1.calls} calls each, times per call` : ''}): workflow ${ms(p.batch1.ms.workflow)} ms, raw ${ms(p.batch1.ms.raw)} ms; workflow / raw: ${ratio(p.batch1.ratio['workflow/raw'])}, target ≤ 1.1x: ${met(p.batch1.target.met)}.`,
         ]
       : []),
   ].join('\n');

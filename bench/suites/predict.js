@@ -18,6 +18,9 @@ import { compare } from '../lib/compare.js';
  * on the same batch. `raw` gets the features already baked; `raw+bake`
  * bakes them too, which is the work a workflow cannot skip.
  */
+/** One-row predictions per timed run: one takes a fraction of a millisecond, so each run times many (per-call figures). */
+const ONE_ROW_CALLS = 200;
+
 export async function predictSuite({ quick, runs }) {
   const penguins = await loadPenguins();
   const spec = sequentialSpec({
@@ -52,7 +55,7 @@ export async function predictSuite({ quick, runs }) {
       workflow: () => predict(copy, row, { type: 'prob' }),
       raw: () => tf.tidy(() => model.predict(tf.tensor2d(bakedRow, [1, width])).dataSync()),
     },
-    { runs: quick ? 41 : 101, warmup: 10 },
+    { runs: quick ? 21 : 41, warmup: 3, calls: ONE_ROW_CALLS },
   );
   const oneRatio = one.ratio['workflow/raw'].median;
   return {
@@ -61,6 +64,6 @@ export async function predictSuite({ quick, runs }) {
     firstPredictWithRestoreMs: Number(restoreMs.toFixed(1)),
     ...result,
     target: { target: 1.05, value: ratio, met: ratio <= 1.05 },
-    batch1: { ...one, target: { target: 1.1, value: oneRatio, met: oneRatio <= 1.1 } },
+    batch1: { ...one, calls: ONE_ROW_CALLS, target: { target: 1.1, value: oneRatio, met: oneRatio <= 1.1 } },
   };
 }
