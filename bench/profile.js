@@ -16,7 +16,7 @@ import { readBundle, writeBundle } from '@modelbundle/core/node';
 import { bundleToModel as modelFromBytes, modelToBundle, useBackend } from '@modelbundle/tfjs';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
-import { gc } from './lib/compare.js';
+import { gc, settleAllocator } from './lib/compare.js';
 import { machine } from './lib/machine.js';
 import { WORKLOADS } from './lib/models.js';
 import { createPaths } from './lib/paths.js';
@@ -31,6 +31,7 @@ const args = Object.fromEntries(
 const runs = Number(args.runs ?? 5);
 const backend = String(args.backend ?? 'cpu');
 await useBackend(backend);
+settleAllocator();
 
 /** Median ms of `fn(prepared)` over `runs` runs after one warm-up; `setup` and `cleanup` run outside the clock. */
 async function time(fn, cleanup, setup) {

@@ -2,6 +2,7 @@ import { createBundle, decodeBundle, type ErrorCode, encodeBundle } from '@model
 import { FORMAT_VERSION, LIMITS, sha256 } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
 import { draft, expectCode } from '@modelbundle/testing';
+import fc from 'fast-check';
 import { unpack } from 'msgpackr';
 import { describe, expect, it } from 'vitest';
 import { assemble, headerFor, pack } from './helpers.js';
@@ -144,6 +145,19 @@ describe('header rules (readers)', () => {
   }
   const good = async (overrides: Record<string, unknown> = {}) => headerFor(null, overrides);
 
+  it('reads any UTF-8 text in metadata keys and values, ASCII or not, short or long', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.dictionary(fc.string({ unit: 'grapheme', maxLength: 80 }), fc.string({ unit: 'grapheme', maxLength: 80 }), { maxKeys: 6 }),
+        async (metadata) => {
+          const clean = Object.fromEntries(Object.entries(metadata).filter(([k]) => !['__proto__', 'constructor', 'prototype'].includes(k)));
+          expect((await decodeHeader(pack(await good({ metadata: clean })))).header.metadata).toEqual(clean);
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
   it('decodes a hand-built header with non-canonical but valid encodings', async () => {
     const header = await good({ metadata: { b: 1, a: 2 } });
     const bytes = await assemble(pack(header));
@@ -204,6 +218,36 @@ describe('header rules (readers)', () => {
       },
       code: 'MALFORMED',
       message: /a string is not valid UTF-8/,
+    },
+    {
+      name: 'invalid UTF-8 in a short map key',
+      build: async () =>
+        rawMap([...Object.entries(await good()).map(([k, v]) => [pack(k), pack(v)] as [Uint8Array, Uint8Array]), [Uint8Array.of(0xa2, 0xc3, 0x28), pack(1)]]),
+      code: 'MALFORMED',
+      message: /a map key is not valid UTF-8/,
+    },
+    {
+      name: 'invalid UTF-8 in a long map key',
+      build: async () =>
+        rawMap([
+          ...Object.entries(await good()).map(([k, v]) => [pack(k), pack(v)] as [Uint8Array, Uint8Array]),
+          [concat(Uint8Array.of(0xd9, 100), new Uint8Array(98).fill(0x61), Uint8Array.of(0xc3, 0x28)), pack(1)],
+        ]),
+      code: 'MALFORMED',
+      message: /a map key is not valid UTF-8/,
+    },
+    {
+      name: 'a non-ASCII key twice in one map',
+      build: async () => {
+        const header = await good();
+        const metadata = rawMap([
+          [pack('größe'), pack(1)],
+          [pack('größe'), pack(2)],
+        ]);
+        return rawMap(Object.entries(header).map(([k, v]) => [pack(k), k === 'metadata' ? metadata : pack(v)] as [Uint8Array, Uint8Array]));
+      },
+      code: 'MALFORMED',
+      message: /"größe" appears twice in one map/,
     },
     {
       name: 'a lying map count',

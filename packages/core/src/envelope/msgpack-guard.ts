@@ -60,16 +60,20 @@ export function assertSafeMessagePack(bytes: Uint8Array): void {
     if (length > LIMITS.stringBytes) fail(`a string or binary of ${length} bytes, over the limit of ${LIMITS.stringBytes}`, 'LIMIT_EXCEEDED');
     need(length);
     if (text) {
-      let value = '';
-      try {
-        value = utf8.decode(bytes.subarray(pos, pos + length));
-      } catch {
-        fail(mapKeys ? 'a map key is not valid UTF-8' : 'a string is not valid UTF-8');
+      // ASCII is valid UTF-8; a value's text is needed only as a key.
+      let value = mapKeys ? asciiText(bytes, pos, pos + length) : isAscii(bytes, pos, pos + length) ? '' : undefined;
+      if (value === undefined) {
+        try {
+          value = utf8.decode(bytes.subarray(pos, pos + length));
+        } catch {
+          fail(mapKeys ? 'a map key is not valid UTF-8' : 'a string is not valid UTF-8');
+        }
       }
       if (mapKeys) {
-        if (FORBIDDEN_KEYS.has(value)) fail(`the map key "${value}" is not allowed`);
-        if (mapKeys.has(value)) fail(`the map key "${value.slice(0, 64)}" appears twice in one map`);
-        mapKeys.add(value);
+        const key = value as string;
+        if (FORBIDDEN_KEYS.has(key)) fail(`the map key "${key}" is not allowed`);
+        if (mapKeys.has(key)) fail(`the map key "${key.slice(0, 64)}" appears twice in one map`);
+        mapKeys.add(key);
       }
     }
     pos += length;
@@ -118,4 +122,25 @@ export function assertSafeMessagePack(bytes: Uint8Array): void {
     }
   }
   if (pos !== bytes.length) fail(`${bytes.length - pos} bytes follow the header's single value`);
+}
+
+/** Longest map key read without TextDecoder: its per-call cost outweighs a short loop, and keys are short. */
+const SHORT_KEY = 64;
+
+/** True when bytes [from, to) are all ASCII. */
+function isAscii(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) if ((bytes[i] as number) > 0x7f) return false;
+  return true;
+}
+
+/** The text of a short ASCII key, or undefined for anything else (then TextDecoder reads and checks it). */
+function asciiText(bytes: Uint8Array, from: number, to: number): string | undefined {
+  if (to - from > SHORT_KEY) return undefined;
+  let text = '';
+  for (let i = from; i < to; i++) {
+    const byte = bytes[i] as number;
+    if (byte > 0x7f) return undefined;
+    text += String.fromCharCode(byte);
+  }
+  return text;
 }
