@@ -59,18 +59,29 @@ export async function predict(workflow: unknown, rows: readonly unknown[], optio
   const width = data.recipe.features.length;
   // Before any layer runs: a model whose layers grow their outputs is refused past the request budget.
   checkRequestOutputs(model, [[rows.length, width]]);
-  const values = tf.tidy(() => {
-    const output = model.predict(tf.tensor2d(bakePredictors(data.recipe, rows), [rows.length, width])) as tf.Tensor;
-    return output.dataSync() as Float32Array;
-  });
+  // The values are read outside tidy: a typed array returned from tidy is walked element by element for tensors.
+  const output = tf.tidy(() => model.predict(tf.tensor2d(bakePredictors(data.recipe, rows), [rows.length, width])) as tf.Tensor);
+  let values: Float32Array;
+  try {
+    values = output.dataSync() as Float32Array;
+  } finally {
+    output.dispose();
+  }
   const outcome = data.recipe.outcome;
   if (outcome.type === 'numeric') return Array.from(values, (v) => ({ '.pred': v * outcome.sd + outcome.mean }));
   const levels = outcome.levels;
+  const n = levels.length;
+  if (type === 'prob') {
+    const names = levels.map((level) => `.pred_${level}`);
+    return rows.map((_, i) => {
+      const row: PredictionRow = {};
+      for (let k = 0; k < n; k++) row[names[k]!] = values[i * n + k]!;
+      return row;
+    });
+  }
   return rows.map((_, i) => {
-    const probs = values.subarray(i * levels.length, (i + 1) * levels.length);
-    if (type === 'prob') return Object.fromEntries(levels.map((level, k) => [`.pred_${level}`, probs[k]!]));
     let best = 0;
-    for (let k = 1; k < probs.length; k++) if (probs[k]! > probs[best]!) best = k;
+    for (let k = 1; k < n; k++) if (values[i * n + k]! > values[i * n + best]!) best = k;
     return { '.pred_class': levels[best]! };
   });
 }
