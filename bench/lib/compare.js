@@ -13,14 +13,12 @@ let settled = false;
 /**
  * glibc serves an allocation above its mmap threshold with fresh pages (a
  * page fault per 4 KiB when first written) and raises the threshold to the
- * size of each such block freed, up to 32 MiB. Contenders whose buffers
- * differ by a few KB (a bundle is its weights plus a header) then pay by
- * rank of size: in a rotation the largest buffer is always fresh pages
- * while the others reuse freed memory (measured: reading 3.43 MB took
- * 4.6 ms, a file 4.6 KB smaller 3.3 ms, with the roles swapping as soon as
- * a larger file joins the rotation). One block just under the cap,
- * allocated and freed before the first comparison, lifts the threshold
- * above every buffer below it, for every contender alike.
+ * size of each such block freed, up to 32 MiB, so whether a contender's
+ * buffers get fresh pages depends on what the contenders before it freed
+ * (measured: in a rotation of reads of files a few KB apart, the largest
+ * file's read was always the slow one, 4.6 ms against 3.3). One block just
+ * under the cap, allocated and freed before the first comparison, lifts
+ * the threshold above every buffer below it, for every contender alike.
  */
 export function settleAllocator() {
   if (settled) return;
