@@ -12,15 +12,15 @@ import { loadPenguins } from '@modelbundle/workflows/demo';
 import * as tf from '@tensorflow/tfjs-core';
 import { compare } from '../lib/compare.js';
 
+/** One-row predictions per timed run: one takes a fraction of a millisecond, so each run times many (per-call figures). */
+const ONE_ROW_CALLS = 200;
+
 /**
  * Predicting with a fitted workflow restored from a JSON copy (its model
  * rebuilt from the captured bytes on first use) against the raw tfjs model
  * on the same batch. `raw` gets the features already baked; `raw+bake`
  * bakes them too, which is the work a workflow cannot skip.
  */
-/** One-row predictions per timed run: one takes a fraction of a millisecond, so each run times many (per-call figures). */
-const ONE_ROW_CALLS = 200;
-
 export async function predictSuite({ quick, runs }) {
   const penguins = await loadPenguins();
   const spec = sequentialSpec({
