@@ -121,8 +121,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
 async function readWhole(handle: FileHandle, size: number, verify: boolean, onProgress: ReadBundleOptions['onProgress']): Promise<Bundle> {
   const bytes = await readExactly(handle, 0, size, allocate(size));
   onProgress?.(size, size);
-  const bundle = await decodeBundle(bytes, { verify });
-  return { ...bundle, headerBytes: bundle.headerBytes.slice() };
+  return decodeBundle(bytes, { verify });
 }
 
 /** Sections below this size are read together with their neighbours. */
