@@ -3,8 +3,9 @@
 // file:// handler writes them) and the floor (raw weight bytes, nothing else).
 import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readBundle, writeBundle } from '@modelbundle/core/node';
-import { bundleToModel, modelToBundle } from '@modelbundle/tfjs';
+import { writeBundle } from '@modelbundle/core/node';
+import { modelToBundle } from '@modelbundle/tfjs';
+import { loadModel } from '@modelbundle/tfjs/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -80,7 +81,7 @@ export function createPaths(dir, { sync = true } = {}) {
       },
     },
     load: {
-      ours: async () => bundleToModel(await readBundle(bundlePath)),
+      ours: () => loadModel(bundlePath),
       tfjs: async () => {
         const modelJson = JSON.parse(await readFile(jsonPath, 'utf8'));
         const weightData = await readArrayBuffer(binPath);

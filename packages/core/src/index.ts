@@ -2,6 +2,7 @@
 // `@modelbundle/core/format`; file helpers on `@modelbundle/core/node`.
 export {
   type Bundle,
+  type BundleHead,
   type CreateBundleOptions,
   createBundle,
   type DecodeOptions,
@@ -25,7 +26,15 @@ export {
   type ModelBundleErrorOptions,
 } from './errors.js';
 export { chooseSerializer } from './pipeline/choose.js';
-export { type BundleWithOptions, bundleWith, type OpenBundleOptions, type OpenedBundle, openBundle } from './pipeline/compose.js';
+export {
+  type BundleWithOptions,
+  bundleWith,
+  type OpenBundleOptions,
+  type OpenedBundle,
+  type OpenedHead,
+  openBundle,
+  openBundleHead,
+} from './pipeline/compose.js';
 export { isBundle, type ToBundleOptions, toBundle } from './pipeline/decode.js';
 export { type DraftOptions, draftHeader } from './pipeline/draft.js';
 export { migrateParts } from './pipeline/migrate.js';

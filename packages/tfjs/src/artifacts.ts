@@ -108,24 +108,25 @@ function assertSerializableLayers(model: LayersModel): void {
 /**
  * Builds a model from validated artifacts with tfjs's own loader (training
  * config included), its initializers guarded by the weight specs, then loads
- * the model and optimizer weights: `weights` gives each weight's bytes, made
- * into tensors one at a time (see {@link tensorsFromViews}); otherwise they
+ * the model and optimizer weights: `weights` gives each weight's bytes (or
+ * reads them on demand), made into tensors one at a time (see
+ * {@link tensorsFromViews}); otherwise they
  * are decoded from `artifacts.weightData` as tfjs's loader does (one copy per weight).
  */
-export async function modelFromArtifacts(artifacts: ModelArtifacts, weights?: WeightViews): Promise<LayersModel> {
+export async function modelFromArtifacts(artifacts: ModelArtifacts, weights?: WeightBytes): Promise<LayersModel> {
   try {
     // A topology that lies about shapes fails here, before allocating. Every weight is set next (or the model is
     // disposed), so on wasm the build need not zero them first.
     const model = await buildGuarded(artifacts, { unwritten: true });
+    // tfjs compiles a loaded model with an optimizer it made but marks it as not owned, so
+    // model.dispose() would leak the optimizer's variables (also when setting a weight fails). This model is the only user.
+    if (model.optimizer) (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
     try {
       await loadWeights(model, artifacts, weights);
     } catch (cause) {
       model.dispose();
       throw cause;
     }
-    // tfjs compiles a loaded model with an optimizer it made but marks it as not owned, so
-    // model.dispose() would leak the optimizer's variables. This model is the only user.
-    if (model.optimizer) (model as unknown as { isOptimizerOwned: boolean }).isOptimizerOwned = true;
     return model;
   } catch (cause) {
     if (cause instanceof ModelBundleError) throw cause;
@@ -174,21 +175,26 @@ function tensorFromView(spec: tf.io.WeightsManifestEntry, bytes: Uint8Array): tf
 }
 
 /** Sets every model weight (strictly: each one the model has, no other) and the optimizer's state, as tfjs's loader does. */
-async function loadWeights(model: LayersModel, artifacts: ModelArtifacts, weights?: WeightViews): Promise<void> {
+async function loadWeights(model: LayersModel, artifacts: ModelArtifacts, weights?: WeightBytes): Promise<void> {
   if (!weights && artifacts.weightData === undefined) return;
   const specs = artifacts.weightSpecs ?? [];
-  if (weights && setOneByOne(model, specs, weights)) {
-    const optimizer = specs.flatMap((spec, i) => (spec.group === 'optimizer' ? [{ spec, bytes: weights[i] as Uint8Array }] : []));
-    if (optimizer.length === 0 || !model.optimizer) return;
-    const named = optimizer.map(({ spec, bytes }) => ({ name: spec.name, tensor: tensorFromView(spec, bytes) }));
+  const variables = weights ? variablesBySpec(model, specs) : undefined;
+  if (weights && variables) {
+    const weight = isWeightReader(weights) ? (i: number) => weights.weight(i) : async (i: number) => weights[i] as Uint8Array;
+    await setOneByOne(variables, specs, weight);
+    if (!model.optimizer) return;
+    const optimizer: { name: string; tensor: tf.Tensor }[] = [];
     try {
-      await model.optimizer.setWeights(named);
+      for (const [i, spec] of specs.entries())
+        if (spec.group === 'optimizer') optimizer.push({ name: spec.name, tensor: tensorFromView(spec, await weight(i)) });
+      if (optimizer.length > 0) await model.optimizer.setWeights(optimizer);
     } finally {
-      tf.dispose(named.map((n) => n.tensor));
+      tf.dispose(optimizer.map((n) => n.tensor));
     }
     return;
   }
-  const tensors = weights ? tensorsFromViews(specs, weights) : tf.io.decodeWeights(artifacts.weightData as tf.io.WeightData, specs);
+  const views = isWeightReader(weights) ? await weights.all() : weights;
+  const tensors = views ? tensorsFromViews(specs, views) : tf.io.decodeWeights(artifacts.weightData as tf.io.WeightData, specs);
   try {
     const modelWeights: tf.NamedTensorMap = {};
     const optimizerWeights: { name: string; tensor: tf.Tensor }[] = [];
@@ -209,40 +215,71 @@ async function loadWeights(model: LayersModel, artifacts: ModelArtifacts, weight
 export type WeightViews = readonly Uint8Array[];
 
 /**
- * Sets the model's weights one at a time when the specs name exactly the
- * model's weights (as a bundle written by this package does), with the same
- * shapes and dtypes: each tensor is made, handed to its variable and let go
- * before the next is made, so a backend with its own heap (wasm) reuses the
- * memory of the zeros each variable held instead of growing by the whole
- * model. Returns false, having set nothing, when the names or shapes do not
- * line up exactly; the caller then uses tfjs's own matching (`loadWeights`).
+ * Weights read on demand (from a file, one section at a time). `weight(i)`
+ * is asked for in spec order and each answer is made into a tensor before
+ * the next question, so a reader may give views into one buffer it reuses
+ * (on a backend that copies what it is given). `all()` gives every weight
+ * at once, each in memory of its own.
  */
-function setOneByOne(model: LayersModel, specs: readonly tf.io.WeightsManifestEntry[], weights: WeightViews): boolean {
-  const variables = new Map<string, (typeof model.weights)[number]>();
+export interface WeightReader {
+  weight(index: number): Promise<Uint8Array>;
+  all(): Promise<WeightViews>;
+}
+
+/** Where {@link modelFromArtifacts} takes the weights from: all at hand, or read on demand. */
+export type WeightBytes = WeightViews | WeightReader;
+
+function isWeightReader(weights: WeightBytes | undefined): weights is WeightReader {
+  return weights !== undefined && !Array.isArray(weights);
+}
+
+type ModelVariable = LayersModel['weights'][number];
+
+/**
+ * The model's variables by name when the specs name exactly the model's
+ * weights (as a bundle written by this package does), with the same shapes
+ * and dtypes; undefined when they do not line up exactly (then tfjs's own
+ * matching, `loadWeights`, sets them).
+ */
+function variablesBySpec(model: LayersModel, specs: readonly tf.io.WeightsManifestEntry[]): Map<string, ModelVariable> | undefined {
+  const variables = new Map<string, ModelVariable>();
   for (const layer of model.layers) {
     for (const variable of layer.weights) {
-      if (variables.has(variable.originalName)) return false;
+      if (variables.has(variable.originalName)) return undefined;
       variables.set(variable.originalName, variable);
     }
   }
   const modelSpecs = specs.filter((spec) => spec.group !== 'optimizer');
-  if (modelSpecs.length !== variables.size) return false;
+  if (modelSpecs.length !== variables.size) return undefined;
   for (const spec of modelSpecs) {
     const variable = variables.get(spec.name);
     if (!variable || variable.dtype !== spec.dtype || variable.shape.length !== spec.shape.length || variable.shape.some((d, i) => d !== spec.shape[i]))
-      return false;
+      return undefined;
   }
+  return variables;
+}
+
+/**
+ * Sets the model's weights one at a time: each tensor is made, handed to its
+ * variable and let go before the next is made, so a backend with its own
+ * heap (wasm) reuses the memory of the placeholder each variable held
+ * instead of growing by the whole model, and a reader may reuse one buffer.
+ */
+async function setOneByOne(
+  variables: ReadonlyMap<string, ModelVariable>,
+  specs: readonly tf.io.WeightsManifestEntry[],
+  weight: (index: number) => Promise<Uint8Array>,
+): Promise<void> {
   for (const [i, spec] of specs.entries()) {
     if (spec.group === 'optimizer') continue;
-    const tensor = tensorFromView(spec, weights[i] as Uint8Array);
+    const tensor = tensorFromView(spec, await weight(i));
     try {
       // As tfjs's batchSetValue: write checks the shape, keeps the tensor's storage and applies the variable's constraint.
       tf.tidy(() => {
-        (variables.get(spec.name) as (typeof model.weights)[number]).write(tensor);
+        (variables.get(spec.name) as ModelVariable).write(tensor);
       });
     } finally {
       tensor.dispose();
     }
   }
-  return true;
 }

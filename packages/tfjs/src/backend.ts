@@ -78,6 +78,15 @@ export function currentBackend(): string | undefined {
   return (tf.engine() as unknown as { backendName: string | null }).backendName ?? undefined;
 }
 
+/**
+ * True when the active backend copies the values a tensor is made from into
+ * memory of its own at once (wasm, into its heap), so the caller may reuse
+ * them; cpu, tfjs-node and webgl keep the array they are given.
+ */
+export function copiesWrittenValues(): boolean {
+  return currentBackend() === 'wasm';
+}
+
 async function select(options: BackendOptions): Promise<string> {
   const already = currentBackend();
   if (already) {

@@ -5,6 +5,7 @@ import {
   createBundle,
   type DraftOptions,
   draftHeader,
+  type Header,
   ModelBundleError,
   type OpenBundleOptions,
   openBundle,
@@ -44,7 +45,7 @@ export function modelToBundle(model: LayersModel, options: ModelToBundleOptions 
  * classes and section sizes are all checked first. The caller owns the model (dispose it).
  */
 export async function bundleToModel(source: BundleSource, options: BundleToModelOptions = {}): Promise<LayersModel> {
-  const { serializer, parts } = await openBundle(source, tfjsSerializerOf, options);
+  const { serializer, parts } = await openBundle(source, (bundle) => tfjsSerializerOf(bundle.header), options);
   return serializer.unbundle(parts, { options: {} }) as Promise<LayersModel>;
 }
 
@@ -61,12 +62,13 @@ export function artifactsToBundle(artifacts: BundlableArtifacts, options: Artifa
 
 /** The validated tfjs artifacts in a bundle, after the same checks as {@link bundleToModel}. */
 export async function bundleToArtifacts(source: BundleSource, options: BundleToModelOptions = {}): Promise<ModelArtifacts> {
-  const { parts } = await openBundle(source, tfjsSerializerOf, options);
+  const { parts } = await openBundle(source, (bundle) => tfjsSerializerOf(bundle.header), options);
   return artifactsFromParts(parts);
 }
 
-function tfjsSerializerOf(bundle: Bundle): Serializer<LayersModel> {
-  const { kind } = bundle.header;
+/** The tfjs serializer for a header's kind; UNKNOWN_KIND when it is not a tfjs model. */
+export function tfjsSerializerOf(header: Header): Serializer<LayersModel> {
+  const { kind } = header;
   if (kind !== 'tfjs.sequential' && kind !== 'tfjs.functional') {
     throw new ModelBundleError(
       'UNKNOWN_KIND',

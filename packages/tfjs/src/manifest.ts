@@ -45,8 +45,8 @@ export interface TopologyDocument {
   userDefinedMetadata?: Record<string, unknown>;
 }
 
-/** Checks an untrusted payload and returns it typed. Sizes are checked against the sections. */
-export function readPayload(payload: Record<string, unknown>, sections: ReadonlyMap<string, Uint8Array>): TfjsPayload {
+/** Checks an untrusted payload and returns it typed. Sizes are checked against the sections (or their lengths, before they are read). */
+export function readPayload(payload: Record<string, unknown>, sections: ReadonlyMap<string, { readonly byteLength: number }>): TfjsPayload {
   // Callers pass what a file holds (workflows passes its payload.model), which may be no object at all.
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload))
     throw malformed(`the tfjs payload is ${JSON.stringify(payload) ?? 'missing'}; expected a map`);
@@ -104,7 +104,7 @@ export function readPayload(payload: Record<string, unknown>, sections: Readonly
     return { name: w.name, shape: w.shape as number[], dtype: w.dtype, section: w.section, ...(w.group === undefined ? {} : { group: w.group }) };
   });
   for (const [section, end] of sharedEnds) {
-    const length = (sections.get(section) as Uint8Array).byteLength;
+    const length = (sections.get(section) as { readonly byteLength: number }).byteLength;
     if (end !== length) {
       throw new ModelBundleError(
         'MALFORMED',
@@ -117,7 +117,7 @@ export function readPayload(payload: Record<string, unknown>, sections: Readonly
   return { topology, weights: entries, optimizer: optimizer === true, ...(state ? { optimizerState: state } : {}) };
 }
 
-function readOptimizerState(raw: unknown, sections: ReadonlyMap<string, Uint8Array>, used: Set<string>): TfjsPayload['optimizerState'] {
+function readOptimizerState(raw: unknown, sections: ReadonlyMap<string, { readonly byteLength: number }>, used: Set<string>): TfjsPayload['optimizerState'] {
   if (raw === undefined) return undefined;
   const known = new Set(Object.values(HIDDEN_OPTIMIZER_STATE).flat());
   if (!Array.isArray(raw) || raw.length > known.size) throw malformed('payload.optimizerState is not a short list');

@@ -1,8 +1,8 @@
 import { type BundleParts, ModelBundleError, type UnbundleParts } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
-import { artifactsFromModel, type BundlableArtifacts, type ModelArtifacts, modelFromArtifacts } from './artifacts.js';
-import { currentBackend, ensureBackend } from './backend.js';
+import { artifactsFromModel, type BundlableArtifacts, type ModelArtifacts, modelFromArtifacts, type WeightBytes, type WeightReader } from './artifacts.js';
+import { copiesWrittenValues, currentBackend, ensureBackend } from './backend.js';
 import { ChunkReader } from './chunks.js';
 import { assertClassesRegistered, customClassNames, isClassRegistered, topologyClassNames } from './classes.js';
 import { fromLittleEndian, isWeightDtype, tensorByteLength, toLittleEndian } from './dtypes.js';
@@ -133,16 +133,24 @@ export function artifactsFromParts(parts: Pick<UnbundleParts, 'payload' | 'secti
 /** The checks of {@link artifactsFromParts}: artifacts without weight data, and each weight's bytes (little-endian views of the sections). */
 function checkedParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): { artifacts: ModelArtifacts; weightBytes: Uint8Array[]; payload: TfjsPayload } {
   const payload = readPayload(parts.payload, parts.sections);
-  const doc = readTopology(parts.sections.get(payload.topology) as Uint8Array, payload.topology);
+  const artifacts = checkedArtifacts(payload, parts.sections.get(payload.topology) as Uint8Array);
+  const weightBytes = payload.weights.map((w) => weightIn(parts.sections.get(w.section) as Uint8Array, w));
+  return { artifacts, weightBytes, payload };
+}
+
+/** A weight's bytes in platform order: a view of its section (a copy on a big-endian platform). */
+function weightIn(section: Uint8Array, w: WeightEntry): Uint8Array {
+  const offset = w.offset ?? 0;
+  return fromLittleEndian(section.subarray(offset, offset + tensorByteLength(w.shape, w.dtype, `Weight "${w.name}"`)), w.dtype);
+}
+
+/** The artifacts (without weight data) of a checked payload and its topology section; every class they need must be registered. */
+function checkedArtifacts(payload: TfjsPayload, topologyBytes: Uint8Array): ModelArtifacts {
+  const doc = readTopology(topologyBytes, payload.topology);
   // The training config is data: its loss and optimizer classes are required only to restore optimizer state.
-  // Without that state, a config tfjs cannot resolve (Keras's BinaryCrossentropy, RMSprop) is kept, and modelFromParts leaves the model uncompiled.
+  // Without that state, a config tfjs cannot resolve (Keras's BinaryCrossentropy, RMSprop) is kept, and restore() leaves the model uncompiled.
   assertClassesRegistered([...topologyClassNames(doc.modelTopology), ...(payload.optimizer ? topologyClassNames(doc.trainingConfig) : [])]);
-  const weightBytes = payload.weights.map((w) => {
-    const section = parts.sections.get(w.section) as Uint8Array;
-    const offset = w.offset ?? 0;
-    return fromLittleEndian(section.subarray(offset, offset + tensorByteLength(w.shape, w.dtype, `Weight "${w.name}"`)), w.dtype);
-  });
-  const artifacts: ModelArtifacts = {
+  return {
     modelTopology: doc.modelTopology,
     weightSpecs: payload.weights.map((w) => ({ name: w.name, shape: w.shape, dtype: w.dtype, ...(w.group ? { group: w.group as tf.io.WeightGroup } : {}) })),
     ...(doc.trainingConfig ? { trainingConfig: doc.trainingConfig as unknown as tf.io.TrainingConfig } : {}),
@@ -151,7 +159,6 @@ function checkedParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): { art
     ...(doc.convertedBy !== undefined ? { convertedBy: doc.convertedBy } : {}),
     ...(doc.userDefinedMetadata ? { userDefinedMetadata: doc.userDefinedMetadata as Record<string, object> } : {}),
   };
-  return { artifacts, weightBytes, payload };
 }
 
 /**
@@ -162,16 +169,69 @@ function checkedParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): { art
  */
 export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): Promise<LayersModel> {
   const { artifacts, weightBytes, payload } = checkedParts(parts);
+  return restore(artifacts, payload, weightBytes, async (section) => parts.sections.get(section) as Uint8Array);
+}
+
+/**
+ * Sections that a restore reads one at a time: their lengths up front, their
+ * bytes on demand, each checked against its digest by `read` (a file opened
+ * with `openBundleFile`). `read(name, into)` reads into `into` when given.
+ */
+export interface SectionSource {
+  lengths: ReadonlyMap<string, { readonly byteLength: number }>;
+  read(name: string, into?: Uint8Array): Promise<Uint8Array>;
+}
+
+/**
+ * Restores a live model whose sections are read one at a time, with the
+ * same checks as {@link modelFromParts} (sizes against the section table
+ * before any section is read). On a backend that copies each weight into
+ * memory of its own (wasm), every weight section is read into one reused
+ * buffer, so the weights are held only once; elsewhere each section gets
+ * its own buffer, which the model keeps.
+ */
+export async function modelFromSections(rawPayload: Record<string, unknown>, source: SectionSource): Promise<LayersModel> {
+  const payload = readPayload(rawPayload, source.lengths);
+  const artifacts = checkedArtifacts(payload, await source.read(payload.topology));
+  await ensureBackend();
+  const largest = Math.max(0, ...payload.weights.map((w) => source.lengths.get(w.section)?.byteLength ?? 0));
+  const reused = copiesWrittenValues() ? new Uint8Array(largest) : undefined;
+  let current: { section: string; bytes: Uint8Array } | undefined;
+  const weights: WeightReader = {
+    async weight(i) {
+      const w = payload.weights[i] as WeightEntry;
+      if (current?.section !== w.section) current = { section: w.section, bytes: await source.read(w.section, reused) };
+      return weightIn(current.bytes, w);
+    },
+    async all() {
+      const own = new Map<string, Uint8Array>();
+      for (const w of payload.weights) if (!own.has(w.section)) own.set(w.section, await source.read(w.section));
+      return payload.weights.map((w) => weightIn(own.get(w.section) as Uint8Array, w));
+    },
+  };
+  return restore(artifacts, payload, weights, (section) => source.read(section));
+}
+
+/** The model from checked artifacts and its weights, the optimizer's hidden state restored (`section` gives a state section's bytes). */
+async function restore(
+  artifacts: ModelArtifacts,
+  payload: TfjsPayload,
+  weights: WeightBytes,
+  section: (name: string) => Promise<Uint8Array>,
+): Promise<LayersModel> {
   if (!payload.optimizer && !topologyClassNames(artifacts.trainingConfig).every(isClassRegistered)) delete artifacts.trainingConfig;
   await ensureBackend();
-  const model = await modelFromArtifacts(artifacts, weightBytes);
-  const values = new Map(
-    (payload.optimizerState ?? []).map(({ name, section }) => [
-      name,
-      new Float32Array(new Uint8Array(fromLittleEndian(parts.sections.get(section) as Uint8Array, 'float32')).buffer),
-    ]),
-  );
-  restoreHiddenOptimizerState(model, values);
+  const model = await modelFromArtifacts(artifacts, weights);
+  try {
+    const values = new Map<string, Float32Array>();
+    for (const { name, section: state } of payload.optimizerState ?? []) {
+      values.set(name, new Float32Array(new Uint8Array(fromLittleEndian(await section(state), 'float32')).buffer));
+    }
+    restoreHiddenOptimizerState(model, values);
+  } catch (cause) {
+    model.dispose();
+    throw cause;
+  }
   return model;
 }
 

@@ -32,6 +32,9 @@ export interface Bundle {
   readonly verified?: boolean;
 }
 
+/** A bundle's prefix and header without its sections: what a reader that takes sections one at a time checks first. */
+export type BundleHead = Omit<Bundle, 'sections' | 'verified'>;
+
 /** The header fields a writer supplies; `format`, `sections` and digests are filled in. */
 export type HeaderDraft = Omit<Header, 'format' | 'sections'>;
 

@@ -1,3 +1,4 @@
+export { type BundleFile, type OpenBundleFileOptions, openBundleFile } from './bundle-file.js';
 export { ioError } from './file-io.js';
 export { type FileInspection, inspectFile, type ReadBundleOptions, readBundle } from './read.js';
 export { type KeyPairFiles, readPrivateKey, readPublicKey, type SignFileOptions, signFile, verifyFile, writeKeyPair } from './signing.js';

@@ -1,12 +1,10 @@
 import { createHash, type Hash } from 'node:crypto';
 import { type FileHandle, open } from 'node:fs/promises';
 import { type Bundle, checkSectionDigest, decodeBundle, type Inspection, inspection, readHead } from '../envelope/bundle.js';
-import { isAllZero } from '../envelope/bytes.js';
 import { ALIGNMENT, PREFIX_BYTES } from '../envelope/constants.js';
 import type { SectionEntry } from '../envelope/header.js';
-import { checkSectionTable, dataStart } from '../envelope/layout.js';
 import { decodePrefix } from '../envelope/prefix.js';
-import { ModelBundleError } from '../errors.js';
+import { allocate, assertZeroPadding, readFileHead } from './bundle-file.js';
 import { ioError, readExactly } from './file-io.js';
 
 /** {@link Inspection} plus how many bytes were read from disk to produce it. */
@@ -67,16 +65,8 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
   try {
     const size = (await handle.stat()).size;
     if (size <= SLICE_BYTES) return await readWhole(handle, size, verify, onProgress);
-    const prefixBytes = await readExactly(handle, 0, Math.min(PREFIX_BYTES, size));
-    const prefix = decodePrefix(prefixBytes, size);
-    const base = dataStart(prefix.headerLength);
-    const headEnd = Math.min(base, size);
-    const head = new Uint8Array(headEnd);
-    head.set(prefixBytes);
-    await readExactly(handle, PREFIX_BYTES, headEnd - PREFIX_BYTES, head.subarray(PREFIX_BYTES));
-    const { header, headerBytes } = await readHead(head, size);
-    checkSectionTable(prefix.headerLength, header.sections, size);
-    if (header.sections.length > 0) assertZero(head.subarray(PREFIX_BYTES + prefix.headerLength, headEnd), 'header');
+    const { head, base, headEnd } = await readFileHead(handle, size);
+    const { header } = head;
     onProgress?.(headEnd, size);
     const sections = new Map<string, Uint8Array>();
     const slices = planSlices(header.sections, base, verify || onProgress ? SLICE_BYTES : Number.MAX_SAFE_INTEGER);
@@ -91,7 +81,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
         const { entry, group } = part;
         const at = group.sectionStart(entry);
         if (part.first) {
-          assertZero(group.buffer.subarray(group.paddingStart(entry), at), `section:${entry.name}`);
+          assertZeroPadding(group.buffer.subarray(group.paddingStart(entry), at), `section:${entry.name}`);
           sections.set(entry.name, group.buffer.subarray(at, at + entry.length));
           if (verify) part.state.hash = createHash('sha256');
         }
@@ -101,14 +91,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
     }
     await pending;
     inFlight = undefined;
-    return {
-      header,
-      sections,
-      headerBytes: headerBytes.slice(),
-      headerDigest: prefix.headerDigest,
-      verified: options.verify !== false,
-      ...(prefix.signature ? { signature: prefix.signature } : {}),
-    };
+    return { ...head, sections, verified: verify };
   } catch (e) {
     await inFlight?.catch(() => {}); // let a read in flight finish before the file is closed
     throw ioError('read', path, e);
@@ -217,12 +200,6 @@ function planSlices(entries: readonly SectionEntry[], base: number, sliceBytes: 
   return slices;
 }
 
-/** A buffer for bytes about to be read over: not zero-filled first (every byte is read or the read fails), as a plain Uint8Array. */
-function allocate(length: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(length);
-  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-}
-
 /** Splits the section table into read groups: each large section alone, runs of small ones together. */
 function groupSections(entries: readonly SectionEntry[]): SectionEntry[][] {
   const groups: SectionEntry[][] = [];
@@ -246,16 +223,4 @@ function groupSections(entries: readonly SectionEntry[]): SectionEntry[][] {
   }
   if (run.length > 0) groups.push(run);
   return groups;
-}
-
-function assertZero(bytes: Uint8Array, region: string): void {
-  if (!isAllZero(bytes)) {
-    throw new ModelBundleError(
-      'CORRUPT',
-      `Alignment padding before ${region} holds non-zero bytes. The file was modified or corrupted; copy it again from the source.`,
-      {
-        details: { region: `padding:${region}` },
-      },
-    );
-  }
 }

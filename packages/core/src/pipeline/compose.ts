@@ -1,4 +1,6 @@
-import { type Bundle, createBundle, type Digest } from '../envelope/bundle.js';
+import semver from 'semver';
+import { type Bundle, type BundleHead, createBundle, type Digest } from '../envelope/bundle.js';
+import type { Header } from '../envelope/header.js';
 import type { Clock, PackageLocator } from '../registry/collaborators.js';
 import { checkRequirements, enforceRequirements, type RequirementPolicy } from '../registry/requirements.js';
 import type { BundleSource, Serializer, SerializerContext, UnbundleParts } from '../registry/serializer.js';
@@ -70,7 +72,38 @@ export async function openBundle(
   await checkTrust(isBundle(source) ? { ...bundle, verified: false } : bundle, options);
   const serializer = await find(bundle);
   const parts = await migrateParts(serializer, bundle);
-  const runtime = options.runtime ?? { '@modelbundle/core': CORE_VERSION, ...serializer.runtime };
-  enforceRequirements(checkRequirements(bundle.header.requires, runtime, options.resolveFrom, options.locate), options.requirements ?? 'warn');
+  checkRuntime(bundle.header, serializer, options);
   return { bundle, serializer, parts };
+}
+
+/** What {@link openBundleHead} gives: the serializer, and whether it reads the payload as it is (else it must be migrated, which needs every section: use openBundle). */
+export interface OpenedHead {
+  serializer: Serializer<any>;
+  readsAsIs: boolean;
+}
+
+/**
+ * openBundle's checks for a bundle whose sections are read afterwards, one
+ * at a time (a large file streamed into a model's memory): trust (the
+ * signature over the header digest), the serializer (`find` sees the
+ * header), requires. The caller must check each section's digest as it
+ * reads it (`openBundleFile` does), before the restored value is handed out.
+ */
+export async function openBundleHead(
+  head: BundleHead,
+  find: (header: Header) => Serializer<any> | Promise<Serializer<any>>,
+  options: OpenBundleOptions = {},
+): Promise<OpenedHead> {
+  assertTrustOptions(options);
+  // Sections are checked as they are read, so the signature is checked over the header alone.
+  await checkTrust({ ...head, sections: new Map(), verified: true }, options);
+  const serializer = await find(head.header);
+  const readsAsIs = semver.satisfies(head.header.serializer.version, serializer.reads, { includePrerelease: true });
+  checkRuntime(head.header, serializer, options);
+  return { serializer, readsAsIs };
+}
+
+function checkRuntime(header: Header, serializer: Serializer<any>, options: OpenBundleOptions): void {
+  const runtime = options.runtime ?? { '@modelbundle/core': CORE_VERSION, ...serializer.runtime };
+  enforceRequirements(checkRequirements(header.requires, runtime, options.resolveFrom, options.locate), options.requirements ?? 'warn');
 }

@@ -1,0 +1,144 @@
+import { createHash } from 'node:crypto';
+import { type FileHandle, open } from 'node:fs/promises';
+import { type BundleHead, checkSectionDigest, readHead } from '../envelope/bundle.js';
+import { isAllZero } from '../envelope/bytes.js';
+import { PREFIX_BYTES } from '../envelope/constants.js';
+import type { SectionEntry } from '../envelope/header.js';
+import { checkSectionTable, dataStart } from '../envelope/layout.js';
+import { decodePrefix } from '../envelope/prefix.js';
+import { ModelBundleError } from '../errors.js';
+import { ioError, readExactly } from './file-io.js';
+
+/** Options for {@link openBundleFile}. */
+export interface OpenBundleFileOptions {
+  /** Check each section's digest as it is read (default true). */
+  verify?: boolean;
+}
+
+/**
+ * A bundle file opened for reading one section at a time: the header is
+ * read and checked, no section yet. For loaders that put each section
+ * somewhere else as soon as it is read (a model's weights into a backend's
+ * own memory), so the file's bytes are never all held at once. Close it when done.
+ */
+export interface BundleFile {
+  /** The file's path, for messages. */
+  readonly path: string;
+  /** The prefix's and header's contents, the header digest checked. */
+  readonly head: BundleHead;
+  /**
+   * Reads one section named in the header, checks that the padding before
+   * it is zero and (unless `verify: false`) its SHA-256, hashing each slice
+   * while the next is read. Into `into` (a buffer at least the section's
+   * length, which a caller that copies each section out can reuse) when
+   * given, else into a new buffer of its own. Resolves with the section's bytes.
+   */
+  readSection(name: string, into?: Uint8Array): Promise<Uint8Array>;
+  /** Closes the file; reads in flight finish first. */
+  close(): Promise<void>;
+}
+
+/** A section is read and hashed in slices of this size, so hashing one slice overlaps reading the next. */
+const SLICE_BYTES = 4 * 1024 * 1024;
+
+/** Opens a bundle file and reads its prefix and header (the header digest and section table checked). */
+export async function openBundleFile(path: string, options: OpenBundleFileOptions = {}): Promise<BundleFile> {
+  const verify = options.verify !== false;
+  const handle = await open(path, 'r').catch((e) => Promise.reject(ioError('open', path, e)));
+  try {
+    const { head, base } = await readFileHead(handle, (await handle.stat()).size);
+    return sectionReader(path, handle, head, base, verify);
+  } catch (e) {
+    await handle.close();
+    throw ioError('read', path, e);
+  }
+}
+
+/**
+ * Reads and checks a bundle file's prefix and header: the header digest,
+ * the section table against the file size, the zero padding after the
+ * header. Gives the head and the file position where the data region starts.
+ */
+export async function readFileHead(handle: FileHandle, size: number): Promise<{ head: BundleHead; base: number; headEnd: number }> {
+  const prefixBytes = await readExactly(handle, 0, Math.min(PREFIX_BYTES, size));
+  const prefix = decodePrefix(prefixBytes, size);
+  const base = dataStart(prefix.headerLength);
+  const headEnd = Math.min(base, size);
+  const bytes = new Uint8Array(headEnd);
+  bytes.set(prefixBytes);
+  await readExactly(handle, PREFIX_BYTES, headEnd - PREFIX_BYTES, bytes.subarray(PREFIX_BYTES));
+  const { header, headerBytes } = await readHead(bytes, size);
+  checkSectionTable(prefix.headerLength, header.sections, size);
+  if (header.sections.length > 0) assertZeroPadding(bytes.subarray(PREFIX_BYTES + prefix.headerLength, headEnd), 'header');
+  const head: BundleHead = {
+    header,
+    headerBytes: headerBytes.slice(),
+    headerDigest: prefix.headerDigest,
+    ...(prefix.signature ? { signature: prefix.signature } : {}),
+  };
+  return { head, base, headEnd };
+}
+
+function sectionReader(path: string, handle: FileHandle, head: BundleHead, base: number, verify: boolean): BundleFile {
+  const entries = new Map(head.header.sections.map((entry, i) => [entry.name, { entry, previous: head.header.sections[i - 1] }]));
+  let inFlight: Promise<unknown> = Promise.resolve();
+  const read = async (name: string, into: Uint8Array | undefined): Promise<Uint8Array> => {
+    const found = entries.get(name);
+    if (!found) {
+      throw new ModelBundleError('INVALID_ARGUMENT', `The bundle has no section "${name}". Its sections: ${[...entries.keys()].join(', ') || 'none'}.`);
+    }
+    const { entry, previous } = found;
+    const start = base + entry.offset;
+    const paddingStart = previous ? base + previous.offset + previous.length : start;
+    if (start > paddingStart) assertZeroPadding(await readExactly(handle, paddingStart, start - paddingStart), `section:${name}`);
+    if (into && into.byteLength < entry.length) {
+      throw new ModelBundleError('INVALID_ARGUMENT', `Section "${name}" is ${entry.length} bytes; the buffer given for it holds ${into.byteLength}.`);
+    }
+    const bytes = into ? into.subarray(0, entry.length) : allocate(entry.length);
+    await readHashed(handle, start, bytes, verify ? entry : undefined);
+    return bytes;
+  };
+  return {
+    path,
+    head,
+    readSection(name, into) {
+      const reading = inFlight.then(() => read(name, into));
+      inFlight = reading.catch(() => {});
+      return reading.catch((e) => Promise.reject(ioError('read', path, e)));
+    },
+    async close() {
+      await inFlight;
+      await handle.close();
+    },
+  };
+}
+
+/** Reads `bytes.length` bytes at `position` into `bytes` slice by slice, hashing each slice while the next is read, then checks `entry`'s digest. */
+async function readHashed(handle: FileHandle, position: number, bytes: Uint8Array, entry: SectionEntry | undefined): Promise<void> {
+  const hash = entry ? createHash('sha256') : undefined;
+  const slice = (from: number) => readExactly(handle, position + from, Math.min(SLICE_BYTES, bytes.length - from), bytes.subarray(from));
+  let pending = bytes.length > 0 ? slice(0) : undefined;
+  for (let from = 0; pending; from += SLICE_BYTES) {
+    const done = await pending;
+    pending = from + SLICE_BYTES < bytes.length ? slice(from + SLICE_BYTES) : undefined;
+    hash?.update(done.subarray(0, Math.min(SLICE_BYTES, bytes.length - from)));
+  }
+  if (entry && hash) checkSectionDigest(entry, hash.digest('hex'));
+}
+
+/** A buffer for bytes about to be read over: not zero-filled first (every byte is read or the read fails), as a plain Uint8Array. */
+export function allocate(length: number): Uint8Array {
+  const b = Buffer.allocUnsafeSlow(length);
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+}
+
+/** Throws CORRUPT when alignment padding holds anything but zeros (no writer puts data there). */
+export function assertZeroPadding(bytes: Uint8Array, region: string): void {
+  if (!isAllZero(bytes)) {
+    throw new ModelBundleError(
+      'CORRUPT',
+      `Alignment padding before ${region} holds non-zero bytes. The file was modified or corrupted; copy it again from the source.`,
+      { details: { region: `padding:${region}` } },
+    );
+  }
+}
