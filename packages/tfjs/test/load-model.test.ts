@@ -1,8 +1,8 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createBundle, encodeBundle, generateKeyPair, type HeaderDraft, signBundle } from '@modelbundle/core';
-import { writeBundle } from '@modelbundle/core/node';
+import { WHOLE_FILE_BYTES, writeBundle } from '@modelbundle/core/node';
 import { draft, expectCode } from '@modelbundle/testing';
 import { bundleToModel, currentBackend, modelToBundle, useBackend } from '@modelbundle/tfjs';
 import { loadModel } from '@modelbundle/tfjs/node';
@@ -18,14 +18,16 @@ const sameWeights = (a: tfl.LayersModel, b: tfl.LayersModel) => {
   return x.length === y.length && x.every((w, i) => w.equals(y[i] as Buffer));
 };
 
-/** Small weights that share a section, two kernels of over 2 MiB in sections of their own, and an optimizer to keep. */
+/**
+ * Small weights that share a section, kernels in sections of their own (one of 18 MiB, so the file is over
+ * WHOLE_FILE_BYTES and loadModel reads it section by section on wasm), and an optimizer to keep.
+ */
 function mixedModel(): tfl.Sequential {
   const model = tfl.sequential({
     layers: [
       tfl.layers.dense({ units: 8, inputShape: [4], activation: 'relu' }),
       tfl.layers.dense({ units: 1024 }),
-      tfl.layers.dense({ units: 512, activation: 'relu' }),
-      tfl.layers.dense({ units: 1280 }),
+      tfl.layers.dense({ units: 4608, activation: 'relu' }),
       tfl.layers.dense({ units: 3, activation: 'softmax' }),
     ],
   });
@@ -117,6 +119,24 @@ describe('loadModel (a bundle file, read section by section on wasm)', () => {
     const before = tf.memory().numTensors;
     const error = await expectCode(() => loadModel(path), 'CORRUPT');
     expect(error.details.region).toBe(`section:${last.name}`);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('checks a section the model does not use too, as readBundle does', async () => {
+    const model = mixedModel();
+    const bundle = await modelToBundle(model);
+    model.dispose();
+    const { format: _f, sections: _s, ...rest } = bundle.header;
+    const withExtra = await createBundle(rest as HeaderDraft, [...bundle.sections, ['notes/extra', new Uint8Array(1000).fill(7)]]);
+    const path = join(dir, 'extra.mbnd');
+    await writeBundle(path, withExtra);
+    expect((await stat(path)).size).toBeGreaterThan(WHOLE_FILE_BYTES);
+    (await loadModel(path)).dispose();
+    const bytes = await readFile(path);
+    bytes[bytes.length - 10] = 8;
+    await writeFile(path, bytes);
+    const before = tf.memory().numTensors;
+    expect((await expectCode(() => loadModel(path), 'CORRUPT')).details.region).toBe('section:notes/extra');
     expect(tf.memory().numTensors).toBe(before);
   });
 

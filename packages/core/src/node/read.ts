@@ -46,6 +46,9 @@ export interface ReadBundleOptions {
 /** Large sections are read, hashed and reported in slices of this size, so hashing one slice overlaps reading the next. */
 const SLICE_BYTES = 16 * 1024 * 1024;
 
+/** A file of at most this size is read with one read: one read costs less than the several a planned layout takes. */
+export const WHOLE_FILE_BYTES = SLICE_BYTES;
+
 /**
  * Reads a bundle file. Sections come back as 64-byte-aligned views (a
  * `Float32Array` can view them as they are): a large section is read into a
@@ -64,7 +67,7 @@ export async function readBundle(path: string, options: ReadBundleOptions = {}):
   let inFlight: Promise<unknown> | undefined;
   try {
     const size = (await handle.stat()).size;
-    if (size <= SLICE_BYTES) return await readWhole(handle, size, verify, onProgress);
+    if (size <= WHOLE_FILE_BYTES) return await readWhole(handle, size, verify, onProgress);
     const { head, base, headEnd } = await readFileHead(handle, size);
     const { header } = head;
     onProgress?.(headEnd, size);
