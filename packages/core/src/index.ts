@@ -51,8 +51,10 @@ export type {
   ModelBundlePlugin,
   PayloadMigration,
   Predictor,
+  SectionSource,
   Serializer,
   SerializerContext,
+  StreamedParts,
   UnbundleParts,
 } from './registry/serializer.js';
 export { type InspectUrlOptions, inspectUrl, type RangeFetchOptions, type RemoteInspection } from './remote/index.js';

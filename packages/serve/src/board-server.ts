@@ -1,5 +1,5 @@
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { defaultRegistry, type KeyInput, type Registry } from '@modelbundle/core';
+import { defaultRegistry, type KeyInput } from '@modelbundle/core';
 import type { FastifyInstance } from 'fastify';
 import type { ServerOptions } from './options.js';
 import { createServer } from './server.js';
@@ -58,7 +58,6 @@ export interface BoardServer {
 interface Slot {
   served: ServedVersion;
   app: FastifyInstance;
-  values: unknown[];
   inFlight: number;
   retired: boolean;
 }
@@ -81,22 +80,16 @@ export async function createBoardServer(options: BoardServerOptions): Promise<Bo
 
   const load = async (version: string): Promise<Slot> => {
     const read = await board.read(options.name, version, trustedKeys ? { trustedKeys } : {});
-    const values: unknown[] = [];
-    const app = await createServer({
-      ...serverOptions,
-      registry: capturing(registry, values),
-      path: read.path,
-    });
+    const app = await createServer({ ...serverOptions, registry, path: read.path });
     await app.ready();
-    return { served: { board: board.location, name: options.name, ref, version, headerDigest: read.headerDigest }, app, values, inFlight: 0, retired: false };
+    return { served: { board: board.location, name: options.name, ref, version, headerDigest: read.headerDigest }, app, inFlight: 0, retired: false };
   };
 
   let slot = await load(await board.resolve(options.name, ref));
   const log = slot.app.log;
 
   const dispose = async (old: Slot) => {
-    await old.app.close().catch(() => {});
-    for (const value of old.values) (value as { dispose?: () => void } | null)?.dispose?.();
+    await old.app.close().catch(() => {}); // disposes its model
   };
 
   const server = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
@@ -171,21 +164,4 @@ export async function createBoardServer(options: BoardServerOptions): Promise<Bo
       await dispose(slot);
     },
   };
-}
-
-/** The registry, except that every value it restores is also kept in `values` (so the server can dispose it later). */
-function capturing(registry: Registry, values: unknown[]): Registry {
-  return new Proxy(registry, {
-    get(target, property, receiver) {
-      if (property === 'unbundle') {
-        return async (...args: Parameters<Registry['unbundle']>) => {
-          const value = await target.unbundle(...args);
-          values.push(value);
-          return value;
-        };
-      }
-      const member = Reflect.get(target, property, receiver);
-      return typeof member === 'function' ? member.bind(target) : member;
-    },
-  });
 }

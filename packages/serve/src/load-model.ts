@@ -11,7 +11,7 @@ import {
   type UnbundleOptions,
 } from '@modelbundle/core';
 import { toHex } from '@modelbundle/core/internal';
-import { readBundle } from '@modelbundle/core/node';
+import { unbundleFile } from '@modelbundle/core/node';
 
 /**
  * Where the server gets its model: a bundle (or its bytes) in memory, or a
@@ -36,16 +36,22 @@ export interface LoadedModel {
  * Reads, verifies and restores a bundle through the registry, and asks its
  * serializer for a predictor. Works for any kind the registry knows (or can
  * autoload); NO_PREDICTOR when the kind cannot predict, MALFORMED when its
- * ptype is not one (or breaks a bound).
+ * ptype is not one (or breaks a bound). A file is restored with
+ * `unbundleFile`, so a large model whose serializer streams (tfjs) is read
+ * one section at a time.
  */
 export async function loadModel(source: ModelSource, registry: Registry = defaultRegistry): Promise<LoadedModel> {
-  let bundle: BundleSource;
-  if (typeof source.path === 'string') bundle = await readBundle(source.path);
-  else if (source.bundle !== undefined) bundle = source.bundle;
-  else throw new ModelBundleError('INVALID_ARGUMENT', 'createServer() needs { bundle } or { path }; neither was given.');
-  const decoded = await toBundle(bundle);
-  const value = await registry.unbundle(decoded, source.trustedKeys ? { trustedKeys: source.trustedKeys } : {});
-  const predictor = registry.predictor(decoded.header.kind, value);
-  const ptype = readPtype(predictor.ptype ?? decoded.header.ptype);
-  return { header: decoded.header, predictor, ptype, digest: toHex(decoded.headerDigest), value };
+  const trust = source.trustedKeys ? { trustedKeys: source.trustedKeys } : {};
+  let restored: { header: Header; headerDigest: Uint8Array; value: unknown };
+  if (typeof source.path === 'string') {
+    const { value, head } = await unbundleFile(source.path, { ...trust, registry });
+    restored = { header: head.header, headerDigest: head.headerDigest, value };
+  } else if (source.bundle !== undefined) {
+    const decoded = await toBundle(source.bundle);
+    restored = { header: decoded.header, headerDigest: decoded.headerDigest, value: await registry.unbundle(decoded, trust) };
+  } else throw new ModelBundleError('INVALID_ARGUMENT', 'createServer() needs { bundle } or { path }; neither was given.');
+  const { header, headerDigest, value } = restored;
+  const predictor = registry.predictor(header.kind, value);
+  const ptype = readPtype(predictor.ptype ?? header.ptype);
+  return { header, predictor, ptype, digest: toHex(headerDigest), value };
 }

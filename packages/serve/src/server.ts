@@ -28,6 +28,8 @@ const OPEN_ROUTES = new Set(['/healthz', '/readyz']);
  * `/version`, `/metrics`, `/metadata`, `/prototype`, `/openapi.json` and the
  * docs page at `GET /` (and `/docs`). Rows are checked against the ptype
  * before the model sees them. Call `.listen()` yourself, or use `serve()`.
+ * The server owns the model it restored: `close()` disposes it (when it has
+ * a `dispose()` method, as a tfjs model does).
  */
 export async function createServer(options: ServerOptions): Promise<FastifyInstance> {
   const model = await loadModel(options, options.registry);
@@ -149,6 +151,10 @@ export async function createServer(options: ServerOptions): Promise<FastifyInsta
     app.post(path, (request: FastifyRequest) => handler(request));
   }
   addOperationRoutes(app, routes, { model, openapi, rowSchema, example, metrics, unseenLevels, log: app.log });
+  // The server restored the model, so it owns it: a tfjs model holds tensors nobody else would free.
+  app.addHook('onClose', async () => {
+    (model.value as { dispose?: () => void } | null)?.dispose?.();
+  });
   // Allow lists what each path answers; with CORS on, OPTIONS too.
   if (options.corsOrigins && options.corsOrigins.length > 0) routes.addToAll('OPTIONS');
   return app;

@@ -1,8 +1,14 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type Bundle, createRegistry } from '@modelbundle/core';
+import { WHOLE_FILE_BYTES, writeBundle } from '@modelbundle/core/node';
 import { Batcher, type RunningServer, type ServeOptions, serve } from '@modelbundle/serve';
 import { ensureBackend, tfjsPlugin, tfjsPredictor } from '@modelbundle/tfjs';
 import { workflowsPlugin } from '@modelbundle/workflows';
 import { fitDemo, loadPenguins } from '@modelbundle/workflows/demo';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { denseModel, imageModel, tfjsRegistry, twoInputModel } from './tfjs-models.js';
 
@@ -68,6 +74,32 @@ describe('tensor-input models', () => {
     const array = await post(server, '/predict', [[1, 2, 3]]);
     expect(array.status).toBe(400);
     expect((await array.json()).error.message).toContain('expected an object keyed by input name (2 inputs)');
+  });
+});
+
+describe('a model from a large file', () => {
+  it('serves a file over WHOLE_FILE_BYTES (read section by section) and frees the model on close', async () => {
+    // An 18 MiB kernel: the file is over WHOLE_FILE_BYTES, so it is restored with the serializer's unbundleStreamed.
+    const model = tfl.sequential({ layers: [tfl.layers.dense({ units: 4608, inputShape: [1024], activation: 'relu' }), tfl.layers.dense({ units: 2 })] });
+    const dir = await mkdtemp(join(tmpdir(), 'mb-serve-large-'));
+    try {
+      const path = join(dir, 'large.mbnd');
+      await writeBundle(path, await tfjsRegistry().bundle(model));
+      expect((await stat(path)).size).toBeGreaterThan(WHOLE_FILE_BYTES);
+      const row = Array.from({ length: 1024 }, (_, i) => Math.sin(i) / 4);
+      const expected = await tfjsPredictor(model).predict([row]);
+      const before = tf.memory().numTensors;
+      const server = await serve({ path, registry: tfjsRegistry(), port: 0, logLevel: 'silent', signals: false });
+      expect(tf.memory().numTensors).toBe(before + model.weights.length);
+      const res = await post(server, '/predict', [row]);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ predictions: expected });
+      await server.close();
+      expect(tf.memory().numTensors).toBe(before);
+    } finally {
+      model.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,4 +1,4 @@
-import { type BundleParts, ModelBundleError, type UnbundleParts } from '@modelbundle/core';
+import { type BundleParts, ModelBundleError, type SectionSource, type UnbundleParts } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { artifactsFromModel, type BundlableArtifacts, type ModelArtifacts, modelFromArtifacts, type WeightBytes, type WeightReader } from './artifacts.js';
@@ -170,16 +170,6 @@ function checkedArtifacts(payload: TfjsPayload, topologyBytes: Uint8Array): Mode
 export async function modelFromParts(parts: Pick<UnbundleParts, 'payload' | 'sections'>): Promise<LayersModel> {
   const { artifacts, weightBytes, payload } = checkedParts(parts);
   return restore(artifacts, payload, weightBytes, async (section) => parts.sections.get(section) as Uint8Array);
-}
-
-/**
- * Sections that a restore reads one at a time: their lengths up front, their
- * bytes on demand, each checked against its digest by `read` (a file opened
- * with `openBundleFile`). `read(name, into)` reads into `into` when given.
- */
-export interface SectionSource {
-  lengths: ReadonlyMap<string, { readonly byteLength: number }>;
-  read(name: string, into?: Uint8Array): Promise<Uint8Array>;
 }
 
 /**

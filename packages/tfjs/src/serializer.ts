@@ -1,7 +1,7 @@
 import type { ModelBundlePlugin, Serializer } from '@modelbundle/core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { isLayersModel } from './lifecycle.js';
-import { modelFromParts, modelParts } from './parts.js';
+import { modelFromParts, modelFromSections, modelParts } from './parts.js';
 import { tfjsPredictor } from './predictor.js';
 import { PAYLOAD_READS, PAYLOAD_VERSION, runtimeVersions } from './version.js';
 
@@ -30,6 +30,7 @@ function tfjsSerializer(kind: TfjsKind): Serializer<LayersModel> {
     canBundle: (value) => isLayersModel(value) && isSequential(value) === (kind === 'tfjs.sequential'),
     bundle: (model, context) => modelParts(model, { includeOptimizer: (context.options as TfjsBundleOptions).includeOptimizer === true }),
     unbundle: (parts) => modelFromParts(parts),
+    unbundleStreamed: (parts) => modelFromSections(parts.payload, parts.sections),
     predictor: (model) => tfjsPredictor(model),
   };
 }

@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import semver from 'semver';
 import { type DependencyContainer, container as rootContainer } from 'tsyringe';
-import type { Bundle, Digest } from '../envelope/bundle.js';
+import type { Bundle, BundleHead, Digest } from '../envelope/bundle.js';
 import { sha256 } from '../envelope/digest.js';
 import { ModelBundleError } from '../errors.js';
 import { chooseSerializer } from '../pipeline/choose.js';
-import { bundleWith, openBundle } from '../pipeline/compose.js';
+import { bundleWith, type OpenBundleOptions, type OpenedHead, openBundle, openBundleHead } from '../pipeline/compose.js';
 import type { DraftOptions } from '../pipeline/draft.js';
 import type { TrustOptions } from '../pipeline/trust.js';
 import { CORE_VERSION } from '../version.js';
@@ -138,15 +138,29 @@ export class Registry {
    * is evaluated.
    */
   async unbundle<T = unknown>(source: BundleSource, options: UnbundleOptions = {}): Promise<T> {
-    const { serializer, parts } = await openBundle(source, (bundle) => this.resolveSerializer(bundle, options.autoload), {
+    const { serializer, parts } = await openBundle(source, (bundle) => this.resolveSerializer(bundle, options.autoload), this.#openOptions(options));
+    return (await serializer.unbundle(parts, { registry: this, options: {} })) as T;
+  }
+
+  /**
+   * The checks of {@link Registry.unbundle} on a header whose sections are
+   * read afterwards, one at a time (`unbundleFile` on a large file): trust,
+   * the serializer (autoloaded when allowed), requires. The caller checks
+   * each section's digest as it reads it.
+   */
+  openHead(head: BundleHead, options: UnbundleOptions = {}): Promise<OpenedHead> {
+    return openBundleHead(head, (header) => this.resolveSerializer({ header }, options.autoload), this.#openOptions(options));
+  }
+
+  #openOptions(options: UnbundleOptions): OpenBundleOptions {
+    return {
       ...options,
       requirements: options.requirements ?? this.#options.requirements ?? 'warn',
       runtime: this.runtimeVersions(),
       ...(this.#options.resolveFrom === undefined ? {} : { resolveFrom: this.#options.resolveFrom }),
       locate: this.#collaborator<PackageLocator>(PACKAGE_LOCATOR),
       digest: this.#collaborator<Digest>(DIGEST),
-    });
-    return (await serializer.unbundle(parts, { registry: this, options: {} })) as T;
+    };
   }
 
   /** A generic predictor for a restored value, or a NO_PREDICTOR error when its serializer has none. */
@@ -162,7 +176,7 @@ export class Registry {
   }
 
   /** Finds the serializer for a bundle's kind, autoloading its plugin when allowed. */
-  async resolveSerializer(bundle: Bundle, autoload = this.#options.autoload ?? true): Promise<Serializer> {
+  async resolveSerializer(bundle: Pick<Bundle, 'header'>, autoload = this.#options.autoload ?? true): Promise<Serializer> {
     const { kind } = bundle.header;
     const pkg = bundle.header.serializer.package;
     const found = this.get(kind);

@@ -32,6 +32,23 @@ export interface UnbundleParts {
   sections: ReadonlyMap<string, Uint8Array>;
 }
 
+/**
+ * Sections read on demand (a large file read one section at a time): their
+ * lengths up front, their bytes when asked. `read` checks each section
+ * against its digest before it resolves; with `into` (a buffer at least the
+ * section's length) it reads into that buffer, which the caller may reuse
+ * once it has copied the bytes out.
+ */
+export interface SectionSource {
+  readonly lengths: ReadonlyMap<string, { readonly byteLength: number }>;
+  read(name: string, into?: Uint8Array): Promise<Uint8Array>;
+}
+
+/** What a serializer receives to restore a value whose sections are read on demand: {@link UnbundleParts} with a {@link SectionSource}. */
+export interface StreamedParts extends Omit<UnbundleParts, 'sections'> {
+  sections: SectionSource;
+}
+
 /** Passed to serializer hooks. */
 export interface SerializerContext {
   /** The registry in use, so a serializer can bundle nested values; absent when a package calls its own serializer directly. */
@@ -92,6 +109,15 @@ export interface Serializer<T = unknown> {
    * from the bundle; classes come only from registries the application filled.
    */
   unbundle(parts: UnbundleParts, context: SerializerContext): T | Promise<T>;
+  /**
+   * Optional: restores from sections read one at a time, for a value that
+   * puts each section somewhere else as it arrives (a model's weights into a
+   * backend's own memory), so a large file is never held whole. Same
+   * contract as `unbundle`, and a section's bytes are only valid until the
+   * next read when it reads with `into`. Used by `unbundleFile` for large
+   * files whose payload `reads` accepts as it is.
+   */
+  unbundleStreamed?(parts: StreamedParts, context: SerializerContext): T | Promise<T>;
   /** Optional capability: a generic predictor over a restored value. */
   predictor?(value: T): Predictor;
 }
