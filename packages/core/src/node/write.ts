@@ -40,66 +40,135 @@ const ZEROS = new Uint8Array(64);
 
 /**
  * Writes a bundle whose digests are still pending: zeros for the prefix and
- * header, then the sections, each batch hashed on this thread while the
- * thread pool writes it; then the prefix and header over the zeros, now
- * that the digests are known (the header's length never depended on them).
+ * header, then the sections, then the prefix and header over the zeros,
+ * once the digests are known (the header's length never depended on them).
+ * The thread pool writes and fsyncs the sections while this thread hashes
+ * them: hashing (1 to 2 GB/s) is slower than writing to the page cache, so
+ * the writes run ahead and the data's fsync overlaps the rest of the
+ * hashing; the caller's fsync after the header then has little to flush.
  */
 async function writeHashing(handle: FileHandle, bundle: Bundle, pending: PendingDigests, onProgress?: WriteBundleOptions['onProgress']): Promise<void> {
-  const base = dataStart(pending.headerLength);
   const total = fileLength(pending.headerLength, pending.table);
   const digests: string[] = [];
-  let written = 0;
-  // The file is written front to back: zeros where the prefix and header go, overwritten
-  // at the end, so the file never has a hole and the kernel sees one sequential write.
-  let batch: Uint8Array[] = pending.table.length > 0 ? [new Uint8Array(base)] : [];
-  let batchBytes = pending.table.length > 0 ? base : 0;
-  let batchAt = 0;
-  let toHash: (() => void)[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const writing = writevAt(handle, batch, batchAt);
-    try {
-      for (const hash of toHash) hash(); // the same bytes, hashed while the kernel copies them
-    } finally {
-      await writing;
+  const batches = planBatches(bundle, pending, digests);
+  const writer = writeAhead(handle, batches, total, onProgress);
+  try {
+    let sinceTurn = 0;
+    for (const batch of batches) {
+      for (const step of batch.hashing) {
+        sinceTurn += step();
+        // A turn of the event loop now and then lets finished writes start the next ones, and the fsync.
+        if (sinceTurn >= HASH_STEP) {
+          sinceTurn = 0;
+          await new Promise((resolve) => setImmediate(resolve));
+        }
+      }
     }
-    written += batchBytes;
-    if (written < total) onProgress?.(written, total);
-    batchAt += batchBytes;
-    batch = [];
-    batchBytes = 0;
-    toHash = [];
+    await writer.synced;
+  } catch (e) {
+    await writer.settled;
+    throw e;
+  }
+  pending.finish(digests);
+  const headEnd = PREFIX_BYTES + pending.headerLength;
+  const base = dataStart(pending.headerLength);
+  const head = [bundlePrefix(bundle), bundle.headerBytes, ...(pending.table.length > 0 && base > headEnd ? [ZEROS.subarray(0, base - headEnd)] : [])];
+  await writevAt(handle, head, 0);
+  onProgress?.(total, total);
+}
+
+/** Bytes hashed between two turns of the event loop. */
+const HASH_STEP = 1024 * 1024;
+
+/** One writev (chunks at file position `at`), and the steps that hash those same bytes (each returns how many it hashed). */
+interface Batch {
+  chunks: Uint8Array[];
+  at: number;
+  bytes: number;
+  hashing: (() => number)[];
+}
+
+/**
+ * The file front to back in batches of at most 8 MiB (or 1024 chunks):
+ * zeros where the prefix and header go, then each section (large ones in
+ * slices) with the padding before it, so the file is written front to back
+ * and never has a hole. Each section's digest is pushed onto
+ * `digests`, in table order, once its last byte is hashed.
+ */
+function planBatches(bundle: Bundle, pending: PendingDigests, digests: string[]): Batch[] {
+  const base = dataStart(pending.headerLength);
+  const batches: Batch[] = [];
+  let batch: Batch = { chunks: [], at: 0, bytes: 0, hashing: [] };
+  const add = (chunk: Uint8Array) => {
+    if (batch.chunks.length > 0 && (batch.bytes + chunk.byteLength > PROGRESS_SLICE || batch.chunks.length >= 1024)) {
+      batches.push(batch);
+      batch = { chunks: [], at: batch.at + batch.bytes, bytes: 0, hashing: [] };
+    }
+    batch.chunks.push(chunk);
+    batch.bytes += chunk.byteLength;
   };
-  const add = async (chunk: Uint8Array, hash?: () => void) => {
-    if (batch.length > 0 && (batchBytes + chunk.byteLength > PROGRESS_SLICE || batch.length >= 1024)) await flush();
-    batch.push(chunk);
-    batchBytes += chunk.byteLength;
-    if (hash) toHash.push(hash);
-  };
+  if (pending.table.length > 0) add(new Uint8Array(base));
   let end = base;
   for (const entry of pending.table) {
     const data = bundle.sections.get(entry.name);
     assertUnchanged(entry, data);
     const start = base + entry.offset;
-    if (start > end) await add(ZEROS.subarray(0, start - end));
+    if (start > end) add(ZEROS.subarray(0, start - end));
     const hash = createHash('sha256');
-    if (data.byteLength === 0) await add(data, () => digests.push(hash.digest('hex')));
-    for (let at = 0; at < data.byteLength; at += PROGRESS_SLICE) {
-      const slice = data.subarray(at, Math.min(at + PROGRESS_SLICE, data.byteLength));
-      const last = at + PROGRESS_SLICE >= data.byteLength;
-      await add(slice, () => {
-        hash.update(slice);
-        if (last) digests.push(hash.digest('hex'));
-      });
+    for (let at = 0; at === 0 || at < data.byteLength; at += PROGRESS_SLICE) {
+      add(data.subarray(at, Math.min(at + PROGRESS_SLICE, data.byteLength)));
+      const sliceEnd = Math.min(at + PROGRESS_SLICE, data.byteLength);
+      for (let from = at; from === at || from < sliceEnd; from += HASH_STEP) {
+        const to = Math.min(from + HASH_STEP, sliceEnd);
+        batch.hashing.push(() => {
+          hash.update(data.subarray(from, to));
+          if (to === data.byteLength) digests.push(hash.digest('hex'));
+          return to - from;
+        });
+      }
     }
     end = start + data.byteLength;
   }
-  await flush();
-  pending.finish(digests);
-  const headEnd = PREFIX_BYTES + pending.headerLength;
-  const head = [bundlePrefix(bundle), bundle.headerBytes, ...(pending.table.length > 0 && base > headEnd ? [ZEROS.subarray(0, base - headEnd)] : [])];
-  await writevAt(handle, head, 0);
-  onProgress?.(total, total);
+  if (batch.chunks.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** Writes in flight at once: two keep the disk busy between turns of this thread, and leave the rest of the thread pool free. */
+const WRITES_AHEAD = 2;
+
+/**
+ * Writes `batches` on the thread pool, {@link WRITES_AHEAD} at a time, then
+ * fsyncs the file. Progress is reported in file order. `synced` rejects
+ * with the first failure; `settled` resolves once nothing is in flight.
+ */
+function writeAhead(handle: FileHandle, batches: readonly Batch[], total: number, onProgress: WriteBundleOptions['onProgress']) {
+  let next = 0;
+  let reported = 0;
+  let written = 0;
+  let failed = false;
+  const done: boolean[] = [];
+  // Each lane writes one batch at a time, taking the next one not yet started.
+  const lane = async () => {
+    while (next < batches.length && !failed) {
+      const index = next++;
+      const batch = batches[index] as Batch;
+      try {
+        await writevAt(handle, batch.chunks, batch.at);
+      } catch (e) {
+        failed = true;
+        throw e;
+      }
+      done[index] = true;
+      for (; done[reported]; reported++) {
+        written += (batches[reported] as Batch).bytes;
+        if (written < total) onProgress?.(written, total);
+      }
+    }
+  };
+  const lanes = Array.from({ length: WRITES_AHEAD }, lane);
+  const synced = Promise.all(lanes).then(() => handle.sync());
+  synced.catch(() => {}); // the caller sees it through `synced`
+  return { synced, settled: Promise.allSettled([...lanes, synced]).then(() => {}) };
 }
 
 /**
