@@ -1,7 +1,7 @@
 // Loads the scale test's bundle in a fresh process and checks the weights:
 //   node scale-load.js <bundle path> <backend>
-import { readBundle } from '@modelbundle/core/node';
-import { bundleToModel, useBackend } from '@modelbundle/tfjs';
+import { useBackend } from '@modelbundle/tfjs';
+import { loadModel } from '@modelbundle/tfjs/node';
 import { modelStats } from '../lib/models.js';
 
 const [path, backend = 'cpu'] = process.argv.slice(2);
@@ -11,7 +11,7 @@ let error;
 let stats;
 let ok = false;
 try {
-  const model = await bundleToModel(await readBundle(path));
+  const model = await loadModel(path);
   const ms = performance.now() - start;
   stats = { ...modelStats(model), ms };
   // The scale model's kernels are all ones and its biases all zeros.
