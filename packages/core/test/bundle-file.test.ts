@@ -5,9 +5,7 @@ import { PREFIX_BYTES } from '@modelbundle/core/format';
 import { openBundleFile, readBundle, writeBundle } from '@modelbundle/core/node';
 import { draft, expectCode } from '@modelbundle/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pattern, tempDir } from './helpers.js';
-
-const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+import { pattern, sameBytes as same, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;

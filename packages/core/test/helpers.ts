@@ -20,6 +20,11 @@ export function pattern(length: number, seed = 1): Uint8Array {
   return out;
 }
 
+/** Byte equality without vitest's slow element-by-element diff. */
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+}
+
 /** Encodes a small bundle with the given sections. */
 export async function encoded(sections: [string, Uint8Array][] = [['weights', pattern(100)]], overrides: Partial<HeaderDraft> = {}): Promise<Uint8Array> {
   return encodeBundle(await createBundle(draft(overrides), sections));

@@ -7,10 +7,7 @@ import { toHex } from '@modelbundle/core/internal';
 import { inspectFile, readBundle, writeBundle } from '@modelbundle/core/node';
 import { draft, expectCode } from '@modelbundle/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assemble, headerFor, pack, pattern, tempDir } from './helpers.js';
-
-/** Byte equality without vitest's slow element-by-element diff. */
-const same = (a: Uint8Array, b: Uint8Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength));
+import { assemble, headerFor, pack, pattern, sameBytes as same, tempDir } from './helpers.js';
 
 let dir: string;
 let cleanup: () => Promise<void>;
