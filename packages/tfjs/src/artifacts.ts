@@ -110,8 +110,8 @@ function assertSerializableLayers(model: LayersModel): void {
  * config included), its initializers guarded by the weight specs, then loads
  * the model and optimizer weights: `weights` gives each weight's bytes (or
  * reads them on demand), made into tensors one at a time (see
- * {@link tensorsFromViews}); otherwise they
- * are decoded from `artifacts.weightData` as tfjs's loader does (one copy per weight).
+ * {@link tensorsFromViews}); otherwise they are decoded from
+ * `artifacts.weightData` as tfjs's loader does (one copy per weight).
  */
 export async function modelFromArtifacts(artifacts: ModelArtifacts, weights?: WeightBytes): Promise<LayersModel> {
   try {
