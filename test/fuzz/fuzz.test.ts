@@ -36,6 +36,7 @@ describe('mutation fuzzing of every decoding surface', () => {
     for (const code of ['OK', 'NOT_A_BUNDLE', 'TRUNCATED', 'CORRUPT', 'MALFORMED', 'LIMIT_EXCEEDED', 'UNSUPPORTED_FORMAT'])
       expect(decode[code], code).toBeGreaterThan(10);
     expect(counts.unbundle?.OK).toBeGreaterThan(10);
+    expect(counts['unbundleFile(streamed)']?.OK).toBeGreaterThan(10); // the section-by-section route accepts valid files too
     expect(counts.unbundle?.MALFORMED).toBeGreaterThan(counts.decodeBundle?.MALFORMED ?? 0); // serializer payload checks fire too
     expect(counts['unbundle(trustedKeys)+verifySignature']?.SIGNATURE_INVALID).toBeGreaterThan(10);
   });

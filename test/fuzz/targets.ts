@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, readPtype, verifySignature } from '@modelbundle/core';
 import { toHex } from '@modelbundle/core/internal';
-import { inspectFile, readBundle } from '@modelbundle/core/node';
+import { inspectFile, readBundle, unbundleFile } from '@modelbundle/core/node';
 import { kerasToBundle } from '@modelbundle/keras';
 import { rowSchemas } from '@modelbundle/serve';
 import { type Corpus, disposeRestored, type SerializerUnderTest } from './corpus.js';
@@ -88,6 +88,33 @@ export const TARGETS: FuzzTarget[] = [
     name: 'unbundle',
     async run(input, ctx) {
       disposeRestored(await ctx.registry.unbundle(input, { autoload: false }));
+    },
+  },
+  {
+    // A file read section by section (as a large one is) must be accepted exactly when the bytes in memory are.
+    name: 'unbundleFile(streamed)',
+    every: 3,
+    async run(input, ctx) {
+      await writeFile(ctx.scratchPath, input);
+      const inMemory = await ctx.registry.unbundle(input, { autoload: false }).then(
+        (value) => {
+          disposeRestored(value);
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      const fromFile = await unbundleFile(ctx.scratchPath, { registry: ctx.registry, autoload: false, streamAbove: 0 }).then(
+        ({ value }) => {
+          disposeRestored(value);
+          return undefined;
+        },
+        (e: unknown) => e,
+      );
+      if ((inMemory === undefined) !== (fromFile === undefined))
+        throw new OracleViolation(
+          `unbundle ${inMemory ? 'refused' : 'accepted'} what unbundleFile, reading section by section, ${fromFile ? 'refused' : 'accepted'}`,
+        );
+      if (fromFile) throw fromFile;
     },
   },
   {

@@ -67,7 +67,7 @@ async function saved(name: string, data: Uint8Array, extra: [string, Uint8Array]
 }
 
 describe('unbundleFile', () => {
-  it('streams a large file to a serializer that can, and reads a small one whole', async () => {
+  it('streams a large file to a serializer that can, and reads a small one whole unless asked (streamAbove)', async () => {
     const calls: string[] = [];
     const registry = createRegistry({ autoload: false }).register(blobSerializer(calls));
     const data = big();
@@ -79,7 +79,8 @@ describe('unbundleFile', () => {
     expect(a.head.headerDigest.byteLength).toBe(32);
     const b = await unbundleFile<Summed>(small, { registry });
     expect(b.value.length).toBe(1000);
-    expect(calls).toEqual(['streamed', 'whole']);
+    expect((await unbundleFile<Summed>(small, { registry, streamAbove: 0 })).value.length).toBe(1000); // streamed on request
+    expect(calls).toEqual(['streamed', 'whole', 'streamed']);
   });
 
   it('reads a large file whole for a serializer that cannot stream, or a payload that needs a migration', async () => {

@@ -9,7 +9,7 @@ import { ioError } from './file-io.js';
 import { readBundle, WHOLE_FILE_BYTES } from './read.js';
 
 /** Options for {@link unbundleFile}: those of `unbundle`, and the registry to restore with. */
-export interface UnbundleFileOptions extends UnbundleOptions {
+export interface UnbundleFileOptions extends UnbundleOptions, Pick<FileRestorer<unknown>, 'streamAbove'> {
   /** Default: {@link defaultRegistry}. */
   registry?: Registry;
 }
@@ -32,12 +32,13 @@ export interface UnbundledFile<T> {
  * `dispose()` method is disposed before the error is thrown.
  */
 export function unbundleFile<T = unknown>(path: string, options: UnbundleFileOptions = {}): Promise<UnbundledFile<T>> {
-  const { registry = defaultRegistry, ...unbundleOptions } = options;
+  const { registry = defaultRegistry, streamAbove, ...unbundleOptions } = options;
   return restoreFile<T>(path, {
     openHead: (head) => registry.openHead(head, unbundleOptions),
     unbundle: (bundle) => registry.unbundle<T>(bundle, unbundleOptions),
     context: { registry, options: {} },
     skipVerify: unbundleOptions.skipVerify === true,
+    ...(streamAbove === undefined ? {} : { streamAbove }),
   });
 }
 
@@ -51,13 +52,15 @@ export interface FileRestorer<T> {
   context?: SerializerContext;
   /** Read without checking digests (only for files already verified). */
   skipVerify?: boolean;
+  /** Files larger than this many bytes are read section by section when the serializer can (default {@link WHOLE_FILE_BYTES}; 0: always). */
+  streamAbove?: number;
 }
 
 /** {@link unbundleFile} with the checks and the whole-bundle restore given by the caller. */
 export async function restoreFile<T>(path: string, restorer: FileRestorer<T>): Promise<UnbundledFile<T>> {
   const verify = restorer.skipVerify !== true;
   const size = (await stat(path).catch((e) => Promise.reject(ioError('open', path, e)))).size;
-  if (size > WHOLE_FILE_BYTES) {
+  if (size > (restorer.streamAbove ?? WHOLE_FILE_BYTES)) {
     const file = await openBundleFile(path, { verify });
     try {
       const { serializer, readsAsIs } = await restorer.openHead(file.head);
