@@ -98,6 +98,33 @@ describe('unbundleFile', () => {
     expect(calls).toEqual(['whole', 'whole']);
   });
 
+  it('warns once about an unmet requirement, whether the file streams or falls back to a whole read', async () => {
+    const warnings: string[] = [];
+    const listen = (w: Error) => {
+      if ((w as Error & { code?: string }).code === 'MODELBUNDLE_REQUIREMENT_UNMET') warnings.push(w.message);
+    };
+    process.on('warning', listen);
+    try {
+      const needy = (calls: string[], streams: boolean): Serializer<Summed> => {
+        const base = blobSerializer(calls, streams);
+        return { ...base, bundle: async (v, c) => ({ ...(await base.bundle(v, c)), requires: { '@fixture/never-installed': '^1.0.0' } }) };
+      };
+      const data = big();
+      const path = join(dir, 'needy.mbnd');
+      await writeBundle(path, await createRegistry({ autoload: false }).register(needy([], true)).bundle(data));
+      for (const streams of [true, false]) {
+        const calls: string[] = [];
+        warnings.length = 0;
+        await unbundleFile(path, { registry: createRegistry({ autoload: false }).register(needy(calls, streams)) });
+        await new Promise((resolve) => setImmediate(resolve)); // warnings are emitted on the next tick
+        expect(calls).toEqual([streams ? 'streamed' : 'whole']);
+        expect(warnings, `streams: ${streams}`).toHaveLength(1);
+      }
+    } finally {
+      process.off('warning', listen);
+    }
+  });
+
   it('checks the sections the serializer did not ask for, disposing the value when one is damaged', async () => {
     const calls: string[] = [];
     const registry = createRegistry({ autoload: false }).register(blobSerializer(calls));

@@ -63,8 +63,8 @@ export async function restoreFile<T>(path: string, restorer: FileRestorer<T>): P
   if (size > (restorer.streamAbove ?? WHOLE_FILE_BYTES)) {
     const file = await openBundleFile(path, { verify });
     try {
-      const { serializer, readsAsIs } = await restorer.openHead(file.head);
-      if (readsAsIs && serializer.unbundleStreamed) {
+      const { serializer, streams } = await restorer.openHead(file.head);
+      if (streams) {
         return { value: (await streamed(file, serializer, restorer.context ?? { options: {} }, verify)) as T, head: file.head };
       }
     } finally {

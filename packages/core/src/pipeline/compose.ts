@@ -76,18 +76,25 @@ export async function openBundle(
   return { bundle, serializer, parts };
 }
 
-/** What {@link openBundleHead} gives: the serializer, and whether it reads the payload as it is (else it must be migrated, which needs every section: use openBundle). */
+/**
+ * What {@link openBundleHead} gives: the serializer, and whether it can
+ * restore from sections read one at a time (it has `unbundleStreamed` and
+ * reads the payload as it is; a migration needs every section). When it
+ * cannot, restore with openBundle on the whole bundle instead.
+ */
 export interface OpenedHead {
   serializer: Serializer<any>;
-  readsAsIs: boolean;
+  streams: boolean;
 }
 
 /**
  * openBundle's checks for a bundle whose sections are read afterwards, one
  * at a time (a large file streamed into a model's memory): trust (the
  * signature over the header digest), the serializer (`find` sees the
- * header), requires. The caller must check each section's digest as it
- * reads it (`openBundleFile` does), before the restored value is handed out.
+ * header), and, when it streams, requires (otherwise openBundle, which the
+ * caller runs next, checks them: once, so an unmet one warns once). The
+ * caller must check each section's digest as it reads it (`openBundleFile`
+ * does), before the restored value is handed out.
  */
 export async function openBundleHead(
   head: BundleHead,
@@ -98,9 +105,9 @@ export async function openBundleHead(
   // Sections are checked as they are read, so the signature is checked over the header alone.
   await checkTrust({ ...head, sections: new Map(), verified: true }, options);
   const serializer = await find(head.header);
-  const readsAsIs = semver.satisfies(head.header.serializer.version, serializer.reads, { includePrerelease: true });
-  checkRuntime(head.header, serializer, options);
-  return { serializer, readsAsIs };
+  const streams = serializer.unbundleStreamed !== undefined && semver.satisfies(head.header.serializer.version, serializer.reads, { includePrerelease: true });
+  if (streams) checkRuntime(head.header, serializer, options);
+  return { serializer, streams };
 }
 
 function checkRuntime(header: Header, serializer: Serializer<any>, options: OpenBundleOptions): void {
