@@ -116,8 +116,8 @@ function planBatches(bundle: Bundle, pending: PendingDigests, digests: string[])
     if (start > end) add(ZEROS.subarray(0, start - end));
     const hash = createHash('sha256');
     for (let at = 0; at === 0 || at < data.byteLength; at += PROGRESS_SLICE) {
-      add(data.subarray(at, Math.min(at + PROGRESS_SLICE, data.byteLength)));
       const sliceEnd = Math.min(at + PROGRESS_SLICE, data.byteLength);
+      add(data.subarray(at, sliceEnd));
       for (let from = at; from === at || from < sliceEnd; from += HASH_STEP) {
         const to = Math.min(from + HASH_STEP, sliceEnd);
         batch.hashing.push(() => {
