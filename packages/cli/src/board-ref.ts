@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { type Board, type BoardModelRef, openBoard, parseModelRef } from '@modelbundle/boards';
 import type { FileInspection } from '@modelbundle/core/node';
-import { progressBar } from './progress.js';
+import { progressReporter } from './progress.js';
 
 /** Options every board-aware command shares. */
 export interface BoardAccessOptions {
@@ -43,15 +43,12 @@ export async function localBundleFile(arg: string, options: BoardAccessOptions =
   const ref = boardRefOf(arg);
   if (!ref) return arg;
   const board = await cliBoard(ref.board, options);
-  let bar: ReturnType<typeof progressBar> | undefined;
-  const result = await board.read(ref.name, ref.ref, {
-    onProgress: (received, total) => {
-      bar ??= progressBar(`downloading ${ref.name}`, total);
-      bar.update(received);
-    },
-  });
-  bar?.stop();
-  return result.path;
+  const progress = progressReporter(`downloading ${ref.name}`);
+  try {
+    return (await board.read(ref.name, ref.ref, { onProgress: progress.onProgress })).path;
+  } finally {
+    progress.stop();
+  }
 }
 
 /** For `inspect <board>/<name>@<ref>`: the header of the version, fetched alone (prefix and header only). Undefined for a plain file. */

@@ -28,33 +28,38 @@ export function progressBar(label: string, total: number): { update(done: number
   };
 }
 
+/**
+ * An `onProgress(done, total)` callback that draws a bar from its first
+ * call, once the total is known (none for small totals or off a terminal),
+ * and `stop()`, which clears the bar; call it when the work ends, however it ends.
+ */
+export function progressReporter(label: string): { onProgress(done: number, total: number): void; stop(): void } {
+  let bar: ReturnType<typeof progressBar> | undefined;
+  return {
+    onProgress: (done, total) => {
+      bar ??= progressBar(label, total);
+      bar.update(done);
+    },
+    stop: () => bar?.stop(),
+  };
+}
+
 /** Reads a bundle file, with a progress bar for large files on a terminal. `verify` checks every section digest. */
 export async function readBundleFile(path: string, verify = true): Promise<Bundle> {
-  let bar: ReturnType<typeof progressBar> | undefined;
+  const progress = progressReporter('reading');
   try {
-    return await readBundle(path, {
-      verify,
-      onProgress: (read, total) => {
-        bar ??= progressBar('reading', total);
-        bar.update(read);
-      },
-    });
+    return await readBundle(path, { verify, onProgress: progress.onProgress });
   } finally {
-    bar?.stop();
+    progress.stop();
   }
 }
 
 /** Writes a bundle file atomically, with a progress bar for large files on a terminal. */
 export async function writeBundleFile(path: string, bundle: Bundle): Promise<void> {
-  let bar: ReturnType<typeof progressBar> | undefined;
+  const progress = progressReporter('writing');
   try {
-    await writeBundle(path, bundle, {
-      onProgress: (written, total) => {
-        bar ??= progressBar('writing', total);
-        bar.update(written);
-      },
-    });
+    await writeBundle(path, bundle, { onProgress: progress.onProgress });
   } finally {
-    bar?.stop();
+    progress.stop();
   }
 }

@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle, type ErrorCode, encodeBundle } from '@modelbundle/core';
 import { PREFIX_BYTES } from '@modelbundle/core/format';
@@ -134,6 +134,26 @@ describe('openBundleFile', () => {
     } finally {
       await file.close();
     }
+  });
+
+  it('reports progress from the header to the file size, each section counted once, in any order', async () => {
+    const path = join(dir, 'm.mbnd');
+    await writeBundle(path, await sample());
+    const size = (await stat(path)).size;
+    const calls: [number, number][] = [];
+    const file = await openBundleFile(path, { onProgress: (read, total) => calls.push([read, total]) });
+    try {
+      const dataStart = Math.ceil((PREFIX_BYTES + file.head.headerBytes.length) / 64) * 64;
+      expect(calls).toEqual([[dataStart, size]]);
+      for (const name of ['big', 'a', 'big', 'empty']) await file.readSection(name);
+    } finally {
+      await file.close();
+    }
+    expect(calls.every(([, total]) => total === size)).toBe(true);
+    const reads = calls.map(([read]) => read);
+    expect(reads).toEqual([...reads].sort((x, y) => x - y));
+    expect(reads.at(-1)).toBe(size);
+    expect(calls.length).toBe(1 + 3 + 1 + 1); // the header, big's three slices, a, then empty's padding
   });
 
   it('gives IO_ERROR for a missing file or a directory', async () => {

@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createBundle, createRegistry, generateKeyPair, type Serializer, signBundle } from '@modelbundle/core';
 import { unbundleFile, WHOLE_FILE_BYTES, writeBundle } from '@modelbundle/core/node';
@@ -81,6 +81,28 @@ describe('unbundleFile', () => {
     expect(b.value.length).toBe(1000);
     expect((await unbundleFile<Summed>(small, { registry, streamAbove: 0 })).value.length).toBe(1000); // streamed on request
     expect(calls).toEqual(['streamed', 'whole', 'streamed']);
+  });
+
+  it('reports progress up to the file size on every route, the unasked sections included', async () => {
+    const registry = createRegistry({ autoload: false }).register(blobSerializer([]));
+    const large = await saved('large.mbnd', big(), [['unasked', pattern(5000)]]);
+    const small = await saved('small.mbnd', pattern(1000));
+    for (const [path, streamAbove] of [
+      [large, undefined],
+      [small, undefined],
+      [small, 0],
+    ] as const) {
+      const size = (await stat(path)).size;
+      const reads: number[] = [];
+      await unbundleFile(path, {
+        registry,
+        ...(streamAbove === undefined ? {} : { streamAbove }),
+        onProgress: (read, total) => reads.push(total === size ? read : -1),
+      });
+      expect(reads).toEqual([...reads].sort((x, y) => x - y));
+      expect(reads[0]).toBeGreaterThan(0);
+      expect(reads.at(-1)).toBe(size);
+    }
   });
 
   it('reads a large file whole for a serializer that cannot stream, or a payload that needs a migration', async () => {

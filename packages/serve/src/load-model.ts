@@ -11,14 +11,16 @@ import {
   type UnbundleOptions,
 } from '@modelbundle/core';
 import { toHex } from '@modelbundle/core/internal';
-import { unbundleFile } from '@modelbundle/core/node';
+import { type UnbundleFileOptions, unbundleFile } from '@modelbundle/core/node';
 
 /**
  * Where the server gets its model: a bundle (or its bytes) in memory, or a
- * bundle file; with `trustedKeys`, only a bundle signed by one of them is
- * served (SIGNATURE_INVALID otherwise; core's unbundle checks it).
+ * bundle file (`onProgress` hears how much of it has been read, as
+ * `unbundleFile` reports it); with `trustedKeys`, only a bundle signed by
+ * one of them is served (SIGNATURE_INVALID otherwise; core's unbundle checks it).
  */
-export type ModelSource = ({ bundle: BundleSource; path?: undefined } | { path: string; bundle?: undefined }) & Pick<UnbundleOptions, 'trustedKeys'>;
+export type ModelSource = ({ bundle: BundleSource; path?: undefined } | { path: string; bundle?: undefined; onProgress?: UnbundleFileOptions['onProgress'] }) &
+  Pick<UnbundleOptions, 'trustedKeys'>;
 
 /** A restored model ready to serve. */
 export interface LoadedModel {
@@ -44,7 +46,7 @@ export async function loadModel(source: ModelSource, registry: Registry = defaul
   const trust = source.trustedKeys ? { trustedKeys: source.trustedKeys } : {};
   let restored: { header: Header; headerDigest: Uint8Array; value: unknown };
   if (typeof source.path === 'string') {
-    const { value, head } = await unbundleFile(source.path, { ...trust, registry });
+    const { value, head } = await unbundleFile(source.path, { ...trust, registry, ...(source.onProgress ? { onProgress: source.onProgress } : {}) });
     restored = { header: head.header, headerDigest: head.headerDigest, value };
   } else if (source.bundle !== undefined) {
     const decoded = await toBundle(source.bundle);

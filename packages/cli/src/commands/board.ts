@@ -3,7 +3,7 @@ import { ModelBundleError } from '@modelbundle/core';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type BoardAccessOptions, cliBoard } from '../board-ref.js';
 import { formatBytes, out, outJson, table } from '../output.js';
-import { progressBar } from '../progress.js';
+import { progressBar, progressReporter } from '../progress.js';
 import { collect, readTrustedKeys } from '../trust.js';
 
 type Schedule = (run: () => Promise<number>, json: boolean) => void;
@@ -128,15 +128,8 @@ export function addBoardCommands(program: Command, schedule: Schedule): void {
       const { name, ref } = nameAndRef(target);
       const keys = await readTrustedKeys(o.publicKey);
       const b = await cliBoard(location, o);
-      let bar: ReturnType<typeof progressBar> | undefined;
-      const result = await b.read(name, ref, {
-        ...(keys ? { trustedKeys: keys } : {}),
-        onProgress: (received, total) => {
-          bar ??= progressBar(`downloading ${name}`, total);
-          bar.update(received);
-        },
-      });
-      bar?.stop();
+      const progress = progressReporter(`downloading ${name}`);
+      const result = await b.read(name, ref, { ...(keys ? { trustedKeys: keys } : {}), onProgress: progress.onProgress }).finally(() => progress.stop());
       if (o.output) await copyFile(result.path, o.output);
       const path = o.output ?? result.path;
       if (o.json)

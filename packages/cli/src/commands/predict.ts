@@ -1,12 +1,11 @@
 import { readFile } from 'node:fs/promises';
-import { checkRows, checkTrust, ModelBundleError, parseRequestText, type UnseenLevelPolicy } from '@modelbundle/core';
+import { checkRows, ModelBundleError, parseRequestText, type UnseenLevelPolicy } from '@modelbundle/core';
 import { writeFileAtomic } from '@modelbundle/core/node';
 import { loadModel } from '@modelbundle/serve';
 import { localBundleFile } from '../board-ref.js';
+import { bundleFileSource } from '../bundle-source.js';
 import { toCsv } from '../csv.js';
 import { out, outJson, warn } from '../output.js';
-import { readBundleFile } from '../progress.js';
-import { cliRegistry } from '../registry.js';
 import { readTrustedKeys } from '../trust.js';
 
 /** Input formats `predict` reads. */
@@ -35,9 +34,8 @@ export interface PredictOptions {
  */
 export async function predictCommand(file: string, options: PredictOptions): Promise<number> {
   const keys = await readTrustedKeys(options.publicKey);
-  const bundle = await readBundleFile(await localBundleFile(file));
-  await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
-  const model = await loadModel({ bundle }, await cliRegistry(bundle.header));
+  const { registry, source, done } = await bundleFileSource(await localBundleFile(file), keys);
+  const model = await loadModel(source, registry).finally(done);
   const text = options.input === '-' ? await readStdin() : await readInput(options.input);
   const format = options.format ?? guessFormat(options.input, text);
   const { rows, type: bodyType } = parseRequestText(text, format, model.ptype);

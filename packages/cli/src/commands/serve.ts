@@ -1,9 +1,7 @@
-import { checkTrust } from '@modelbundle/core';
 import { optionsFromSettings, type ServerSettings, serve, settingsFromEnv } from '@modelbundle/serve';
 import { boardRefOf, localBundleFile } from '../board-ref.js';
+import { bundleFileSource } from '../bundle-source.js';
 import { out } from '../output.js';
-import { readBundleFile } from '../progress.js';
-import { cliRegistry } from '../registry.js';
 import { readTrustedKeys } from '../trust.js';
 import { type ServeBoardOptions, serveBoardCommand } from './serve-board.js';
 
@@ -24,15 +22,14 @@ export async function serveCommand(file: string, options: ServeCommandOptions): 
     return serveBoardCommand(onBoard, { ...options, tuning, port: port ?? 8080, host: host ?? '127.0.0.1', logLevel: tuning.logLevel ?? 'info' });
   }
   const keys = await readTrustedKeys(options.publicKey);
-  const bundle = await readBundleFile(await localBundleFile(file));
-  const trusted = await checkTrust(bundle, keys ? { trustedKeys: keys } : {});
+  const { trusted, registry, source, done } = await bundleFileSource(await localBundleFile(file), keys);
   const server = await serve({
-    bundle,
-    registry: await cliRegistry(bundle.header),
+    ...source,
+    registry,
     ...(await optionsFromSettings(settings)),
     // Requests in flight have finished: end now, even if a backend's thread pool would keep the process up.
     onShutdown: () => process.exit(process.exitCode ?? 0),
-  });
+  }).finally(done);
   if (trusted) out(`Signature verified: signed by ${trusted.fingerprint}`);
   out(`Serving ${file} at ${server.url}`);
   out(`Docs: ${server.url}/   OpenAPI: ${server.url}/openapi.json   Health: ${server.url}/healthz   Metrics: ${server.url}/metrics`);

@@ -13,6 +13,13 @@ import { ioError, readExactly } from './file-io.js';
 export interface OpenBundleFileOptions {
   /** Check each section's digest as it is read (default true). */
   verify?: boolean;
+  /**
+   * Called once the header is read, then after each slice (at most 4 MiB)
+   * of a section read for the first time, with the bytes read so far and
+   * the file size. Each section counts once, with the padding before it, so
+   * the count reaches the file size when every section has been read.
+   */
+  onProgress?: (read: number, total: number) => void;
 }
 
 /**
@@ -46,8 +53,11 @@ export async function openBundleFile(path: string, options: OpenBundleFileOption
   const verify = options.verify !== false;
   const handle = await open(path, 'r').catch((e) => Promise.reject(ioError('open', path, e)));
   try {
-    const { head, base } = await readFileHead(handle, (await handle.stat()).size);
-    return sectionReader(path, handle, head, base, verify);
+    const size = (await handle.stat()).size;
+    const { head, base, headEnd } = await readFileHead(handle, size);
+    options.onProgress?.(headEnd, size);
+    const progress = options.onProgress && sectionProgress(headEnd, size, options.onProgress);
+    return sectionReader(path, handle, head, base, verify, progress);
   } catch (e) {
     await handle.close();
     throw ioError('read', path, e);
@@ -79,7 +89,29 @@ export async function readFileHead(handle: FileHandle, size: number): Promise<{ 
   return { head, base, headEnd };
 }
 
-function sectionReader(path: string, handle: FileHandle, head: BundleHead, base: number, verify: boolean): BundleFile {
+/** Counts bytes read towards `total`: each section once (a second read of it adds nothing), with the padding before it. */
+function sectionProgress(headEnd: number, total: number, onProgress: (read: number, total: number) => void) {
+  const counted = new Set<string>();
+  let read = headEnd;
+  return (name: string): ((bytes: number) => void) | undefined => {
+    if (counted.has(name)) return undefined;
+    counted.add(name);
+    return (bytes) => {
+      if (bytes === 0) return;
+      read += bytes;
+      onProgress(read, total);
+    };
+  };
+}
+
+function sectionReader(
+  path: string,
+  handle: FileHandle,
+  head: BundleHead,
+  base: number,
+  verify: boolean,
+  progress: ReturnType<typeof sectionProgress> | undefined,
+): BundleFile {
   const entries = new Map(head.header.sections.map((entry, i) => [entry.name, { entry, previous: head.header.sections[i - 1] }]));
   let inFlight: Promise<unknown> = Promise.resolve();
   const read = async (name: string, into: Uint8Array | undefined): Promise<Uint8Array> => {
@@ -90,12 +122,14 @@ function sectionReader(path: string, handle: FileHandle, head: BundleHead, base:
     const { entry, previous } = found;
     const start = base + entry.offset;
     const paddingStart = previous ? base + previous.offset + previous.length : start;
-    if (start > paddingStart) assertZeroPadding(await readExactly(handle, paddingStart, start - paddingStart), `section:${name}`);
     if (into && into.byteLength < entry.length) {
       throw new ModelBundleError('INVALID_ARGUMENT', `Section "${name}" is ${entry.length} bytes; the buffer given for it holds ${into.byteLength}.`);
     }
+    if (start > paddingStart) assertZeroPadding(await readExactly(handle, paddingStart, start - paddingStart), `section:${name}`);
+    const counted = progress?.(name);
+    counted?.(start - paddingStart);
     const bytes = into ? into.subarray(0, entry.length) : allocate(entry.length);
-    await readHashed(handle, start, bytes, verify ? entry : undefined);
+    await readHashed(handle, start, bytes, verify ? entry : undefined, counted);
     return bytes;
   };
   return {
@@ -113,15 +147,27 @@ function sectionReader(path: string, handle: FileHandle, head: BundleHead, base:
   };
 }
 
-/** Reads `bytes.length` bytes at `position` into `bytes` slice by slice, hashing each slice while the next is read, then checks `entry`'s digest. */
-async function readHashed(handle: FileHandle, position: number, bytes: Uint8Array, entry: SectionEntry | undefined): Promise<void> {
+/**
+ * Reads `bytes.length` bytes at `position` into `bytes` slice by slice,
+ * hashing each slice while the next is read, then checks `entry`'s digest.
+ * `onSlice` hears each slice's length once it is read.
+ */
+async function readHashed(
+  handle: FileHandle,
+  position: number,
+  bytes: Uint8Array,
+  entry: SectionEntry | undefined,
+  onSlice?: (bytes: number) => void,
+): Promise<void> {
   const hash = entry ? createHash('sha256') : undefined;
   const slice = (from: number) => readExactly(handle, position + from, Math.min(SLICE_BYTES, bytes.length - from), bytes.subarray(from));
   let pending = bytes.length > 0 ? slice(0) : undefined;
   for (let from = 0; pending; from += SLICE_BYTES) {
     const done = await pending;
     pending = from + SLICE_BYTES < bytes.length ? slice(from + SLICE_BYTES) : undefined;
-    hash?.update(done.subarray(0, Math.min(SLICE_BYTES, bytes.length - from)));
+    const length = Math.min(SLICE_BYTES, bytes.length - from);
+    onSlice?.(length);
+    hash?.update(done.subarray(0, length));
   }
   if (entry && hash) checkSectionDigest(entry, hash.digest('hex'));
 }

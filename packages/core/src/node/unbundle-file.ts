@@ -9,7 +9,7 @@ import { ioError } from './file-io.js';
 import { readBundle, WHOLE_FILE_BYTES } from './read.js';
 
 /** Options for {@link unbundleFile}: those of `unbundle`, and the registry to restore with. */
-export interface UnbundleFileOptions extends UnbundleOptions, Pick<FileRestorer<unknown>, 'streamAbove'> {
+export interface UnbundleFileOptions extends UnbundleOptions, Pick<FileRestorer<unknown>, 'streamAbove' | 'onProgress'> {
   /** Default: {@link defaultRegistry}. */
   registry?: Registry;
 }
@@ -32,13 +32,14 @@ export interface UnbundledFile<T> {
  * `dispose()` method is disposed before the error is thrown.
  */
 export function unbundleFile<T = unknown>(path: string, options: UnbundleFileOptions = {}): Promise<UnbundledFile<T>> {
-  const { registry = defaultRegistry, streamAbove, ...unbundleOptions } = options;
+  const { registry = defaultRegistry, streamAbove, onProgress, ...unbundleOptions } = options;
   return restoreFile<T>(path, {
     openHead: (head) => registry.openHead(head, unbundleOptions),
     unbundle: (bundle) => registry.unbundle<T>(bundle, unbundleOptions),
     context: { registry, options: {} },
     skipVerify: unbundleOptions.skipVerify === true,
     ...(streamAbove === undefined ? {} : { streamAbove }),
+    ...(onProgress ? { onProgress } : {}),
   });
 }
 
@@ -54,24 +55,35 @@ export interface FileRestorer<T> {
   skipVerify?: boolean;
   /** Files larger than this many bytes are read section by section when the serializer can (default {@link WHOLE_FILE_BYTES}; 0: always). */
   streamAbove?: number;
+  /**
+   * Called as the file is read, with the bytes read so far and the file
+   * size (`readBundle`'s and `openBundleFile`'s `onProgress`); the last call
+   * has `read === total`. A large file whose serializer turns out not to
+   * stream is read again whole, so the count can start over once.
+   */
+  onProgress?: (read: number, total: number) => void;
 }
 
 /** {@link unbundleFile} with the checks and the whole-bundle restore given by the caller. */
 export async function restoreFile<T>(path: string, restorer: FileRestorer<T>): Promise<UnbundledFile<T>> {
   const verify = restorer.skipVerify !== true;
+  const progress = restorer.onProgress ? { onProgress: restorer.onProgress } : {};
   const size = (await stat(path).catch((e) => Promise.reject(ioError('open', path, e)))).size;
   if (size > (restorer.streamAbove ?? WHOLE_FILE_BYTES)) {
-    const file = await openBundleFile(path, { verify });
+    const file = await openBundleFile(path, { verify, ...progress });
     try {
       const { serializer, streams } = await restorer.openHead(file.head);
       if (streams) {
-        return { value: (await streamed(file, serializer, restorer.context ?? { options: {} }, verify)) as T, head: file.head };
+        const value = (await streamed(file, serializer, restorer.context ?? { options: {} }, verify)) as T;
+        // Unverified, the sections the serializer did not ask for were never read: the file is done all the same.
+        if (!verify) restorer.onProgress?.(size, size);
+        return { value, head: file.head };
       }
     } finally {
       await file.close();
     }
   }
-  const bundle = await readBundle(path, { verify });
+  const bundle = await readBundle(path, { verify, ...progress });
   const { sections: _sections, verified: _verified, ...head } = bundle;
   return { value: await restorer.unbundle(bundle), head };
 }

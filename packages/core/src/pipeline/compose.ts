@@ -102,8 +102,7 @@ export async function openBundleHead(
   options: OpenBundleOptions = {},
 ): Promise<OpenedHead> {
   assertTrustOptions(options);
-  // Sections are checked as they are read, so the signature is checked over the header alone.
-  await checkTrust({ ...head, sections: new Map(), verified: true }, options);
+  await checkTrust(head, options);
   const serializer = await find(head.header);
   const streams = serializer.unbundleStreamed !== undefined && semver.satisfies(head.header.serializer.version, serializer.reads, { includePrerelease: true });
   if (streams) checkRuntime(head.header, serializer, options);

@@ -1,4 +1,4 @@
-import type { Bundle } from '../envelope/bundle.js';
+import type { Bundle, BundleHead } from '../envelope/bundle.js';
 import { ModelBundleError } from '../errors.js';
 import type { KeyInput } from '../signing/keys.js';
 import { type SignatureCheck, verifySignature } from '../signing/sign.js';
@@ -33,11 +33,15 @@ export function assertTrustOptions(options: TrustOptions): void {
 /**
  * Step 2 of `unbundle`, the one trust path: with `trustedKeys`, the bundle
  * must be signed by one of them, and every section is checked against its
- * digest unless the bundle records that it already was. Resolves with the
- * key that verified it, or undefined when no keys were given.
+ * digest unless the bundle records that it already was. Given a head alone
+ * (a file about to be read section by section), only the signature over
+ * the header digest is checked: the reader must check each section against
+ * its digest as it reads it (`openBundleFile` does). Resolves with the key
+ * that verified it, or undefined when no keys were given.
  */
-export async function checkTrust(bundle: Bundle, options: TrustOptions): Promise<SignatureCheck | undefined> {
+export async function checkTrust(bundle: Bundle | BundleHead, options: TrustOptions): Promise<SignatureCheck | undefined> {
   assertTrustOptions(options);
   if (!options.trustedKeys) return undefined;
-  return verifySignature(bundle, options.trustedKeys);
+  const checked = 'sections' in bundle ? bundle : { ...bundle, sections: new Map<string, Uint8Array>(), verified: true };
+  return verifySignature(checked, options.trustedKeys);
 }
