@@ -111,6 +111,11 @@ function scaleTable(r) {
     row("save, tfjs's own (model.json + weights.bin)", s.save_tfjs),
     row('save, floor (raw bytes)', s.save_floor),
     `| inspect | ${s.inspect.ms} ms (${s.inspect.bytesRead} bytes read) | | |`,
+    ...(s.check
+      ? [
+          `| verify every digest (checkFile, fresh process) | ${s.check.error ? `fails: ${s.check.error}` : `${(s.check.ms / 1000).toFixed(1)} s, ${s.check.sections} sections intact: ${s.check.intact}`} | ${mib(s.check.rssBefore)} | ${mib(s.check.peakRss)} |`,
+        ]
+      : []),
     loadRow('load, floor (raw bytes + tfjs fromMemory, fresh process)', s.load_floor),
     loadRow('load, ours (fresh process)', s.load_ours),
     ...(s.load_floor && s.load_ours?.vsFloor

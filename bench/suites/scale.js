@@ -10,12 +10,14 @@ import { saveInChild } from './rss.js';
 const run = promisify(execFile);
 const loadChild = fileURLToPath(new URL('../children/scale-load.js', import.meta.url));
 const floorChild = fileURLToPath(new URL('../children/scale-load-floor.js', import.meta.url));
+const checkChild = fileURLToPath(new URL('../children/scale-check.js', import.meta.url));
 
 /**
  * The > 4 GiB test, each step alone in a fresh process: save with ours, with
  * tfjs's own path (expected to fail: it joins all weights into one buffer)
- * and the floor; inspect the bundle; load it back, and the floor's raw bytes
- * with tfjs's fastest route, and check the weights.
+ * and the floor; inspect the bundle; check every digest (as `verify` does);
+ * load it back, and the floor's raw bytes with tfjs's fastest route, and
+ * check the weights.
  * Temp files are removed at the end, whatever happens.
  */
 export async function scaleSuite({ backend }) {
@@ -31,6 +33,7 @@ export async function scaleSuite({ backend }) {
     const t = performance.now();
     const inspection = await inspectFile(bundlePath);
     out.inspect = { ms: Number((performance.now() - t).toFixed(3)), bytesRead: inspection.bytesRead };
+    out.check = await child(checkChild, [bundlePath]);
     const metaPath = join(dir, 'floor-meta.json'); // written by the floor's save
     // Each load in a fresh process; both files were just written, so both are read from the page cache.
     out.load_floor = await child(floorChild, [join(dir, 'raw.bin'), metaPath, backend]);

@@ -37,6 +37,7 @@ describe('mutation fuzzing of every decoding surface', () => {
       expect(decode[code], code).toBeGreaterThan(10);
     expect(counts.unbundle?.OK).toBeGreaterThan(10);
     expect(counts['unbundleFile(streamed)']?.OK).toBeGreaterThan(10); // the section-by-section route accepts valid files too
+    expect(counts.checkFile?.OK).toBeGreaterThan(10);
     expect(counts.unbundle?.MALFORMED).toBeGreaterThan(counts.decodeBundle?.MALFORMED ?? 0); // serializer payload checks fire too
     expect(counts['unbundle(trustedKeys)+verifySignature']?.SIGNATURE_INVALID).toBeGreaterThan(10);
   });

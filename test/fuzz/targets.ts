@@ -1,7 +1,8 @@
 import { writeFile } from 'node:fs/promises';
 import { createRegistry, decodeBundle, encodeBundle, inspect, ModelBundleError, type Registry, readPtype, verifySignature } from '@modelbundle/core';
+import { checkSections } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
-import { inspectFile, readBundle, unbundleFile } from '@modelbundle/core/node';
+import { checkFile, inspectFile, readBundle, unbundleFile } from '@modelbundle/core/node';
 import { kerasToBundle } from '@modelbundle/keras';
 import { rowSchemas } from '@modelbundle/serve';
 import { type Corpus, disposeRestored, type SerializerUnderTest } from './corpus.js';
@@ -82,6 +83,28 @@ export const TARGETS: FuzzTarget[] = [
         throw new OracleViolation(`decodeBundle ${fromMemory ? 'accepted' : 'refused'} what readBundle ${fileError ? 'refused' : 'accepted'}`);
       if (!fileError && !(await succeeds(() => inspectFile(ctx.scratchPath)))) throw new OracleViolation('inspectFile refused a bundle readBundle accepted');
       if (fileError) throw fileError;
+    },
+  },
+  {
+    // Checking a file section by section must fail exactly where decoding does, and report each section as checkSections does.
+    name: 'checkFile',
+    every: 3,
+    async run(input, ctx) {
+      await writeFile(ctx.scratchPath, input);
+      const decoded = await decodeBundle(input, { verify: false }).then(
+        (bundle) => checkSections(bundle),
+        () => undefined,
+      );
+      const checked = await checkFile(ctx.scratchPath).then(
+        ({ sections }) => sections,
+        (e: unknown) => e,
+      );
+      if ((decoded === undefined) !== !Array.isArray(checked))
+        throw new OracleViolation(
+          `decodeBundle({verify:false}) ${decoded ? 'accepted' : 'refused'} what checkFile ${Array.isArray(checked) ? 'accepted' : 'refused'}`,
+        );
+      if (!Array.isArray(checked)) throw checked;
+      if (JSON.stringify(checked) !== JSON.stringify(decoded)) throw new OracleViolation('checkFile and checkSections disagree about a section');
     },
   },
   {

@@ -205,7 +205,9 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     const damaged = bytes.slice();
     damaged[damaged.length - 2] = (damaged[damaged.length - 2] as number) ^ 1;
     await import('node:fs/promises').then((fs) => fs.writeFile(path, damaged));
-    await expectCode(signFile(path, keys.privateKeyPath), 'CORRUPT');
+    expect((await expectCode(signFile(path, keys.privateKeyPath), 'CORRUPT')).details.region).toBe('section:weights');
+    await expectCode(signFile(path, keys.privateKeyPath, { output: join(dir, 'damaged-copy.mbnd') }), 'CORRUPT');
     expect(await readFile(path)).toEqual(Buffer.from(damaged));
+    expect((await expectCode(verifyFile(path, keys.publicKeyPath), 'CORRUPT')).details.region).toBe('section:weights');
   });
 });

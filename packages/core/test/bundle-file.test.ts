@@ -1,6 +1,7 @@
+import { createHash } from 'node:crypto';
 import { stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createBundle, type ErrorCode, encodeBundle } from '@modelbundle/core';
+import { createBundle, type ErrorCode, encodeBundle, type SectionEntry } from '@modelbundle/core';
 import { PREFIX_BYTES } from '@modelbundle/core/format';
 import { openBundleFile, readBundle, writeBundle } from '@modelbundle/core/node';
 import { draft, expectCode } from '@modelbundle/testing';
@@ -154,6 +155,36 @@ describe('openBundleFile', () => {
     expect(reads).toEqual([...reads].sort((x, y) => x - y));
     expect(reads.at(-1)).toBe(size);
     expect(calls.length).toBe(1 + 3 + 1 + 1); // the header, big's three slices, a, then empty's padding
+  });
+
+  it("digests a section without keeping it: the header's digest when intact, another when damaged", async () => {
+    const bundle = await sample();
+    const path = join(dir, 'm.mbnd');
+    await writeBundle(path, bundle);
+    const file = await openBundleFile(path);
+    try {
+      for (const entry of bundle.header.sections) expect(await file.digestSection(entry.name), entry.name).toBe(entry.sha256);
+    } finally {
+      await file.close();
+    }
+    const bytes = Buffer.from(encodeBundle(bundle));
+    const big = bundle.header.sections.find((s) => s.name === 'big') as SectionEntry;
+    const start = Math.ceil((PREFIX_BYTES + bundle.headerBytes.length) / 64) * 64 + big.offset;
+    const at = start + 4 * 1024 * 1024; // the second slice's first byte
+    bytes[at] = (bytes[at] as number) ^ 1;
+    await writeFile(path, bytes);
+    const damaged = await openBundleFile(path);
+    try {
+      const found = await damaged.digestSection('big');
+      expect(found).not.toBe(big.sha256);
+      expect(found).toBe(
+        createHash('sha256')
+          .update(bytes.subarray(start, start + big.length))
+          .digest('hex'),
+      );
+    } finally {
+      await damaged.close();
+    }
   });
 
   it('gives IO_ERROR for a missing file or a directory', async () => {

@@ -1,10 +1,11 @@
 import { checkTrust, ModelBundleError } from '@modelbundle/core';
-import { checkSections, type SectionCheck } from '@modelbundle/core/format';
+import type { SectionCheck } from '@modelbundle/core/format';
 import { toHex } from '@modelbundle/core/internal';
+import { checkFile } from '@modelbundle/core/node';
 import { localBundleFile } from '../board-ref.js';
 import { toModelBundleError } from '../errors.js';
 import { out, outJson, paint } from '../output.js';
-import { readBundleFile } from '../progress.js';
+import { progressReporter } from '../progress.js';
 import { readTrustedKeys } from '../trust.js';
 
 /** Options of `modelbundle verify`. */
@@ -50,10 +51,11 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
   };
   let failure: ModelBundleError | undefined;
   try {
-    const bundle = await readBundleFile(await localBundleFile(file), false);
-    report.header = { ok: true, sha256: toHex(bundle.headerDigest) };
-    report.signature.present = bundle.signature !== undefined;
-    report.sections = await checkSections(bundle);
+    const progress = progressReporter('reading');
+    const { head, sections } = await checkFile(await localBundleFile(file), { onProgress: progress.onProgress }).finally(progress.stop);
+    report.header = { ok: true, sha256: toHex(head.headerDigest) };
+    report.signature.present = head.signature !== undefined;
+    report.sections = sections;
     const damaged = report.sections.filter((s) => !s.ok);
     if (damaged.length > 0) {
       failure = new ModelBundleError(
@@ -66,7 +68,7 @@ export async function verifyCommand(file: string, options: VerifyOptions): Promi
     if (!failure && keys) {
       report.signature.checked = true;
       try {
-        const check = await checkTrust(bundle, { trustedKeys: keys });
+        const check = await checkTrust(head, { trustedKeys: keys });
         report.signature.valid = true;
         report.signature.fingerprint = check?.fingerprint ?? null;
       } catch (error) {

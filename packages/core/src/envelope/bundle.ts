@@ -176,7 +176,7 @@ export function assertUnchanged(entry: SectionEntry, data: Uint8Array | undefine
 }
 
 /** The prefix for a bundle, as written at the start of its file. */
-export function bundlePrefix(bundle: Bundle): Uint8Array {
+export function bundlePrefix(bundle: BundleHead): Uint8Array {
   const [major, minor] = bundle.header.format.split('.').map(Number);
   const prefix: Prefix = {
     formatMajor: major as number,

@@ -41,6 +41,13 @@ export interface BundleFile {
    * given, else into a new buffer of its own. Resolves with the section's bytes.
    */
   readSection(name: string, into?: Uint8Array): Promise<Uint8Array>;
+  /**
+   * The SHA-256 (lower-case hex) of one section, its padding checked, read
+   * slice by slice through two buffers of at most 4 MiB and kept nowhere:
+   * checking a section of any size takes at most 8 MiB. The caller compares
+   * it with the header's.
+   */
+  digestSection(name: string): Promise<string>;
   /** Closes the file; reads in flight finish first. */
   close(): Promise<void>;
 }
@@ -114,7 +121,8 @@ function sectionReader(
 ): BundleFile {
   const entries = new Map(head.header.sections.map((entry, i) => [entry.name, { entry, previous: head.header.sections[i - 1] }]));
   let inFlight: Promise<unknown> = Promise.resolve();
-  const read = async (name: string, into: Uint8Array | undefined): Promise<Uint8Array> => {
+  /** The section's entry and file position, its padding read and checked, and the progress counter for its bytes. */
+  const locate = async (name: string) => {
     const found = entries.get(name);
     if (!found) {
       throw new ModelBundleError('INVALID_ARGUMENT', `The bundle has no section "${name}". Its sections: ${[...entries.keys()].join(', ') || 'none'}.`);
@@ -122,24 +130,40 @@ function sectionReader(
     const { entry, previous } = found;
     const start = base + entry.offset;
     const paddingStart = previous ? base + previous.offset + previous.length : start;
-    if (into && into.byteLength < entry.length) {
-      throw new ModelBundleError('INVALID_ARGUMENT', `Section "${name}" is ${entry.length} bytes; the buffer given for it holds ${into.byteLength}.`);
-    }
     if (start > paddingStart) assertZeroPadding(await readExactly(handle, paddingStart, start - paddingStart), `section:${name}`);
     const counted = progress?.(name);
     counted?.(start - paddingStart);
+    return { entry, start, counted };
+  };
+  const read = async (name: string, into: Uint8Array | undefined): Promise<Uint8Array> => {
+    const length = entries.get(name)?.entry.length ?? 0;
+    if (into && into.byteLength < length) {
+      throw new ModelBundleError('INVALID_ARGUMENT', `Section "${name}" is ${length} bytes; the buffer given for it holds ${into.byteLength}.`);
+    }
+    const { entry, start, counted } = await locate(name);
     const bytes = into ? into.subarray(0, entry.length) : allocate(entry.length);
     await readHashed(handle, start, bytes, verify ? entry : undefined, counted);
     return bytes;
   };
+  let ring: [Uint8Array, Uint8Array] | undefined;
+  const digest = async (name: string): Promise<string> => {
+    const { entry, start, counted } = await locate(name);
+    // Two slices' worth, or less for small sections: a small file never costs 8 MiB.
+    const need = Math.min(SLICE_BYTES, entry.length);
+    if (!ring || ring[0].byteLength < need) ring = [allocate(need), allocate(need)];
+    return digestAt(handle, start, entry.length, ring, counted);
+  };
+  /** One read at a time, in call order: a caller's reused buffer is never written by two reads at once. */
+  const queued = <T>(work: () => Promise<T>): Promise<T> => {
+    const running = inFlight.then(work);
+    inFlight = running.catch(() => {});
+    return running.catch((e) => Promise.reject(ioError('read', path, e)));
+  };
   return {
     path,
     head,
-    readSection(name, into) {
-      const reading = inFlight.then(() => read(name, into));
-      inFlight = reading.catch(() => {});
-      return reading.catch((e) => Promise.reject(ioError('read', path, e)));
-    },
+    readSection: (name, into) => queued(() => read(name, into)),
+    digestSection: (name) => queued(() => digest(name)),
     async close() {
       await inFlight;
       await handle.close();
@@ -170,6 +194,27 @@ async function readHashed(
     hash?.update(done.subarray(0, length));
   }
   if (entry && hash) checkSectionDigest(entry, hash.digest('hex'));
+}
+
+/** The SHA-256 (hex) of `length` bytes at `position`, read into the two `ring` buffers in turn: one is hashed while the next slice is read into the other. */
+async function digestAt(
+  handle: FileHandle,
+  position: number,
+  length: number,
+  ring: [Uint8Array, Uint8Array],
+  onSlice?: (bytes: number) => void,
+): Promise<string> {
+  const hash = createHash('sha256');
+  const slice = (from: number) => readExactly(handle, position + from, Math.min(SLICE_BYTES, length - from), ring[(from / SLICE_BYTES) % 2] as Uint8Array);
+  let pending = length > 0 ? slice(0) : undefined;
+  for (let from = 0; pending; from += SLICE_BYTES) {
+    const done = await pending;
+    pending = from + SLICE_BYTES < length ? slice(from + SLICE_BYTES) : undefined;
+    const size = Math.min(SLICE_BYTES, length - from);
+    onSlice?.(size);
+    hash.update(done.subarray(0, size));
+  }
+  return hash.digest('hex');
 }
 
 /** A buffer for bytes about to be read over: not zero-filled first (every byte is read or the read fails), as a plain Uint8Array. */

@@ -1,4 +1,5 @@
 export { type BundleFile, type OpenBundleFileOptions, openBundleFile } from './bundle-file.js';
+export { type CheckFileOptions, checkFile, type FileCheck } from './check-file.js';
 export { ioError } from './file-io.js';
 export { type FileInspection, inspectFile, type ReadBundleOptions, readBundle, WHOLE_FILE_BYTES } from './read.js';
 export { type KeyPairFiles, readPrivateKey, readPublicKey, type SignFileOptions, signFile, verifyFile, writeKeyPair } from './signing.js';

@@ -6,8 +6,10 @@ import { bytesEqual } from '../envelope/bytes.js';
 import { PREFIX_BYTES } from '../envelope/constants.js';
 import { decodePrefix } from '../envelope/prefix.js';
 import { ModelBundleError } from '../errors.js';
+import { checkTrust } from '../pipeline/trust.js';
 import { exportPrivateKey, exportPublicKey, generateKeyPair, importPrivateKey, importPublicKey, keyFingerprint } from '../signing/keys.js';
-import { type SignatureCheck, signBundle, verifySignature } from '../signing/sign.js';
+import { type SignatureCheck, signBundle } from '../signing/sign.js';
+import { intactHead } from './check-file.js';
 import { ioError, readExactly } from './file-io.js';
 import { readBundle } from './read.js';
 import { writeBundle } from './write.js';
@@ -58,24 +60,25 @@ export interface SignFileOptions {
 /**
  * Signs a bundle file with the private key at `privateKeyPath`. The whole
  * file is verified first (a signature must never vouch for damaged bytes).
- * In place, only the 128-byte prefix is rewritten (one write inside the
- * first disk sector, then fsync): header and sections stay byte-identical.
+ * In place, the sections are checked one at a time (memory stays small
+ * whatever the file's size), and only the 128-byte prefix is rewritten (one
+ * write inside the first disk sector, then fsync): header and sections stay byte-identical.
  * Re-signing with another key works the same way. Returns the public key's fingerprint.
  */
 export async function signFile(path: string, privateKeyPath: string, options: SignFileOptions = {}): Promise<{ fingerprint: string }> {
   const key = await readPrivateKey(privateKeyPath);
-  const bundle = await readBundle(path);
-  const signed = await signBundle(bundle, key);
   const fingerprint = await keyFingerprint(await publicKeyOf(key));
   if (options.output !== undefined) {
-    await writeBundle(options.output, signed);
+    await writeBundle(options.output, await signBundle(await readBundle(path), key));
     return { fingerprint };
   }
+  // In place, the file is checked one section at a time and never held whole: only its prefix changes.
+  const signed = await signBundle(await intactHead(path), key);
   const handle = await open(path, 'r+').catch((e) => Promise.reject(ioError('open', path, e)));
   try {
     const size = (await handle.stat()).size;
     const current = decodePrefix(await readExactly(handle, 0, Math.min(PREFIX_BYTES, size)), size);
-    if (!bytesEqual(current.headerDigest, bundle.headerDigest)) {
+    if (!bytesEqual(current.headerDigest, signed.headerDigest)) {
       throw new ModelBundleError('IO_ERROR', `"${path}" changed while it was being signed. Sign it again when no other process writes it.`, {
         details: { path },
       });
@@ -92,14 +95,15 @@ export async function signFile(path: string, privateKeyPath: string, options: Si
 }
 
 /**
- * Reads and fully verifies a bundle file (prefix, header, every section)
- * and checks that one of the public keys at `publicKeyPaths` signed it.
- * Throws SIGNATURE_INVALID (see `verifySignature`) or the decoding error.
+ * Fully verifies a bundle file (prefix, header, every section, one at a
+ * time, so the file is never held whole) and checks that one of the public
+ * keys at `publicKeyPaths` signed it. Throws SIGNATURE_INVALID (see
+ * `verifySignature`), CORRUPT naming the first damaged section, or the decoding error.
  */
 export async function verifyFile(path: string, publicKeyPaths: string | readonly string[]): Promise<SignatureCheck> {
   const paths = typeof publicKeyPaths === 'string' ? [publicKeyPaths] : publicKeyPaths;
   const keys = await Promise.all(paths.map((p) => readPublicKey(p)));
-  return verifySignature(await readBundle(path), keys);
+  return (await checkTrust(await intactHead(path), { trustedKeys: keys })) as SignatureCheck;
 }
 
 async function readKeyFile(path: string): Promise<string | Uint8Array> {

@@ -1,5 +1,5 @@
 import { stat } from 'node:fs/promises';
-import type { Bundle, BundleHead } from '../envelope/bundle.js';
+import { type Bundle, type BundleHead, checkSectionDigest } from '../envelope/bundle.js';
 import type { OpenedHead } from '../pipeline/compose.js';
 import { defaultRegistry } from '../registry/default.js';
 import type { Registry, UnbundleOptions } from '../registry/registry.js';
@@ -101,8 +101,7 @@ async function streamed(file: BundleFile, serializer: Serializer<any>, context: 
   const value = await (serializer.unbundleStreamed as NonNullable<Serializer['unbundleStreamed']>)(parts, context);
   try {
     const unread = verify ? header.sections.filter((entry) => !asked.has(entry.name)) : [];
-    const scratch = new Uint8Array(Math.max(0, ...unread.map((entry) => entry.length)));
-    for (const entry of unread) await file.readSection(entry.name, scratch);
+    for (const entry of unread) checkSectionDigest(entry, await file.digestSection(entry.name));
   } catch (cause) {
     (value as { dispose?: () => void } | null)?.dispose?.();
     throw cause;

@@ -1,4 +1,4 @@
-import type { Bundle } from '../envelope/bundle.js';
+import type { Bundle, BundleHead } from '../envelope/bundle.js';
 import { verifySections } from '../envelope/bundle.js';
 import { bytesEqual, isAllZero, toHex } from '../envelope/bytes.js';
 import { sha256 } from '../envelope/digest.js';
@@ -34,9 +34,11 @@ export interface VerifySignatureOptions {
  * header digest). The header digest covers every
  * section digest, so this signs the whole bundle. Returns a new bundle with
  * `signature` set; header and sections are shared, not copied, so re-signing
- * never rewrites them. Write it with `encodeBundle` or `writeBundle`.
+ * never rewrites them. Write it with `encodeBundle` or `writeBundle`. A
+ * head alone (a file's, its sections checked by whoever read them) is
+ * signed the same way, for rewriting only the file's prefix.
  */
-export async function signBundle(bundle: Bundle, privateKey: KeyInput): Promise<Bundle> {
+export async function signBundle<B extends BundleHead>(bundle: B, privateKey: KeyInput): Promise<B & { signature: Uint8Array }> {
   const key = await importPrivateKey(privateKey);
   await checkHeaderDigest(bundle);
   const signature = new Uint8Array(await subtleCrypto().sign('Ed25519', key, signatureMessage(bundle.headerDigest) as Uint8Array<ArrayBuffer>));
@@ -106,7 +108,7 @@ function hasCanonicalS(signature: Uint8Array): boolean {
 }
 
 /** Signing a digest that does not match the header would vouch for bytes nobody wrote. */
-async function checkHeaderDigest(bundle: Bundle): Promise<void> {
+async function checkHeaderDigest(bundle: BundleHead): Promise<void> {
   const digest = await sha256(bundle.headerBytes);
   if (!bytesEqual(digest, bundle.headerDigest)) {
     throw new ModelBundleError(
