@@ -5,7 +5,7 @@ import { open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeBundle } from '@modelbundle/core/node';
 import { modelToBundle } from '@modelbundle/tfjs';
-import { loadModel } from '@modelbundle/tfjs/node';
+import { loadModel, saveModel } from '@modelbundle/tfjs/node';
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
@@ -51,7 +51,9 @@ export function createPaths(dir, { sync = true } = {}) {
     binPath,
     rawPath,
     save: {
-      ours: async (model) => writeBundle(bundlePath, await modelToBundle(model)),
+      ours: (model) => saveModel(bundlePath, model),
+      // The bundle built whole first, then written: every weight copied out of the backend before the write starts.
+      oursWhole: async (model) => writeBundle(bundlePath, await modelToBundle(model)),
       tfjs: (model) =>
         model.save(
           tf.io.withSaveHandler(async (artifacts) => {

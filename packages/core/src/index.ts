@@ -6,12 +6,14 @@ export {
   type CreateBundleOptions,
   createBundle,
   type DecodeOptions,
+  type DeferredSection,
   type Digest,
   decodeBundle,
   encodeBundle,
   type HeaderDraft,
   type Inspection,
   inspect,
+  type SectionData,
 } from './envelope/bundle.js';
 export type { Header, SectionEntry } from './envelope/header.js';
 export {

@@ -1,7 +1,8 @@
-import { ModelBundleError } from '@modelbundle/core';
+import { type DeferredSection, ModelBundleError, type SectionData } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import * as tfl from '@tensorflow/tfjs-layers';
+import { heapReader } from './backend.js';
 import { buildGuarded } from './initializer-guard.js';
 
 /** A tfjs layers model as `model.save` describes it: topology, weight specs and weight bytes. */
@@ -11,20 +12,22 @@ export type ModelArtifacts = tf.io.ModelArtifacts;
  * Artifacts as a bundle is made from them: tfjs's own, or with each
  * weight's bytes given as a view, in spec order (tfjs's type holds whole
  * buffers only, and its loader ignores a view's offset). Views are bundled
- * without a copy; do not change their bytes while the bundle is in use.
+ * without a copy; do not change their bytes while the bundle is in use. A
+ * list may also give a weight as a {@link DeferredSection} (then every
+ * entry is one weight's bytes), read only when the bundle is written.
  */
-export type BundlableArtifacts = Omit<ModelArtifacts, 'weightData'> & { weightData?: tf.io.WeightData | Uint8Array[] };
+export type BundlableArtifacts = Omit<ModelArtifacts, 'weightData'> & { weightData?: tf.io.WeightData | SectionData[] };
 
 /**
  * The artifacts of a live model, with the topology and weight order exactly
  * as tfjs's own `save` writes them. A layer that cannot be serialized gives
  * SERIALIZATION_FAILED naming it.
  */
-export async function artifactsFromModel(model: LayersModel, includeOptimizer: boolean): Promise<ModelArtifacts> {
+export async function artifactsFromModel(model: LayersModel, includeOptimizer: boolean, deferWeights = false): Promise<BundlableArtifacts> {
   assertSerializableLayers(model);
-  let artifacts: ModelArtifacts | undefined;
+  let artifacts: BundlableArtifacts | undefined;
   try {
-    artifacts = await liveArtifacts(model);
+    artifacts = await liveArtifacts(model, deferWeights);
     if (artifacts && model.optimizer) {
       // tfjs keeps the training config only with the optimizer state; keep it always, so the restored model is compiled alike.
       artifacts.trainingConfig = (model as unknown as { getTrainingConfig(): tf.io.TrainingConfig }).getTrainingConfig();
@@ -49,15 +52,21 @@ export async function artifactsFromModel(model: LayersModel, includeOptimizer: b
  * 4 GiB (the largest typed array). On the cpu backend the buffers are the
  * tensors' own storage (tensors are immutable), so nothing is copied.
  */
-async function liveArtifacts(model: LayersModel): Promise<ModelArtifacts> {
+async function liveArtifacts(model: LayersModel, deferWeights: boolean): Promise<BundlableArtifacts> {
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
-  const weightData: ArrayBuffer[] = [];
+  const weightData: SectionData[] = [];
+  // Only wasm's weights can be read a slice at a time (from its heap); elsewhere they are read now, as always.
+  const heap = deferWeights ? heapReader() : undefined;
   for (const w of model.weights) {
     const tensor = w.read();
-    const values = (await tensor.data()) as Float32Array | Int32Array | Uint8Array;
     weightSpecs.push({ name: w.originalName, shape: [...tensor.shape], dtype: tensor.dtype as tf.io.WeightsManifestEntry['dtype'] });
+    if (heap) {
+      weightData.push(deferredWeight(w, tensor.size * (tensor.dtype === 'bool' ? 1 : 4), heap));
+      continue;
+    }
+    const values = (await tensor.data()) as Float32Array | Int32Array | Uint8Array;
     const whole = values.byteOffset === 0 && values.byteLength === values.buffer.byteLength;
-    weightData.push((whole ? values.buffer : values.slice().buffer) as ArrayBuffer);
+    weightData.push(new Uint8Array(whole ? values.buffer : values.slice().buffer));
   }
   const metadata = model.getUserDefinedMetadata();
   return {
@@ -72,17 +81,48 @@ async function liveArtifacts(model: LayersModel): Promise<ModelArtifacts> {
 }
 
 /**
+ * A weight whose bytes are copied out of the backend's heap a slice at a
+ * time, as the bundle's writer asks for them, into the writer's buffers:
+ * the weights are never copied out whole.
+ */
+function deferredWeight(weight: LayersModel['weights'][number], byteLength: number, heap: (tensor: tf.Tensor) => Uint8Array): DeferredSection {
+  return {
+    byteLength,
+    read(start, end, into) {
+      let bytes: Uint8Array;
+      try {
+        bytes = heap(weight.read());
+      } catch (cause) {
+        throw new ModelBundleError(
+          'INVALID_ARGUMENT',
+          `Weight "${weight.originalName}" could not be read while its section was written: ${(cause as Error).message}. With deferWeights, keep the model (not disposed) until the bundle is written.`,
+          { cause },
+        );
+      }
+      into.set(bytes.subarray(start, end));
+      return into.subarray(0, end - start);
+    },
+  };
+}
+
+/**
  * Adds the optimizer's weights (group `optimizer`) as tfjs's own save does,
  * but also disposes the iteration-count scalar `getWeights()` creates on
  * each call, which tfjs's save leaks.
  */
-async function appendOptimizerWeights(artifacts: ModelArtifacts, optimizer: tf.Optimizer): Promise<void> {
+async function appendOptimizerWeights(artifacts: BundlableArtifacts, optimizer: tf.Optimizer): Promise<void> {
   const named = await optimizer.getWeights();
   try {
-    const { data, specs } = await tf.io.encodeWeights(named, 'optimizer');
+    const specs: tf.io.WeightsManifestEntry[] = [];
+    const values: Uint8Array[] = [];
+    // One entry per weight, as liveArtifacts gives them (encodeWeights would join them into one buffer).
+    for (const { name, tensor } of named) {
+      const data = (await tensor.data()) as Float32Array | Int32Array | Uint8Array;
+      specs.push({ name, shape: [...tensor.shape], dtype: tensor.dtype as tf.io.WeightsManifestEntry['dtype'], group: 'optimizer' });
+      values.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
+    }
     artifacts.weightSpecs = [...(artifacts.weightSpecs ?? []), ...specs];
-    const existing = artifacts.weightData ?? [];
-    artifacts.weightData = [...(Array.isArray(existing) ? existing : [existing]), ...(Array.isArray(data) ? data : [data])];
+    artifacts.weightData = [...((artifacts.weightData as SectionData[] | undefined) ?? []), ...values];
   } finally {
     for (const { tensor } of named) if (!(tensor instanceof tf.Variable)) tensor.dispose();
   }

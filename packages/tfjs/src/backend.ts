@@ -87,6 +87,23 @@ export function copiesWrittenValues(): boolean {
   return currentBackend() === 'wasm';
 }
 
+/**
+ * On wasm, a function giving a view of a tensor's bytes where the backend
+ * keeps them, in its heap (no copy). The view is valid only until the next
+ * tfjs call (the heap may grow, or the memory be reused): copy out of it at
+ * once. Undefined on other backends.
+ */
+export function heapReader(): ((tensor: tf.Tensor) => Uint8Array) | undefined {
+  if (currentBackend() !== 'wasm') return undefined;
+  const backend = tf.backend() as unknown as { typedArrayFromHeap?: (info: tf.TensorInfo) => ArrayBufferView };
+  if (typeof backend.typedArrayFromHeap !== 'function') return undefined;
+  const fromHeap = backend.typedArrayFromHeap.bind(backend);
+  return (tensor) => {
+    const view = fromHeap(tensor);
+    return new Uint8Array(view.buffer, view.byteOffset, view.byteLength);
+  };
+}
+
 async function select(options: BackendOptions): Promise<string> {
   const already = currentBackend();
   if (already) {

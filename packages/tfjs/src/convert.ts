@@ -34,9 +34,9 @@ export function modelToBundle(model: LayersModel, options: ModelToBundleOptions 
   if (!isLayersModel(model)) {
     throw new ModelBundleError('INVALID_ARGUMENT', 'modelToBundle() needs a tfjs-layers LayersModel (tf.sequential() or tf.model()).');
   }
-  const { includeOptimizer, ...draft } = options;
+  const { includeOptimizer, deferWeights, ...draft } = options;
   const serializer = tfjsSerializerFor(isSequential(model) ? 'tfjs.sequential' : 'tfjs.functional');
-  return bundleWith(serializer, model, { ...draft, options: { includeOptimizer: includeOptimizer === true } });
+  return bundleWith(serializer, model, { ...draft, options: { includeOptimizer: includeOptimizer === true, deferWeights: deferWeights === true } });
 }
 
 /**

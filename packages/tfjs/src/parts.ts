@@ -1,4 +1,4 @@
-import { type BundleParts, ModelBundleError, type SectionSource, type UnbundleParts } from '@modelbundle/core';
+import { type BundleParts, ModelBundleError, type SectionData, type SectionSource, type UnbundleParts } from '@modelbundle/core';
 import * as tf from '@tensorflow/tfjs-core';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
 import { artifactsFromModel, type BundlableArtifacts, type ModelArtifacts, modelFromArtifacts, type WeightBytes, type WeightReader } from './artifacts.js';
@@ -15,6 +15,8 @@ import { LAYERS_RANGE } from './version.js';
 export interface ModelPartsOptions {
   /** Save the optimizer state too, so training can resume exactly (default false). */
   includeOptimizer?: boolean;
+  /** Read each weight from the model only when its section is written (see `TfjsBundleOptions.deferWeights`). */
+  deferWeights?: boolean;
   /**
    * Prepended to every section name, so a model's sections can sit beside
    * others in a larger bundle (e.g. `model/`). Letters, digits and `_ . : / -`.
@@ -25,7 +27,7 @@ export interface ModelPartsOptions {
 /** {@link BundleParts} whose payload and summary are those of a tfjs model. */
 export interface TfjsBundleParts extends BundleParts {
   payload: TfjsPayload;
-  sections: [string, Uint8Array][];
+  sections: [string, SectionData][];
   summary: TfjsSummary;
   ptype: { inputs: TfjsSummary['inputs']; outputs: TfjsSummary['outputs'] };
   requires: Record<string, string>;
@@ -41,7 +43,7 @@ const PREFIX = /^[A-Za-z0-9_.:/-]*$/;
 export async function modelParts(model: LayersModel, options: ModelPartsOptions = {}): Promise<TfjsBundleParts> {
   await ensureBackend();
   const includeOptimizer = options.includeOptimizer === true;
-  const artifacts = await artifactsFromModel(model, includeOptimizer);
+  const artifacts = await artifactsFromModel(model, includeOptimizer, options.deferWeights === true);
   // A class tfjs cannot resolve would make bytes no process can restore: refuse now, not at load.
   assertClassesRegistered(topologyClassNames(artifacts.modelTopology));
   return partsFromArtifacts(artifacts, options.prefix ?? '', model, includeOptimizer ? hiddenOptimizerState(model) : undefined);
@@ -74,7 +76,7 @@ export function partsFromArtifacts(
     ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
   };
   const topologySection = `${prefix}topology.json`;
-  const sections: [string, Uint8Array][] = [[topologySection, new TextEncoder().encode(JSON.stringify(doc))]];
+  const sections: [string, SectionData][] = [[topologySection, new TextEncoder().encode(JSON.stringify(doc))]];
   const weights: WeightEntry[] = [];
   for (const { section, tensors, bytes } of weightSections(weightTensors(artifacts), prefix)) {
     for (const { spec, offset } of tensors) {
@@ -238,19 +240,24 @@ const WEIGHT_ALIGNMENT = 64;
  * 64-byte-aligned offset. A section is named after the index of its first weight.
  */
 function weightSections(
-  tensors: [tf.io.WeightsManifestEntry, Uint8Array][],
+  tensors: [tf.io.WeightsManifestEntry, SectionData][],
   prefix: string,
-): { section: string; tensors: { spec: tf.io.WeightsManifestEntry; offset: number }[]; bytes: Uint8Array }[] {
+): { section: string; tensors: { spec: tf.io.WeightsManifestEntry; offset: number }[]; bytes: SectionData }[] {
   const out: ReturnType<typeof weightSections> = [];
-  let run: { index: number; spec: tf.io.WeightsManifestEntry; bytes: Uint8Array; offset: number }[] = [];
+  let run: { index: number; spec: tf.io.WeightsManifestEntry; bytes: SectionData; offset: number }[] = [];
   let runEnd = 0;
   const close = () => {
     if (run.length === 0) return;
     const first = run[0] as (typeof run)[number];
     let bytes = first.bytes;
     if (run.length > 1) {
-      bytes = new Uint8Array(runEnd);
-      for (const t of run) bytes.set(t.bytes, t.offset);
+      // Small weights are packed now (a deferred one read at once): a shared section holds at most 1 MiB.
+      const packed = new Uint8Array(runEnd);
+      for (const t of run) {
+        const { bytes: data } = t;
+        packed.set(data instanceof Uint8Array ? data : data.read(0, data.byteLength, packed.subarray(t.offset)), t.offset);
+      }
+      bytes = packed;
     }
     out.push({ section: `${prefix}weights/${first.index}`, tensors: run.map(({ spec, offset }) => ({ spec, offset })), bytes });
     run = [];
@@ -277,15 +284,17 @@ function weightSections(
 }
 
 /** Each weight's spec and its raw little-endian bytes, decoding quantized or string weights to plain tensors first. */
-function weightTensors(artifacts: BundlableArtifacts): [tf.io.WeightsManifestEntry, Uint8Array][] {
+function weightTensors(artifacts: BundlableArtifacts): [tf.io.WeightsManifestEntry, SectionData][] {
   const specs = artifacts.weightSpecs ?? [];
   if (specs.length === 0) return [];
   if (artifacts.weightData === undefined) {
     throw new ModelBundleError('SERIALIZATION_FAILED', 'The model artifacts list weight specs but hold no weight data; load the weights before bundling.');
   }
   const plain = specs.every((s) => isWeightDtype(s.dtype) && s.quantization === undefined);
-  if (!plain) return decodedTensors(artifacts.weightData, specs);
-  const data = new ChunkReader(artifacts.weightData);
+  const list = Array.isArray(artifacts.weightData) ? (artifacts.weightData as SectionData[]) : undefined;
+  if (list?.some((entry) => !(entry instanceof Uint8Array || entry instanceof ArrayBuffer))) return deferredTensors(list, specs, plain);
+  if (!plain) return decodedTensors(artifacts.weightData as tf.io.WeightData | Uint8Array[], specs);
+  const data = new ChunkReader(artifacts.weightData as tf.io.WeightData | Uint8Array[]);
   let offset = 0;
   return specs.map((spec) => {
     const length = tensorByteLength(spec.shape, spec.dtype as WeightEntry['dtype'], `Weight "${spec.name}"`);
@@ -302,10 +311,28 @@ function weightTensors(artifacts: BundlableArtifacts): [tf.io.WeightsManifestEnt
   });
 }
 
-function decodedTensors(
-  weightData: NonNullable<BundlableArtifacts['weightData']>,
-  specs: tf.io.WeightsManifestEntry[],
-): [tf.io.WeightsManifestEntry, Uint8Array][] {
+/** Weights given one entry each, some of them deferred: each checked against its spec, made little-endian when read. */
+function deferredTensors(list: readonly SectionData[], specs: tf.io.WeightsManifestEntry[], plain: boolean): [tf.io.WeightsManifestEntry, SectionData][] {
+  if (!plain || list.length !== specs.length) {
+    throw new ModelBundleError(
+      'SERIALIZATION_FAILED',
+      `Deferred weights need one plain (float32, int32 or bool, unquantized) entry per weight spec; got ${list.length} entries for ${specs.length} specs.`,
+    );
+  }
+  return specs.map((spec, i) => {
+    const dtype = spec.dtype as WeightEntry['dtype'];
+    const entry = list[i] as SectionData | ArrayBuffer;
+    const length = tensorByteLength(spec.shape, dtype, `Weight "${spec.name}"`);
+    if (entry.byteLength !== length) {
+      throw new ModelBundleError('SERIALIZATION_FAILED', `Weight "${spec.name}" has ${entry.byteLength} bytes; its shape and dtype need ${length}.`);
+    }
+    if (entry instanceof ArrayBuffer) return [spec, toLittleEndian(new Uint8Array(entry), dtype)];
+    if (entry instanceof Uint8Array) return [spec, toLittleEndian(entry, dtype)];
+    return [spec, { byteLength: length, read: (start, end, into) => toLittleEndian(entry.read(start, end, into), dtype) }];
+  });
+}
+
+function decodedTensors(weightData: tf.io.WeightData | Uint8Array[], specs: tf.io.WeightsManifestEntry[]): [tf.io.WeightsManifestEntry, Uint8Array][] {
   const reader = new ChunkReader(weightData);
   const tensors = tf.io.decodeWeights(reader.slice(0, reader.byteLength).buffer as ArrayBuffer, specs);
   try {

@@ -12,6 +12,16 @@ export type TfjsKind = 'tfjs.sequential' | 'tfjs.functional';
 export interface TfjsBundleOptions {
   /** Save the optimizer state too, so training resumes exactly (default false). */
   includeOptimizer?: boolean;
+  /**
+   * Read each weight from the model only when the bundle's writer reaches
+   * its section, instead of copying every weight into the bundle at once
+   * (default false). On a backend that keeps weights in memory of its own
+   * (wasm), saving then holds a copy of about one weight at a time instead
+   * of all of them. The bundle reads the model as it is when written: keep
+   * the model (not disposed, not training) until the bundle is written;
+   * `saveModel` does both steps at once.
+   */
+  deferWeights?: boolean;
 }
 
 /** True when `model` is a `tf.Sequential` (checked by class name, so it works across copies of tfjs-layers). */
@@ -28,7 +38,10 @@ function tfjsSerializer(kind: TfjsKind): Serializer<LayersModel> {
     reads: PAYLOAD_READS,
     runtime: runtimeVersions(),
     canBundle: (value) => isLayersModel(value) && isSequential(value) === (kind === 'tfjs.sequential'),
-    bundle: (model, context) => modelParts(model, { includeOptimizer: (context.options as TfjsBundleOptions).includeOptimizer === true }),
+    bundle: (model, context) => {
+      const options = context.options as TfjsBundleOptions;
+      return modelParts(model, { includeOptimizer: options.includeOptimizer === true, deferWeights: options.deferWeights === true });
+    },
     unbundle: (parts) => modelFromParts(parts),
     unbundleStreamed: (parts) => modelFromSections(parts.payload, parts.sections),
     predictor: (model) => tfjsPredictor(model),

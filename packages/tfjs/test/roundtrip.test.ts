@@ -88,7 +88,7 @@ describe('sections', () => {
     const model = nestedModel();
     const parts = await modelParts(model, { prefix: 'steps/model/' });
     expect(parts.sections.every(([name]) => name.startsWith('steps/model/'))).toBe(true);
-    const restored = await modelFromParts({ payload: parts.payload, sections: new Map(parts.sections) });
+    const restored = await modelFromParts({ payload: parts.payload, sections: new Map(parts.sections as [string, Uint8Array][]) });
     expect(weightBytes(restored)).toEqual(weightBytes(model));
     model.dispose();
     restored.dispose();

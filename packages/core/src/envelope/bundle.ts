@@ -51,6 +51,28 @@ export interface CreateBundleOptions {
   digest?: Digest;
 }
 
+/**
+ * A section whose bytes are made only when they are asked for (say, a
+ * tensor copied out of a backend's own memory), so that a writer streaming
+ * sections to a file holds one at a time instead of all of them.
+ */
+export interface DeferredSection {
+  /** The section's length in bytes. */
+  readonly byteLength: number;
+  /**
+   * Gives bytes [start, end) of the section: copied into `into` (at least
+   * `end - start` long) and returned as a view of it there, or returned as
+   * a view of memory that stays unchanged until the bundle is written.
+   * `writeBundle` asks for slices of at most 8 MiB into buffers it reuses;
+   * anything else that asks the bundle for the section gets it whole, in a
+   * new buffer. It may be asked more than once and must give the same bytes each time.
+   */
+  read(start: number, end: number, into: Uint8Array): Uint8Array;
+}
+
+/** What a section is made from: its bytes, or a {@link DeferredSection} that makes them when asked. */
+export type SectionData = Uint8Array | DeferredSection;
+
 /** A digest of the right length for laying out a header before the real digests are known: the header's length does not depend on them. */
 const PLACEHOLDER_DIGEST = '0'.repeat(64);
 
@@ -65,24 +87,96 @@ const PLACEHOLDER_DIGEST = '0'.repeat(64);
  */
 export async function createBundle(
   draft: HeaderDraft,
-  sections: Iterable<readonly [string, Uint8Array]> = [],
+  sections: Iterable<readonly [string, SectionData]> = [],
   options: CreateBundleOptions = {},
 ): Promise<Bundle> {
   const named = [...sections];
   const offsets = layoutOffsets(named.map(([, data]) => data.byteLength));
   const table = named.map(([name, data], i): SectionEntry => ({ name, offset: offsets[i] as number, length: data.byteLength, sha256: PLACEHOLDER_DIGEST }));
   const laidOut = checkedHeader({ ...draft, format: FORMAT_VERSION, sections: table } as Header);
-  const map = new Map(named);
+  const map = sectionMap(named);
   // A swapped digest (a registry's DIGEST collaborator other than the default) runs now, as given.
   if ((options.digest && options.digest !== sha256) || !sha256Sync) {
     const digest = options.digest ?? sha256;
     const digests: string[] = [];
-    for (const [, data] of named) digests.push(toHex(await digest(data)));
+    for (const [name] of named) digests.push(toHex(await digest(map.get(name) as Uint8Array)));
     const { header, headerBytes } = withDigests(laidOut.header, digests);
     decodeHeader(headerBytes); // a swapped digest may give anything: the reader's checks judge it
     return { header, sections: map, headerBytes, headerDigest: await digest(headerBytes), verified: true };
   }
   return pendingBundle(laidOut.header, laidOut.headerBytes.length, map);
+}
+
+/** The sections as a bundle holds them: a plain map, unless some are deferred (then a map that makes those on each `get`). */
+function sectionMap(named: readonly (readonly [string, SectionData])[]): ReadonlyMap<string, Uint8Array> {
+  if (named.every(([, data]) => data instanceof Uint8Array)) return new Map(named as [string, Uint8Array][]);
+  return new DeferredSections(new Map(named));
+}
+
+/** A bundle's sections where some are made only when asked for: each `get` (or iteration) makes them anew, and nothing keeps them. */
+class DeferredSections implements ReadonlyMap<string, Uint8Array> {
+  readonly #data: ReadonlyMap<string, SectionData>;
+
+  constructor(data: ReadonlyMap<string, SectionData>) {
+    this.#data = data;
+  }
+
+  get size(): number {
+    return this.#data.size;
+  }
+
+  /** The deferred source of `name`, or undefined when its bytes are held as they are. */
+  deferred(name: string): DeferredSection | undefined {
+    const data = this.#data.get(name);
+    return data === undefined || data instanceof Uint8Array ? undefined : data;
+  }
+
+  get(name: string): Uint8Array | undefined {
+    const data = this.#data.get(name);
+    if (data === undefined || data instanceof Uint8Array) return data;
+    return readDeferred(name, data, 0, data.byteLength, new Uint8Array(data.byteLength));
+  }
+
+  has(name: string): boolean {
+    return this.#data.has(name);
+  }
+
+  forEach(callback: (value: Uint8Array, key: string, map: ReadonlyMap<string, Uint8Array>) => void, thisArg?: unknown): void {
+    for (const [name, bytes] of this) callback.call(thisArg, bytes, name, this);
+  }
+
+  *entries(): MapIterator<[string, Uint8Array]> {
+    for (const name of this.#data.keys()) yield [name, this.get(name) as Uint8Array];
+  }
+
+  keys(): MapIterator<string> {
+    return this.#data.keys();
+  }
+
+  *values(): MapIterator<Uint8Array> {
+    for (const [, bytes] of this) yield bytes;
+  }
+
+  [Symbol.iterator](): MapIterator<[string, Uint8Array]> {
+    return this.entries();
+  }
+}
+
+/** The {@link DeferredSection} behind a bundle's section, for a writer that reads it slice by slice; undefined when the bundle holds its bytes. */
+export function deferredSection(bundle: Bundle, name: string): DeferredSection | undefined {
+  return bundle.sections instanceof DeferredSections ? bundle.sections.deferred(name) : undefined;
+}
+
+/** Bytes [start, end) of a deferred section, checked to be a Uint8Array of that length. */
+export function readDeferred(name: string, source: DeferredSection, start: number, end: number, into: Uint8Array): Uint8Array {
+  const bytes = source.read(start, end, into);
+  if (!(bytes instanceof Uint8Array) || bytes.byteLength !== end - start) {
+    throw new ModelBundleError(
+      'INVALID_ARGUMENT',
+      `Deferred section "${name}" gave ${bytes instanceof Uint8Array ? `${bytes.byteLength} bytes` : 'something other than a Uint8Array'} for bytes ${start} to ${end}. Its source changed after the bundle was laid out.`,
+    );
+  }
+  return bytes;
 }
 
 /** Encodes a header and decodes it again with the reader's checks, so a writer can never produce a bundle readers refuse. */

@@ -1,8 +1,19 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
 import { type FileHandle, open, readdir, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { assertUnchanged, type Bundle, bundleChunks, bundlePrefix, type PendingDigests, pendingDigests } from '../envelope/bundle.js';
+import {
+  assertUnchanged,
+  type Bundle,
+  bundleChunks,
+  bundlePrefix,
+  type DeferredSection,
+  deferredSection,
+  type PendingDigests,
+  pendingDigests,
+  readDeferred,
+} from '../envelope/bundle.js';
 import { PREFIX_BYTES } from '../envelope/constants.js';
+import type { SectionEntry } from '../envelope/header.js';
 import { dataStart, fileLength } from '../envelope/layout.js';
 import { isProcessAlive } from '../internal/platform.js';
 import { ioError, writeChunks, writeFully, writevAt } from './file-io.js';
@@ -46,30 +57,54 @@ const ZEROS = new Uint8Array(64);
  * them: hashing (1 to 2 GB/s) is slower than writing to the page cache, so
  * the writes run ahead and the data's fsync overlaps the rest of the
  * hashing; the caller's fsync after the header then has little to flush.
+ * Deferred sections are read slice by slice as their batches are prepared
+ * (see {@link SectionBytes}), so batches are prepared ahead of the hashing
+ * only while a slot is free.
  */
 async function writeHashing(handle: FileHandle, bundle: Bundle, pending: PendingDigests, onProgress?: WriteBundleOptions['onProgress']): Promise<void> {
   const total = fileLength(pending.headerLength, pending.table);
-  const digests: string[] = [];
-  const batches = planBatches(bundle, pending, digests);
-  const writer = writeAhead(handle, batches, total, onProgress);
+  const batches = planBatches(pending);
+  const sections = new SectionBytes(bundle, pending.table);
+  const writer = writeAhead(handle, total, onProgress, (batch) => sections.done(batch, 'written'));
+  let prepared = 0;
+  // Once the last batch is pushed the writer is closed, so the fsync starts as soon as the writes end, while hashing goes on.
+  const prepareNext = () => {
+    writer.push(sections.prepare(batches[prepared++] as Batch));
+    if (prepared === batches.length) writer.close();
+  };
+  // Prepares every batch that needs no bytes beyond what may be held now.
+  const prepareAhead = () => {
+    while (prepared < batches.length && sections.canPrepare(batches[prepared] as Batch)) prepareNext();
+  };
   try {
     let sinceTurn = 0;
-    for (const batch of batches) {
+    for (const [index, batch] of batches.entries()) {
+      prepareAhead();
+      // Batch `index` must be prepared to be hashed: wait for earlier writes to free what they hold.
+      while (prepared <= index) {
+        if (writer.failed()) break;
+        if (sections.canPrepare(batches[prepared] as Batch) || !(await writer.progressed())) prepareNext();
+      }
+      if (writer.failed()) break;
       for (const step of batch.hashing) {
         sinceTurn += step();
         // A turn of the event loop now and then lets finished writes start the next ones, and the fsync.
         if (sinceTurn >= HASH_STEP) {
           sinceTurn = 0;
           await new Promise((resolve) => setImmediate(resolve));
+          prepareAhead();
         }
       }
+      sections.done(batch, 'hashed');
     }
+    writer.close(); // already, unless a write failed
     await writer.synced;
   } catch (e) {
+    writer.close();
     await writer.settled;
     throw e;
   }
-  pending.finish(digests);
+  pending.finish(sections.digests);
   const headEnd = PREFIX_BYTES + pending.headerLength;
   const base = dataStart(pending.headerLength);
   const head = [bundlePrefix(bundle), bundle.headerBytes, ...(pending.table.length > 0 && base > headEnd ? [ZEROS.subarray(0, base - headEnd)] : [])];
@@ -80,11 +115,19 @@ async function writeHashing(handle: FileHandle, bundle: Bundle, pending: Pending
 /** Bytes hashed between two turns of the event loop. */
 const HASH_STEP = 1024 * 1024;
 
-/** One writev (chunks at file position `at`), and the steps that hash those same bytes (each returns how many it hashed). */
+/** A stretch of the file that one batch covers: zeros, or bytes [from, to) of the section at `index` in the table. */
+type Piece = { zeros: number } | { index: number; from: number; to: number };
+
+/**
+ * One writev at file position `at`, of `bytes` bytes: planned as pieces,
+ * prepared (chunks made, and the steps that hash those same bytes, each
+ * returning how many it hashed) just before it is written.
+ */
 interface Batch {
-  chunks: Uint8Array[];
   at: number;
   bytes: number;
+  pieces: Piece[];
+  chunks: Uint8Array[];
   hashing: (() => number)[];
 }
 
@@ -92,73 +135,196 @@ interface Batch {
  * The file front to back in batches of at most 8 MiB (or 1024 chunks):
  * zeros where the prefix and header go, then each section (large ones in
  * slices) with the padding before it, so the file is written front to back
- * and never has a hole. Each section's digest is pushed onto
- * `digests`, in table order, once its last byte is hashed.
+ * and never has a hole.
  */
-function planBatches(bundle: Bundle, pending: PendingDigests, digests: string[]): Batch[] {
+function planBatches(pending: PendingDigests): Batch[] {
   const base = dataStart(pending.headerLength);
   const batches: Batch[] = [];
-  let batch: Batch = { chunks: [], at: 0, bytes: 0, hashing: [] };
-  const add = (chunk: Uint8Array) => {
-    if (batch.chunks.length > 0 && (batch.bytes + chunk.byteLength > PROGRESS_SLICE || batch.chunks.length >= 1024)) {
+  let batch: Batch = { at: 0, bytes: 0, pieces: [], chunks: [], hashing: [] };
+  const add = (piece: Piece, length: number) => {
+    if (batch.pieces.length > 0 && (batch.bytes + length > PROGRESS_SLICE || batch.pieces.length >= 1024)) {
       batches.push(batch);
-      batch = { chunks: [], at: batch.at + batch.bytes, bytes: 0, hashing: [] };
+      batch = { at: batch.at + batch.bytes, bytes: 0, pieces: [], chunks: [], hashing: [] };
     }
-    batch.chunks.push(chunk);
-    batch.bytes += chunk.byteLength;
+    batch.pieces.push(piece);
+    batch.bytes += length;
   };
-  if (pending.table.length > 0) add(new Uint8Array(base));
+  if (pending.table.length > 0) add({ zeros: base }, base);
   let end = base;
-  for (const entry of pending.table) {
-    const data = bundle.sections.get(entry.name);
-    assertUnchanged(entry, data);
+  for (const [index, entry] of pending.table.entries()) {
     const start = base + entry.offset;
-    if (start > end) add(ZEROS.subarray(0, start - end));
-    const hash = createHash('sha256');
-    for (let at = 0; at === 0 || at < data.byteLength; at += PROGRESS_SLICE) {
-      const sliceEnd = Math.min(at + PROGRESS_SLICE, data.byteLength);
-      add(data.subarray(at, sliceEnd));
-      for (let from = at; from === at || from < sliceEnd; from += HASH_STEP) {
-        const to = Math.min(from + HASH_STEP, sliceEnd);
-        batch.hashing.push(() => {
-          hash.update(data.subarray(from, to));
-          if (to === data.byteLength) digests.push(hash.digest('hex'));
-          return to - from;
-        });
-      }
+    if (start > end) add({ zeros: start - end }, start - end);
+    for (let at = 0; at === 0 || at < entry.length; at += PROGRESS_SLICE) {
+      const to = Math.min(at + PROGRESS_SLICE, entry.length);
+      add({ index, from: at, to }, to - at);
     }
-    end = start + data.byteLength;
+    end = start + entry.length;
   }
-  if (batch.chunks.length > 0) batches.push(batch);
+  if (batch.pieces.length > 0) batches.push(batch);
   return batches;
 }
+
+/**
+ * The sections' bytes while they are written. A section the bundle holds is
+ * viewed as it is; a deferred one is read slice by slice, each batch's
+ * slices into one of {@link SLOTS} buffers of one batch each, reused once
+ * that batch is written and hashed: saving such a bundle holds a few
+ * batches, whatever its size. `digests` fills in table order as each
+ * section's last byte is hashed.
+ */
+class SectionBytes {
+  readonly digests: string[] = [];
+  readonly #bundle: Bundle;
+  readonly #table: readonly SectionEntry[];
+  readonly #sources: (DeferredSection | undefined)[];
+  readonly #hashes = new Map<number, Hash>();
+  readonly #held = new Map<number, Uint8Array>();
+  readonly #free: Uint8Array[] = [];
+  readonly #slots = new Map<Batch, { slot: Uint8Array; events: number }>();
+  #made = 0;
+
+  constructor(bundle: Bundle, table: readonly SectionEntry[]) {
+    this.#bundle = bundle;
+    this.#table = table;
+    this.#sources = table.map((entry) => deferredSection(bundle, entry.name));
+  }
+
+  /** True when `batch` reads no deferred section, or a slot is free for it. */
+  canPrepare(batch: Batch): boolean {
+    return this.#free.length > 0 || this.#made < SLOTS || !this.#needsSlot(batch);
+  }
+
+  /** Makes the batch's chunks and hashing steps. */
+  prepare(batch: Batch): Batch {
+    const slot = this.#needsSlot(batch) ? this.#takeSlot(batch) : undefined;
+    let used = 0;
+    for (const piece of batch.pieces) {
+      if ('zeros' in piece) {
+        batch.chunks.push(piece.zeros <= ZEROS.byteLength ? ZEROS.subarray(0, piece.zeros) : new Uint8Array(piece.zeros));
+        continue;
+      }
+      const { index, from, to } = piece;
+      const entry = this.#table[index] as SectionEntry;
+      const source = this.#sources[index];
+      let bytes: Uint8Array;
+      if (source && slot) {
+        bytes = readDeferred(entry.name, source, from, to, slot.subarray(used));
+        used += to - from;
+      } else bytes = this.#whole(index).subarray(from, to);
+      batch.chunks.push(bytes);
+      if (from === 0) this.#hashes.set(index, createHash('sha256'));
+      const hash = this.#hashes.get(index) as Hash;
+      for (let at = 0; at === 0 || at < bytes.byteLength; at += HASH_STEP) {
+        const until = Math.min(at + HASH_STEP, bytes.byteLength);
+        const last = from + until === entry.length;
+        batch.hashing.push(() => {
+          hash.update(bytes.subarray(at, until));
+          if (last) this.digests[index] = hash.digest('hex');
+          return until - at;
+        });
+      }
+      if (to === entry.length) {
+        this.#hashes.delete(index);
+        this.#held.delete(index);
+      }
+    }
+    return batch;
+  }
+
+  /** Marks `batch` written or hashed; its slot is reused once it is both. */
+  done(batch: Batch, what: 'written' | 'hashed'): void {
+    if (what === 'written') batch.chunks = [];
+    else batch.hashing = [];
+    const taken = this.#slots.get(batch);
+    if (taken && --taken.events === 0) {
+      this.#slots.delete(batch);
+      this.#free.push(taken.slot);
+    }
+  }
+
+  #needsSlot(batch: Batch): boolean {
+    return batch.pieces.some((piece) => !('zeros' in piece) && this.#sources[piece.index] !== undefined);
+  }
+
+  #takeSlot(batch: Batch): Uint8Array {
+    let slot = this.#free.pop();
+    if (!slot) {
+      slot = new Uint8Array(PROGRESS_SLICE);
+      this.#made++;
+    }
+    this.#slots.set(batch, { slot, events: 2 });
+    return slot;
+  }
+
+  /** A section the bundle holds, checked against the table once, kept until its last slice is planned. */
+  #whole(index: number): Uint8Array {
+    let data = this.#held.get(index);
+    if (!data) {
+      const entry = this.#table[index] as SectionEntry;
+      const found = this.#bundle.sections.get(entry.name);
+      assertUnchanged(entry, found);
+      data = found;
+      this.#held.set(index, data);
+    }
+    return data;
+  }
+}
+
+/**
+ * Buffers of one batch for deferred sections: a batch being hashed, the
+ * ones the thread pool writes meanwhile, and one being prepared.
+ */
+const SLOTS = 4;
 
 /** Writes in flight at once: two keep the disk busy between turns of this thread, and leave the rest of the thread pool free. */
 const WRITES_AHEAD = 2;
 
 /**
- * Writes `batches` on the thread pool, {@link WRITES_AHEAD} at a time, then
- * fsyncs the file. Progress is reported in file order. `synced` rejects
- * with the first failure; `settled` resolves once nothing is in flight.
+ * Writes batches on the thread pool as they are pushed, {@link WRITES_AHEAD}
+ * at a time, then (once closed) fsyncs the file. Progress is reported in
+ * file order; `onWritten` hears each batch once its write is done.
+ * `progressed()` resolves after the next write finishes (false once nothing
+ * more can finish); `synced` rejects with the first failure; `settled`
+ * resolves once nothing is in flight.
  */
-function writeAhead(handle: FileHandle, batches: readonly Batch[], total: number, onProgress: WriteBundleOptions['onProgress']) {
+function writeAhead(handle: FileHandle, total: number, onProgress: WriteBundleOptions['onProgress'], onWritten: (batch: Batch) => void) {
+  const batches: Batch[] = [];
   let next = 0;
   let reported = 0;
   let written = 0;
+  let inFlight = 0;
   let failed = false;
+  let closed = false;
   const done: boolean[] = [];
+  let waiters: ((more: boolean) => void)[] = [];
+  const wake = (more: boolean) => {
+    const woken = waiters;
+    waiters = [];
+    for (const resolve of woken) resolve(more);
+  };
+  const idle = () => new Promise<boolean>((resolve) => waiters.push(resolve));
   // Each lane writes one batch at a time, taking the next one not yet started.
   const lane = async () => {
-    while (next < batches.length && !failed) {
+    while (!failed) {
+      if (next >= batches.length) {
+        if (closed) return;
+        await idle();
+        continue;
+      }
       const index = next++;
       const batch = batches[index] as Batch;
+      inFlight++;
       try {
         await writevAt(handle, batch.chunks, batch.at);
       } catch (e) {
         failed = true;
         throw e;
+      } finally {
+        inFlight--;
+        wake(!failed && (inFlight > 0 || next < batches.length));
       }
       done[index] = true;
+      onWritten(batch);
       for (; done[reported]; reported++) {
         written += (batches[reported] as Batch).bytes;
         if (written < total) onProgress?.(written, total);
@@ -168,7 +334,24 @@ function writeAhead(handle: FileHandle, batches: readonly Batch[], total: number
   const lanes = Array.from({ length: WRITES_AHEAD }, lane);
   const synced = Promise.all(lanes).then(() => handle.sync());
   synced.catch(() => {}); // the caller sees it through `synced`
-  return { synced, settled: Promise.allSettled([...lanes, synced]).then(() => {}) };
+  return {
+    synced,
+    settled: Promise.allSettled([...lanes, synced]).then(() => {}),
+    push(batch: Batch) {
+      batches.push(batch);
+      wake(true);
+    },
+    close() {
+      closed = true;
+      wake(false);
+    },
+    failed: () => failed,
+    /** Resolves once a write finishes: true when more may follow, false when nothing is in flight or queued (or a write failed). */
+    progressed(): Promise<boolean> {
+      if (failed || (inFlight === 0 && next >= batches.length)) return Promise.resolve(false);
+      return idle();
+    },
+  };
 }
 
 /**

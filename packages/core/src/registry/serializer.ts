@@ -1,4 +1,4 @@
-import type { Bundle } from '../envelope/bundle.js';
+import type { Bundle, DeferredSection, SectionData } from '../envelope/bundle.js';
 import type { Header } from '../envelope/header.js';
 import type { PtypeDeclaration } from '../rows/ptype.js';
 import type { Registry } from './registry.js';
@@ -7,8 +7,13 @@ import type { Registry } from './registry.js';
 export interface BundleParts {
   /** Small serializer-specific values kept in the header's `payload`. */
   payload?: Record<string, unknown>;
-  /** Raw bytes by name, in the order they are written. Large data belongs here. */
-  sections?: Iterable<readonly [string, Uint8Array]>;
+  /**
+   * Raw bytes by name, in the order they are written. Large data belongs
+   * here. A {@link DeferredSection} makes its bytes only when the bundle's
+   * writer reaches it, so a value whose data lives elsewhere (a backend's
+   * memory) is never copied out whole; its source must outlive the bundle.
+   */
+  sections?: Iterable<readonly [string, SectionData]>;
   /** What `inspect` shows about the model without loading it. */
   summary?: Record<string, unknown>;
   /**
