@@ -57,7 +57,10 @@ describe('saveModel', () => {
   });
 
   it('on wasm reads a large weight only when it is written (deferWeights); on cpu the bundle holds it as it was', async () => {
-    const kernel = (model: tfl.LayersModel) => Buffer.from((model.layers[1]?.getWeights()[0]?.dataSync() as Float32Array).buffer);
+    const kernel = (model: tfl.LayersModel) => {
+      const [weights] = (model.layers[1] as tfl.layers.Layer).getWeights();
+      return Buffer.from((weights as tf.Tensor).dataSync().buffer);
+    };
     for (const backend of ['wasm', 'cpu']) {
       await useBackend(backend);
       const model = wideModel();

@@ -39,7 +39,8 @@ describe('small weights share sections (payload 2.0)', () => {
     const large = parts.payload.weights[0];
     expect(large?.offset).toBeUndefined();
     const stored = model.weights[0]?.read().dataSync() as Float32Array;
-    expect((weightSections.find(([name]) => name === large?.section)?.[1] as Uint8Array).buffer).toBe(stored.buffer); // not copied
+    const [, section] = weightSections.find(([name]) => name === large?.section) ?? [];
+    expect((section as Uint8Array).buffer).toBe(stored.buffer); // not copied
     const shared = parts.payload.weights.slice(1);
     expect(shared.every((w) => typeof w.offset === 'number' && w.offset % 64 === 0)).toBe(true);
     expect(new Set(shared.map((w) => w.section)).size).toBe(1);
