@@ -64,8 +64,9 @@ const ZEROS = new Uint8Array(64);
 async function writeHashing(handle: FileHandle, bundle: Bundle, pending: PendingDigests, onProgress?: WriteBundleOptions['onProgress']): Promise<void> {
   const total = fileLength(pending.headerLength, pending.table);
   const batches = planBatches(pending);
-  const sections = new SectionBytes(bundle, pending.table);
-  const writer = writeAhead(handle, total, onProgress, (batch) => sections.done(batch, 'written'));
+  const sections = new SectionBytes(bundle, pending.table, batches);
+  // With deferred sections the writes cannot run far ahead of the hashing, so they are flushed as they go.
+  const writer = writeAhead(handle, total, onProgress, (batch) => sections.done(batch, 'written'), sections.deferred ? FLUSH_EVERY : 0);
   let prepared = 0;
   // Once the last batch is pushed the writer is closed, so the fsync starts as soon as the writes end, while hashing goes on.
   const prepareNext = () => {
@@ -167,10 +168,10 @@ function planBatches(pending: PendingDigests): Batch[] {
 /**
  * The sections' bytes while they are written. A section the bundle holds is
  * viewed as it is; a deferred one is read slice by slice, each batch's
- * slices into one of {@link SLOTS} buffers of one batch each, reused once
- * that batch is written and hashed: saving such a bundle holds a few
- * batches, whatever its size. `digests` fills in table order as each
- * section's last byte is hashed.
+ * slices into one of {@link SLOTS} buffers (each as large as the most any
+ * batch reads, at most 8 MiB), reused once that batch is written and
+ * hashed: saving such a bundle holds a few batches, whatever its size.
+ * `digests` fills in table order as each section's last byte is hashed.
  */
 class SectionBytes {
   readonly digests: string[] = [];
@@ -181,12 +182,20 @@ class SectionBytes {
   readonly #held = new Map<number, Uint8Array>();
   readonly #free: Uint8Array[] = [];
   readonly #slots = new Map<Batch, { slot: Uint8Array; events: number }>();
+  /** The most deferred bytes one batch reads: each slot's size (a small model's save allocates no 8 MiB it does not use). */
+  readonly #slotBytes: number;
   #made = 0;
 
-  constructor(bundle: Bundle, table: readonly SectionEntry[]) {
+  constructor(bundle: Bundle, table: readonly SectionEntry[], batches: readonly Batch[]) {
     this.#bundle = bundle;
     this.#table = table;
     this.#sources = table.map((entry) => deferredSection(bundle, entry.name));
+    this.#slotBytes = Math.max(0, ...batches.map((batch) => this.#deferredBytes(batch)));
+  }
+
+  /** True when some section is deferred. */
+  get deferred(): boolean {
+    return this.#sources.some((source) => source !== undefined);
   }
 
   /** True when `batch` reads no deferred section, or a slot is free for it. */
@@ -246,10 +255,16 @@ class SectionBytes {
     return batch.pieces.some((piece) => !('zeros' in piece) && this.#sources[piece.index] !== undefined);
   }
 
+  #deferredBytes(batch: Batch): number {
+    let bytes = 0;
+    for (const piece of batch.pieces) if (!('zeros' in piece) && this.#sources[piece.index]) bytes += piece.to - piece.from;
+    return bytes;
+  }
+
   #takeSlot(batch: Batch): Uint8Array {
     let slot = this.#free.pop();
     if (!slot) {
-      slot = new Uint8Array(PROGRESS_SLICE);
+      slot = new Uint8Array(this.#slotBytes); // zeroed: a faulty source that writes less than it returns leaks no old memory into the file
       this.#made++;
     }
     this.#slots.set(batch, { slot, events: 2 });
@@ -270,6 +285,9 @@ class SectionBytes {
   }
 }
 
+/** Bytes written between two flushes to disk (`fdatasync`) when a bundle has deferred sections: the slots' worth. */
+const FLUSH_EVERY = 32 * 1024 * 1024;
+
 /**
  * Buffers of one batch for deferred sections: a batch being hashed, the
  * ones the thread pool writes meanwhile, and one being prepared.
@@ -287,9 +305,12 @@ const WRITES_AHEAD = 2;
  * more can finish); `synced` rejects with the first failure; `settled`
  * resolves once nothing is in flight.
  */
-function writeAhead(handle: FileHandle, total: number, onProgress: WriteBundleOptions['onProgress'], onWritten: (batch: Batch) => void) {
+function writeAhead(handle: FileHandle, total: number, onProgress: WriteBundleOptions['onProgress'], onWritten: (batch: Batch) => void, flushEvery = 0) {
   const batches: Batch[] = [];
   let next = 0;
+  let unflushed = 0;
+  let flushing: Promise<void> | undefined;
+  let flushFailure: { error: unknown } | undefined;
   let reported = 0;
   let written = 0;
   let inFlight = 0;
@@ -325,6 +346,19 @@ function writeAhead(handle: FileHandle, total: number, onProgress: WriteBundleOp
       }
       done[index] = true;
       onWritten(batch);
+      unflushed += batch.bytes;
+      if (flushEvery > 0 && unflushed >= flushEvery && !flushing) {
+        unflushed = 0;
+        // Written bytes reach the disk while hashing goes on, so the last fsync has little left.
+        flushing = handle.datasync().finally(() => {
+          flushing = undefined;
+        });
+        flushing.catch((error: unknown) => {
+          flushFailure ??= { error };
+          failed = true;
+          wake(false);
+        });
+      }
       for (; done[reported]; reported++) {
         written += (batches[reported] as Batch).bytes;
         if (written < total) onProgress?.(written, total);
@@ -332,7 +366,11 @@ function writeAhead(handle: FileHandle, total: number, onProgress: WriteBundleOp
     }
   };
   const lanes = Array.from({ length: WRITES_AHEAD }, lane);
-  const synced = Promise.all(lanes).then(() => handle.sync());
+  const synced = Promise.all(lanes).then(async () => {
+    await flushing?.catch(() => {});
+    if (flushFailure) throw flushFailure.error;
+    await handle.sync();
+  });
   synced.catch(() => {}); // the caller sees it through `synced`
   return {
     synced,
