@@ -3,7 +3,6 @@ import { type FileHandle, open } from 'node:fs/promises';
 import { type BundleHead, checkSectionDigest, readHead } from '../envelope/bundle.js';
 import { isAllZero } from '../envelope/bytes.js';
 import { PREFIX_BYTES } from '../envelope/constants.js';
-import type { SectionEntry } from '../envelope/header.js';
 import { checkSectionTable, dataStart } from '../envelope/layout.js';
 import { decodePrefix } from '../envelope/prefix.js';
 import { ModelBundleError } from '../errors.js';
@@ -142,7 +141,18 @@ function sectionReader(
     }
     const { entry, start, counted } = await locate(name);
     const bytes = into ? into.subarray(0, entry.length) : allocate(entry.length);
-    await readHashed(handle, start, bytes, verify ? entry : undefined, counted);
+    const hash = verify ? createHash('sha256') : undefined;
+    await readSlices(
+      handle,
+      start,
+      entry.length,
+      (from) => bytes.subarray(from),
+      (slice) => {
+        counted?.(slice.byteLength);
+        hash?.update(slice);
+      },
+    );
+    if (hash) checkSectionDigest(entry, hash.digest('hex'));
     return bytes;
   };
   let ring: [Uint8Array, Uint8Array] | undefined;
@@ -151,7 +161,19 @@ function sectionReader(
     // Two slices' worth, or less for small sections: a small file never costs 8 MiB.
     const need = Math.min(SLICE_BYTES, entry.length);
     if (!ring || ring[0].byteLength < need) ring = [allocate(need), allocate(need)];
-    return digestAt(handle, start, entry.length, ring, counted);
+    const buffers = ring;
+    const hash = createHash('sha256');
+    await readSlices(
+      handle,
+      start,
+      entry.length,
+      (from) => buffers[(from / SLICE_BYTES) % 2] as Uint8Array,
+      (slice) => {
+        counted?.(slice.byteLength);
+        hash.update(slice);
+      },
+    );
+    return hash.digest('hex');
   };
   /** One read at a time, in call order: a caller's reused buffer is never written by two reads at once. */
   const queued = <T>(work: () => Promise<T>): Promise<T> => {
@@ -172,49 +194,24 @@ function sectionReader(
 }
 
 /**
- * Reads `bytes.length` bytes at `position` into `bytes` slice by slice,
- * hashing each slice while the next is read, then checks `entry`'s digest.
- * `onSlice` hears each slice's length once it is read.
+ * Reads `length` bytes at `position` in slices of {@link SLICE_BYTES}, each
+ * into `target(from)`, and hands each slice to `each` (which hashes it)
+ * while the next one is read.
  */
-async function readHashed(
-  handle: FileHandle,
-  position: number,
-  bytes: Uint8Array,
-  entry: SectionEntry | undefined,
-  onSlice?: (bytes: number) => void,
-): Promise<void> {
-  const hash = entry ? createHash('sha256') : undefined;
-  const slice = (from: number) => readExactly(handle, position + from, Math.min(SLICE_BYTES, bytes.length - from), bytes.subarray(from));
-  let pending = bytes.length > 0 ? slice(0) : undefined;
-  for (let from = 0; pending; from += SLICE_BYTES) {
-    const done = await pending;
-    pending = from + SLICE_BYTES < bytes.length ? slice(from + SLICE_BYTES) : undefined;
-    const length = Math.min(SLICE_BYTES, bytes.length - from);
-    onSlice?.(length);
-    hash?.update(done.subarray(0, length));
-  }
-  if (entry && hash) checkSectionDigest(entry, hash.digest('hex'));
-}
-
-/** The SHA-256 (hex) of `length` bytes at `position`, read into the two `ring` buffers in turn: one is hashed while the next slice is read into the other. */
-async function digestAt(
+async function readSlices(
   handle: FileHandle,
   position: number,
   length: number,
-  ring: [Uint8Array, Uint8Array],
-  onSlice?: (bytes: number) => void,
-): Promise<string> {
-  const hash = createHash('sha256');
-  const slice = (from: number) => readExactly(handle, position + from, Math.min(SLICE_BYTES, length - from), ring[(from / SLICE_BYTES) % 2] as Uint8Array);
+  target: (from: number) => Uint8Array,
+  each: (slice: Uint8Array) => void,
+): Promise<void> {
+  const slice = (from: number) => readExactly(handle, position + from, Math.min(SLICE_BYTES, length - from), target(from));
   let pending = length > 0 ? slice(0) : undefined;
   for (let from = 0; pending; from += SLICE_BYTES) {
     const done = await pending;
     pending = from + SLICE_BYTES < length ? slice(from + SLICE_BYTES) : undefined;
-    const size = Math.min(SLICE_BYTES, length - from);
-    onSlice?.(size);
-    hash.update(done.subarray(0, size));
+    each(done.subarray(0, Math.min(SLICE_BYTES, length - from)));
   }
-  return hash.digest('hex');
 }
 
 /** A buffer for bytes about to be read over: not zero-filled first (every byte is read or the read fails), as a plain Uint8Array. */

@@ -1,4 +1,5 @@
 import { type BundleHead, checkSectionDigest, type SectionCheck } from '../envelope/bundle.js';
+import type { SectionEntry } from '../envelope/header.js';
 import { openBundleFile } from './bundle-file.js';
 
 /** Options for {@link checkFile}. */
@@ -41,7 +42,7 @@ export async function checkFile(path: string, options: CheckFileOptions = {}): P
 export async function intactHead(path: string, options: CheckFileOptions = {}): Promise<BundleHead> {
   const { head, sections } = await checkFile(path, options);
   for (const [i, check] of sections.entries()) {
-    if (!check.ok) checkSectionDigest(head.header.sections[i] as (typeof head.header.sections)[number], check.found as string);
+    if (!check.ok) checkSectionDigest(head.header.sections[i] as SectionEntry, check.found as string);
   }
   return head;
 }
