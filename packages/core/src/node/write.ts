@@ -81,10 +81,10 @@ async function writeHashing(handle: FileHandle, bundle: Bundle, pending: Pending
     let sinceTurn = 0;
     for (const [index, batch] of batches.entries()) {
       prepareAhead();
-      // Batch `index` must be prepared to be hashed: wait for earlier writes to free what they hold.
-      while (prepared <= index) {
-        if (writer.failed()) break;
-        if (sections.canPrepare(batches[prepared] as Batch) || !(await writer.progressed())) prepareNext();
+      // Batch `index` must be prepared to be hashed: wait for earlier writes to free a slot (once none is left to finish, all are free).
+      while (prepared <= index && !writer.failed()) {
+        if (!sections.canPrepare(batches[prepared] as Batch) && (await writer.progressed())) continue;
+        if (!writer.failed()) prepareNext();
       }
       if (writer.failed()) break;
       for (const step of batch.hashing) {
