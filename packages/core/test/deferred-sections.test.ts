@@ -48,6 +48,17 @@ describe('deferred sections', () => {
     expect(new Set(reads.map(({ into }) => into)).size).toBeLessThanOrEqual(4);
   });
 
+  it('may be empty, or many small ones sharing one batch and one buffer', async () => {
+    const small = Array.from({ length: 300 }, (_, i) => [`s${i}`, pattern(1000 + i, i + 1)] as [string, Uint8Array]);
+    const named: [string, Uint8Array][] = [['empty', new Uint8Array(0)], ...small];
+    const reads: { start: number; end: number; into: ArrayBufferLike }[] = [];
+    const path = join(dir, 'many.mbnd');
+    await writeBundle(path, await createBundle(draft(), named.map(([name, bytes]) => [name, recorded(bytes, reads)] as const)));
+    expect(same(await readFile(path), encodeBundle(await createBundle(draft(), named)))).toBe(true);
+    expect(reads).toHaveLength(301);
+    expect(new Set(reads.map(({ into }) => into)).size).toBe(1); // 300 KB: one batch, one buffer
+  });
+
   it('give their whole bytes to anything else that asks the bundle, each time anew', async () => {
     const bundle = await createBundle(draft(), [
       ['small', recorded(data.small)],
