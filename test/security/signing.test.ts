@@ -1,5 +1,5 @@
 import { createPublicKey, verify as nodeVerify } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -187,6 +187,8 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     await signFile(path, keys.privateKeyPath, { output: copy });
     expect((await verifyFile(copy, keys.publicKeyPath)).fingerprint).toBe(keys.fingerprint);
     expect((await readBundle(copy)).header).toEqual((await readBundle(path)).header);
+    await signFile(path, keys.privateKeyPath); // in place, by the same key: Ed25519 signatures are deterministic
+    expect((await readFile(copy)).equals(await readFile(path))).toBe(true);
   });
 
   it('keeps generated keys safe: private key mode 0600, never overwritten', async () => {
@@ -206,7 +208,10 @@ describe('bundle signatures (Ed25519 over the header digest)', () => {
     damaged[damaged.length - 2] = (damaged[damaged.length - 2] as number) ^ 1;
     await import('node:fs/promises').then((fs) => fs.writeFile(path, damaged));
     expect((await expectCode(signFile(path, keys.privateKeyPath), 'CORRUPT')).details.region).toBe('section:weights');
-    await expectCode(signFile(path, keys.privateKeyPath, { output: join(dir, 'damaged-copy.mbnd') }), 'CORRUPT');
+    // Into a new file, the copy is checked before it is renamed: no output, and no temp file beside it.
+    await mkdir(join(dir, 'copies'));
+    await expectCode(signFile(path, keys.privateKeyPath, { output: join(dir, 'copies', 'damaged-copy.mbnd') }), 'CORRUPT');
+    expect(await readdir(join(dir, 'copies'))).toEqual([]);
     expect(await readFile(path)).toEqual(Buffer.from(damaged));
     expect((await expectCode(verifyFile(path, keys.publicKeyPath), 'CORRUPT')).details.region).toBe('section:weights');
   });

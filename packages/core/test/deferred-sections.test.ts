@@ -53,7 +53,13 @@ describe('deferred sections', () => {
     const named: [string, Uint8Array][] = [['empty', new Uint8Array(0)], ...small];
     const reads: { start: number; end: number; into: ArrayBufferLike }[] = [];
     const path = join(dir, 'many.mbnd');
-    await writeBundle(path, await createBundle(draft(), named.map(([name, bytes]) => [name, recorded(bytes, reads)] as const)));
+    await writeBundle(
+      path,
+      await createBundle(
+        draft(),
+        named.map(([name, bytes]) => [name, recorded(bytes, reads)] as const),
+      ),
+    );
     expect(same(await readFile(path), encodeBundle(await createBundle(draft(), named)))).toBe(true);
     expect(reads).toHaveLength(301);
     expect(new Set(reads.map(({ into }) => into)).size).toBe(1); // 300 KB: one batch, one buffer

@@ -1,9 +1,9 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { exportPrivateKey, keyFingerprint, ModelBundleError, signBundle } from '@modelbundle/core';
-import { readPrivateKey, signFile, writeKeyPair } from '@modelbundle/core/node';
+import { ModelBundleError } from '@modelbundle/core';
+import { signFile, writeKeyPair } from '@modelbundle/core/node';
 import { out, outJson } from '../output.js';
-import { readBundleFile, writeBundleFile } from '../progress.js';
+import { progressReporter } from '../progress.js';
 
 /** Options of `modelbundle keygen`. */
 export interface KeygenOptions {
@@ -51,19 +51,20 @@ export interface SignOptions {
 
 /**
  * Signs a bundle with a private key: in place (only the 128-byte prefix is
- * rewritten), or into a new file with -o. The bundle is fully verified first.
+ * rewritten), or into a new file with -o (a copy, verified, then signed).
+ * Every section is verified first, one at a time, whatever the file's size.
  */
 export async function signCommand(file: string, options: SignOptions): Promise<number> {
-  let fingerprint: string;
-  if (options.output === undefined) {
-    ({ fingerprint } = await signFile(file, options.key));
-  } else {
-    const key = await readPrivateKey(options.key);
-    const signed = await signBundle(await readBundleFile(file), key);
-    await writeBundleFile(options.output, signed);
-    const { d: _secret, ...publicJwk } = await exportPrivateKey(key, 'jwk');
-    fingerprint = await keyFingerprint(publicJwk);
-  }
+  const writing = progressReporter('writing');
+  const reading = progressReporter('reading');
+  const onProgress = (done: number, total: number, step: 'copy' | 'check') => {
+    if (step === 'check') writing.stop(); // the copy is done: one bar at a time
+    (step === 'copy' ? writing : reading).onProgress(done, total);
+  };
+  const { fingerprint } = await signFile(file, options.key, { ...(options.output === undefined ? {} : { output: options.output }), onProgress }).finally(() => {
+    writing.stop();
+    reading.stop();
+  });
   const target = options.output ?? file;
   if (options.json) outJson({ file, output: target, fingerprint });
   else out(`Signed ${target} with key ${fingerprint}.`);

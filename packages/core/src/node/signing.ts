@@ -11,8 +11,7 @@ import { exportPrivateKey, exportPublicKey, generateKeyPair, importPrivateKey, i
 import { type SignatureCheck, signBundle } from '../signing/sign.js';
 import { intactHead } from './check-file.js';
 import { ioError, readExactly } from './file-io.js';
-import { readBundle } from './read.js';
-import { writeBundle } from './write.js';
+import { copyFileAtomic } from './write.js';
 
 /** Where {@link writeKeyPair} put the keys. */
 export interface KeyPairFiles {
@@ -55,25 +54,40 @@ export async function readPublicKey(path: string): Promise<CryptoKey> {
 export interface SignFileOptions {
   /** Write the signed bundle here (atomically) and leave `path` untouched. Default: sign `path` in place. */
   output?: string;
+  /** Called as the file is copied (`step` `copy`, with `output` only) and then checked (`check`), with the bytes done and the file size. */
+  onProgress?: (done: number, total: number, step: 'copy' | 'check') => void;
 }
 
 /**
  * Signs a bundle file with the private key at `privateKeyPath`. The whole
- * file is verified first (a signature must never vouch for damaged bytes).
- * In place, the sections are checked one at a time (memory stays small
- * whatever the file's size), and only the 128-byte prefix is rewritten (one
- * write inside the first disk sector, then fsync): header and sections stay byte-identical.
- * Re-signing with another key works the same way. Returns the public key's fingerprint.
+ * file is verified first (a signature must never vouch for damaged bytes),
+ * one section at a time, so memory stays small whatever the file's size.
+ * In place, only the 128-byte prefix is rewritten (one write inside the
+ * first disk sector, then fsync): header and sections stay byte-identical.
+ * With `output`, the file is copied there atomically and the copy is
+ * verified, then signed, before it is renamed into place: what is
+ * published is what was checked. Re-signing with another key works the
+ * same way. Returns the public key's fingerprint.
  */
 export async function signFile(path: string, privateKeyPath: string, options: SignFileOptions = {}): Promise<{ fingerprint: string }> {
   const key = await readPrivateKey(privateKeyPath);
   const fingerprint = await keyFingerprint(await publicKeyOf(key));
+  const { onProgress } = options;
+  const checking = onProgress ? { onProgress: (done: number, total: number) => onProgress(done, total, 'check') } : {};
   if (options.output !== undefined) {
-    await writeBundle(options.output, await signBundle(await readBundle(path), key));
+    await copyFileAtomic(
+      path,
+      options.output,
+      async (copy, handle) => {
+        const prefix = bundlePrefix(await signBundle(await intactHead(copy, checking), key));
+        await handle.write(prefix, 0, prefix.byteLength, 0);
+      },
+      onProgress ? { onProgress: (done, total) => onProgress(done, total, 'copy') } : {},
+    );
     return { fingerprint };
   }
   // In place, the file is checked one section at a time and never held whole: only its prefix changes.
-  const signed = await signBundle(await intactHead(path), key);
+  const signed = await signBundle(await intactHead(path, checking), key);
   const handle = await open(path, 'r+').catch((e) => Promise.reject(ioError('open', path, e)));
   try {
     const size = (await handle.stat()).size;

@@ -16,7 +16,7 @@ import { PREFIX_BYTES } from '../envelope/constants.js';
 import type { SectionEntry } from '../envelope/header.js';
 import { dataStart, fileLength } from '../envelope/layout.js';
 import { isProcessAlive } from '../internal/platform.js';
-import { ioError, writeChunks, writeFully, writevAt } from './file-io.js';
+import { ioError, readExactly, writeChunks, writeFully, writevAt } from './file-io.js';
 
 const TEMP_SUFFIX = '.mbtmp';
 /** Large sections are written (and reported) in slices of this size, so progress moves smoothly. */
@@ -417,8 +417,42 @@ export async function writeFileAtomic(path: string, chunks: Iterable<Uint8Array>
   });
 }
 
-/** Runs `write` on a new temp file beside `path`, then fsyncs it, renames it over `path` and fsyncs the directory; on failure the temp file is removed. */
-async function atomically(path: string, write: (handle: FileHandle) => Promise<void>): Promise<void> {
+/** Copied in slices of this size, through one buffer. */
+const COPY_SLICE = 8 * 1024 * 1024;
+
+/**
+ * Copies the file at `source` to `path` atomically, as {@link writeBundle}
+ * writes (a temp file beside `path`, fsync, rename), in 8 MiB slices
+ * through one buffer. `finish(copy, handle)` runs on the complete copy
+ * (its temp path, and a handle open for writing) before it is fsynced and
+ * renamed: to check the copy and change bytes in it. `onProgress` hears the
+ * bytes copied so far.
+ */
+export async function copyFileAtomic(
+  source: string,
+  path: string,
+  finish: (copy: string, handle: FileHandle) => Promise<void>,
+  options: WriteBundleOptions = {},
+): Promise<void> {
+  const from = await open(source, 'r').catch((e) => Promise.reject(ioError('open', source, e)));
+  try {
+    const size = (await from.stat()).size;
+    await atomically(path, async (handle, temp) => {
+      const buffer = new Uint8Array(Math.min(COPY_SLICE, size));
+      for (let at = 0; at < size; at += COPY_SLICE) {
+        const slice = await readExactly(from, at, Math.min(COPY_SLICE, size - at), buffer);
+        await writeFully(handle, slice.subarray(0, Math.min(COPY_SLICE, size - at)));
+        options.onProgress?.(Math.min(at + COPY_SLICE, size), size);
+      }
+      await finish(temp, handle);
+    });
+  } finally {
+    await from.close();
+  }
+}
+
+/** Runs `write` on a new temp file beside `path` (given its handle and path), then fsyncs it, renames it over `path` and fsyncs the directory; on failure the temp file is removed. */
+async function atomically(path: string, write: (handle: FileHandle, temp: string) => Promise<void>): Promise<void> {
   const dir = dirname(path);
   const base = basename(path);
   await removeStaleTemps(dir, base);
@@ -426,7 +460,7 @@ async function atomically(path: string, write: (handle: FileHandle) => Promise<v
   try {
     const handle = await open(temp, 'wx', 0o644);
     try {
-      await write(handle);
+      await write(handle, temp);
       await handle.sync();
     } finally {
       await handle.close();
