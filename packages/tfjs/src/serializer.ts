@@ -13,13 +13,14 @@ export interface TfjsBundleOptions {
   /** Save the optimizer state too, so training resumes exactly (default false). */
   includeOptimizer?: boolean;
   /**
-   * Read each weight from the model only when the bundle's writer reaches
-   * its section, instead of copying every weight into the bundle at once
-   * (default false). On a backend that keeps weights in memory of its own
-   * (wasm), saving then holds a copy of about one weight at a time instead
-   * of all of them. The bundle reads the model as it is when written: keep
-   * the model (not disposed, not training) until the bundle is written;
-   * `saveModel` does both steps at once.
+   * Read each weight of 64 KiB or more from the model only when the
+   * bundle's writer reaches its section, instead of copying every weight
+   * into the bundle at once (default false). On wasm, whose heap holds the
+   * weights, `writeBundle` then copies them out 1 MiB at a time into a few
+   * reused buffers, so saving holds a few MiB instead of a copy of the
+   * weights; other backends read them at once, as without it. The bundle
+   * reads the model as it is when written: keep the model (not disposed,
+   * not training) until the bundle is written; `saveModel` does both steps at once.
    */
   deferWeights?: boolean;
 }

@@ -63,7 +63,7 @@ export interface DeferredSection {
    * Gives bytes [start, end) of the section: copied into `into` (at least
    * `end - start` long) and returned as a view of it there, or returned as
    * a view of memory that stays unchanged until the bundle is written.
-   * `writeBundle` asks for slices of at most 8 MiB into buffers it reuses;
+   * `writeBundle` asks for slices of at most 1 MiB into buffers it reuses;
    * anything else that asks the bundle for the section gets it whole, in a
    * new buffer. It may be asked more than once and must give the same bytes each time.
    */

@@ -26,7 +26,8 @@ const PROGRESS_SLICE = 8 * 1024 * 1024;
 export interface WriteBundleOptions {
   /**
    * Called after each chunk (prefix, header, padding, or a slice of at most
-   * 8 MiB of a section) reaches the temp file, with the bytes written so far
+   * 8 MiB of a section, 1 MiB when the bundle has deferred sections)
+   * reaches the temp file, with the bytes written so far
    * and the final file size. The last call has `written === total`, before
    * the fsync and rename.
    */
@@ -63,10 +64,11 @@ const ZEROS = new Uint8Array(64);
  */
 async function writeHashing(handle: FileHandle, bundle: Bundle, pending: PendingDigests, onProgress?: WriteBundleOptions['onProgress']): Promise<void> {
   const total = fileLength(pending.headerLength, pending.table);
-  const batches = planBatches(pending);
+  const deferred = pending.table.some((entry) => deferredSection(bundle, entry.name) !== undefined);
+  const batches = planBatches(pending, deferred ? DEFERRED_BATCH : PROGRESS_SLICE);
   const sections = new SectionBytes(bundle, pending.table, batches);
   // With deferred sections the writes cannot run far ahead of the hashing, so they are flushed as they go.
-  const writer = writeAhead(handle, total, onProgress, (batch) => sections.done(batch, 'written'), sections.deferred ? FLUSH_EVERY : 0);
+  const writer = writeAhead(handle, total, onProgress, (batch) => sections.done(batch, 'written'), deferred ? FLUSH_EVERY : 0);
   let prepared = 0;
   // Once the last batch is pushed the writer is closed, so the fsync starts as soon as the writes end, while hashing goes on.
   const prepareNext = () => {
@@ -138,12 +140,12 @@ interface Batch {
  * slices) with the padding before it, so the file is written front to back
  * and never has a hole.
  */
-function planBatches(pending: PendingDigests): Batch[] {
+function planBatches(pending: PendingDigests, batchBytes: number): Batch[] {
   const base = dataStart(pending.headerLength);
   const batches: Batch[] = [];
   let batch: Batch = { at: 0, bytes: 0, pieces: [], chunks: [], hashing: [] };
   const add = (piece: Piece, length: number) => {
-    if (batch.pieces.length > 0 && (batch.bytes + length > PROGRESS_SLICE || batch.pieces.length >= 1024)) {
+    if (batch.pieces.length > 0 && (batch.bytes + length > batchBytes || batch.pieces.length >= 1024)) {
       batches.push(batch);
       batch = { at: batch.at + batch.bytes, bytes: 0, pieces: [], chunks: [], hashing: [] };
     }
@@ -155,8 +157,8 @@ function planBatches(pending: PendingDigests): Batch[] {
   for (const [index, entry] of pending.table.entries()) {
     const start = base + entry.offset;
     if (start > end) add({ zeros: start - end }, start - end);
-    for (let at = 0; at === 0 || at < entry.length; at += PROGRESS_SLICE) {
-      const to = Math.min(at + PROGRESS_SLICE, entry.length);
+    for (let at = 0; at === 0 || at < entry.length; at += batchBytes) {
+      const to = Math.min(at + batchBytes, entry.length);
       add({ index, from: at, to }, to - at);
     }
     end = start + entry.length;
@@ -169,8 +171,8 @@ function planBatches(pending: PendingDigests): Batch[] {
  * The sections' bytes while they are written. A section the bundle holds is
  * viewed as it is; a deferred one is read slice by slice, each batch's
  * slices into one of {@link SLOTS} buffers (each as large as the most any
- * batch reads, at most 8 MiB), reused once that batch is written and
- * hashed: saving such a bundle holds a few batches, whatever its size.
+ * batch reads, at most {@link DEFERRED_BATCH}), reused once that batch is
+ * written and hashed: saving such a bundle holds a few MiB, whatever its size.
  * `digests` fills in table order as each section's last byte is hashed.
  */
 class SectionBytes {
@@ -182,7 +184,7 @@ class SectionBytes {
   readonly #held = new Map<number, Uint8Array>();
   readonly #free: Uint8Array[] = [];
   readonly #slots = new Map<Batch, { slot: Uint8Array; events: number }>();
-  /** The most deferred bytes one batch reads: each slot's size (a small model's save allocates no 8 MiB it does not use). */
+  /** The most deferred bytes one batch reads: each slot's size (a small model's save allocates no more than it reads). */
   readonly #slotBytes: number;
   #made = 0;
 
@@ -191,11 +193,6 @@ class SectionBytes {
     this.#table = table;
     this.#sources = table.map((entry) => deferredSection(bundle, entry.name));
     this.#slotBytes = Math.max(0, ...batches.map((batch) => this.#deferredBytes(batch)));
-  }
-
-  /** True when some section is deferred. */
-  get deferred(): boolean {
-    return this.#sources.some((source) => source !== undefined);
   }
 
   /** True when `batch` reads no deferred section, or a slot is free for it. */
@@ -285,7 +282,14 @@ class SectionBytes {
   }
 }
 
-/** Bytes written between two flushes to disk (`fdatasync`) when a bundle has deferred sections: the slots' worth. */
+/** The most bytes one batch holds when the bundle has deferred sections: what one slot holds (four slots: 4 MiB in all). */
+const DEFERRED_BATCH = 1024 * 1024;
+
+/**
+ * Bytes written between two flushes to disk (`fdatasync`) when a bundle has
+ * deferred sections: its writes cannot run far ahead of the hash, so
+ * without them the last fsync would flush the whole file after the hash.
+ */
 const FLUSH_EVERY = 32 * 1024 * 1024;
 
 /**

@@ -8,11 +8,11 @@ export type SaveModelOptions = Omit<ModelToBundleOptions, 'deferWeights'> & Writ
 /**
  * Saves a layers model to a bundle file, atomically (a temp file, fsync,
  * rename: the path holds the old file or the new one, never a mix), every
- * section hashed as it is written. Each weight is read from the model only
- * when its section is written (`deferWeights`), so on a backend that keeps
- * weights in memory of its own (wasm) the save holds a copy of about one
- * weight at a time, where `writeBundle(path, await modelToBundle(model))`
- * holds a copy of all of them. Do not dispose or train the model until the
+ * section hashed as it is written. Each large weight is read from the
+ * model only when its section is written (`deferWeights`): on wasm, whose
+ * heap holds the weights, 1 MiB at a time into a few reused buffers, so the
+ * save holds a few MiB where `writeBundle(path, await modelToBundle(model))`
+ * holds a copy of every weight. Do not dispose or train the model until the
  * returned promise settles.
  */
 export async function saveModel(path: string, model: LayersModel, options: SaveModelOptions = {}): Promise<void> {
