@@ -64,9 +64,10 @@ const ZEROS = new Uint8Array(64);
  */
 async function writeHashing(handle: FileHandle, bundle: Bundle, pending: PendingDigests, onProgress?: WriteBundleOptions['onProgress']): Promise<void> {
   const total = fileLength(pending.headerLength, pending.table);
-  const deferred = pending.table.some((entry) => deferredSection(bundle, entry.name) !== undefined);
+  const sources = pending.table.map((entry) => deferredSection(bundle, entry.name));
+  const deferred = sources.some((source) => source !== undefined);
   const batches = planBatches(pending, deferred ? DEFERRED_BATCH : PROGRESS_SLICE);
-  const sections = new SectionBytes(bundle, pending.table, batches);
+  const sections = new SectionBytes(bundle, pending.table, sources, batches);
   // With deferred sections the writes cannot run far ahead of the hashing, so they are flushed as they go.
   const writer = writeAhead(handle, total, onProgress, (batch) => sections.done(batch, 'written'), deferred ? FLUSH_EVERY : 0);
   let prepared = 0;
@@ -179,7 +180,7 @@ class SectionBytes {
   readonly digests: string[] = [];
   readonly #bundle: Bundle;
   readonly #table: readonly SectionEntry[];
-  readonly #sources: (DeferredSection | undefined)[];
+  readonly #sources: readonly (DeferredSection | undefined)[];
   readonly #hashes = new Map<number, Hash>();
   readonly #held = new Map<number, Uint8Array>();
   readonly #free: Uint8Array[] = [];
@@ -188,10 +189,11 @@ class SectionBytes {
   readonly #slotBytes: number;
   #made = 0;
 
-  constructor(bundle: Bundle, table: readonly SectionEntry[], batches: readonly Batch[]) {
+  /** `sources[i]` is the deferred source of table entry `i`, or undefined when the bundle holds its bytes. */
+  constructor(bundle: Bundle, table: readonly SectionEntry[], sources: readonly (DeferredSection | undefined)[], batches: readonly Batch[]) {
     this.#bundle = bundle;
     this.#table = table;
-    this.#sources = table.map((entry) => deferredSection(bundle, entry.name));
+    this.#sources = sources;
     this.#slotBytes = Math.max(0, ...batches.map((batch) => this.#deferredBytes(batch)));
   }
 
@@ -249,7 +251,7 @@ class SectionBytes {
   }
 
   #needsSlot(batch: Batch): boolean {
-    return batch.pieces.some((piece) => !('zeros' in piece) && this.#sources[piece.index] !== undefined);
+    return this.#deferredBytes(batch) > 0;
   }
 
   #deferredBytes(batch: Batch): number {
